@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# Installs what clt needs from Debian 12 packages (and, for the tests, npm).
+# Idempotent and quiet when everything is already present.
+#   scripts/install-deps.sh build   # to build and run clt (make, make demo)
+#   scripts/install-deps.sh test    # plus what the test suite drives (make test)
+set -euo pipefail
+level=${1:-build}
+here=$(cd "$(dirname "$0")/.." && pwd)
+
+build_pkgs=(
+  build-essential cmake ninja-build pkg-config git clang
+  libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
+  libpcap-dev libsqlite3-dev nlohmann-json3-dev libcpp-httplib-dev libcli11-dev
+  libssl-dev zlib1g-dev iproute2 procps kmod
+)
+test_pkgs=(
+  libgtest-dev libgmock-dev libbenchmark-dev libclang-rt-14-dev
+  tshark python3-scapy python3-grpcio python3-protobuf
+  nodejs npm chromium ethtool tcpdump psmisc
+)
+
+pkgs=("${build_pkgs[@]}")
+[ "$level" = test ] && pkgs+=("${test_pkgs[@]}")
+
+missing=()
+for p in "${pkgs[@]}"; do
+  # A tool present from elsewhere (node from another source) satisfies its package.
+  case "$p" in
+    nodejs) command -v node >/dev/null && continue ;;
+    npm) command -v npm >/dev/null && continue ;;
+  esac
+  status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
+  [ "$status" = "install ok installed" ] || missing+=("$p")
+done
+
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "clt: missing Debian packages: ${missing[*]}" >&2
+    echo "clt: run as root, or: sudo apt-get install ${missing[*]}" >&2
+    exit 1
+  fi
+  echo "clt: installing Debian packages: ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  # tshark asks whether non-root users may capture; answer for it.
+  echo "wireshark-common wireshark-common/install-setuid boolean false" | debconf-set-selections
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+if [ "$level" = test ]; then
+  js="$here/tests/js"
+  stamp="$js/node_modules/.clt-installed"
+  if [ ! -f "$stamp" ] || [ "$js/package-lock.json" -nt "$stamp" ]; then
+    echo "clt: installing test packages from npm (tests/js)"
+    (cd "$js" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+    touch "$stamp"
+  fi
+fi

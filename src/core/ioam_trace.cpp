@@ -1,0 +1,128 @@
+#include "core/ioam_trace.h"
+
+#include <algorithm>
+
+namespace clt::core {
+
+namespace {
+
+using trace_bits::bit;
+
+inline std::uint32_t be32(const std::uint8_t* p) {
+  return std::uint32_t{p[0]} << 24 | std::uint32_t{p[1]} << 16 | std::uint32_t{p[2]} << 8 | p[3];
+}
+inline std::uint16_t be16(const std::uint8_t* p) {
+  return static_cast<std::uint16_t>(p[0] << 8 | p[1]);
+}
+
+// Reads the fixed part of one node entry; p has fixed_node_bytes(type) bytes.
+void read_fixed_fields(const std::uint8_t* p, std::uint32_t type, NodeData& n) {
+  if (type & bit(0)) {
+    n.hop_limit = p[0];
+    n.id = be32(p) & 0xffffff;
+    p += 4;
+  }
+  if (type & bit(1)) {
+    n.ingress_id = be16(p);
+    n.egress_id = be16(p + 2);
+    p += 4;
+  }
+  if (type & bit(2)) { n.timestamp_secs = be32(p); p += 4; }
+  if (type & bit(3)) { n.timestamp_frac = be32(p); p += 4; }
+  if (type & bit(4)) { n.transit_delay = be32(p); p += 4; }
+  if (type & bit(5)) { n.namespace_data = be32(p); p += 4; }
+  if (type & bit(6)) { n.queue_depth = be32(p); p += 4; }
+  if (type & bit(7)) { n.checksum_complement = be32(p); p += 4; }
+  if (type & bit(8)) {
+    n.hop_limit = p[0];
+    n.id_wide = load_be64(p) & 0x00ffffffffffffffULL;
+    p += 8;
+  }
+  if (type & bit(9)) {
+    n.ingress_id_wide = be32(p);
+    n.egress_id_wide = be32(p + 4);
+    p += 8;
+  }
+  if (type & bit(10)) { n.namespace_data_wide = load_be64(p); p += 8; }
+  if (type & bit(11)) { n.buffer_occupancy = be32(p); }
+  // Bits 12-21 are undefined: their 4 bytes each are counted in NodeLen and skipped.
+}
+
+}  // namespace
+
+DecodeError decode_nodes(std::span<const std::uint8_t> data, std::uint32_t trace_type,
+                         std::uint8_t node_len, Trace& out) {
+  out.node_count = 0;
+  const std::size_t fixed = std::size_t{node_len} * 4;
+  const bool has_oss = trace_type & trace_bits::kOpaqueStateSnapshot;
+  if (fixed == 0 && !has_oss) {
+    return data.empty() ? DecodeError::kOk : DecodeError::kNodeLenZero;
+  }
+  // Entries sit in memory last-node-first; collect them, then reverse in place.
+  std::size_t pos = 0;
+  std::size_t count = 0;
+  while (pos < data.size()) {
+    if (count == kMaxNodes) return DecodeError::kTooManyNodes;
+    if (data.size() - pos < fixed) return DecodeError::kNodeDataNotMultiple;
+    NodeData& n = out.nodes[count];
+    n = NodeData{};
+    read_fixed_fields(data.data() + pos, trace_type, n);
+    pos += fixed;
+    if (has_oss) {
+      if (data.size() - pos < 4) return DecodeError::kOpaqueExceedsOption;
+      const std::size_t opaque_len = std::size_t{data[pos]} * 4;
+      n.oss.schema_id = be32(data.data() + pos) & 0xffffff;
+      pos += 4;
+      if (data.size() - pos < opaque_len) return DecodeError::kOpaqueExceedsOption;
+      n.oss.data = data.subspan(pos, opaque_len);
+      pos += opaque_len;
+    }
+    ++count;
+  }
+  for (std::size_t i = 0, j = count; i + 1 < j; ++i, --j) std::swap(out.nodes[i], out.nodes[j - 1]);
+  out.node_count = static_cast<std::uint8_t>(count);
+  return DecodeError::kOk;
+}
+
+DecodeError decode_trace_option(std::span<const std::uint8_t> option, Layout layout, Trace& out) {
+  // option: 0x31 OptLen Reserved IOAM-Option-Type | trace header | data
+  out.node_count = 0;
+  out.ids_intact = false;
+  if (option.size() < 4) return DecodeError::kIoamOptionTooShort;
+  const std::uint8_t ioam_type = option[3];
+  if (ioam_type == kIoamIncrementalTrace) return DecodeError::kIncrementalTrace;
+  if (ioam_type != kIoamPreallocatedTrace) return DecodeError::kUnsupportedIoamType;
+  if (option.size() < 4 + kTraceHeaderBytes) return DecodeError::kIoamOptionTooShort;
+
+  const std::uint8_t* h = option.data() + 4;
+  out.option = option;
+  out.layout = layout;
+  out.namespace_id = be16(h);
+  out.node_len = static_cast<std::uint8_t>(h[2] >> 3);
+  const std::uint8_t flags = static_cast<std::uint8_t>((h[2] & 0x07) << 1 | h[3] >> 7);
+  out.flags.overflow = flags & 0x8;
+  out.flags.loopback = flags & 0x4;
+  out.flags.active = flags & 0x2;
+  out.remaining_len = h[3] & 0x7f;
+  out.trace_type = be32(h + 4) >> 8;
+
+  const std::uint32_t fixed_bytes = trace_bits::fixed_node_bytes(out.trace_type);
+  if (out.node_len == 0 && fixed_bytes != 0) return DecodeError::kNodeLenZero;
+  if (std::uint32_t{out.node_len} * 4 != fixed_bytes) return DecodeError::kNodeLenMismatch;
+
+  const std::span<const std::uint8_t> data = option.subspan(4 + kTraceHeaderBytes);
+  const std::size_t filled_from = std::size_t{out.remaining_len} * 4;
+  if (filled_from > data.size()) return DecodeError::kRemainingLenExceedsData;
+
+  if (layout == Layout::kClt && out.remaining_len >= kCltIdWords && data.size() >= kCltIdBytes) {
+    out.ids_intact = true;
+    std::copy_n(data.data(), 16, out.trace_id.begin());
+    std::copy_n(data.data() + 16, 8, out.span_id.begin());
+  } else {
+    out.trace_id = TraceId{};
+    out.span_id = SpanId{};
+  }
+  return decode_nodes(data.subspan(filled_from), out.trace_type, out.node_len, out);
+}
+
+}  // namespace clt::core

@@ -1,0 +1,109 @@
+#include <CLI/CLI.hpp>
+
+#include <cstdio>
+#include <memory>
+#include <string>
+
+#include "cli/commands.h"
+#include "core/packet.h"
+#include "core/trace_json.h"
+#include "decode/pcap_reader.h"
+
+namespace {
+
+struct Counts {
+  std::uint64_t frames = 0;
+  std::uint64_t traces = 0;
+  std::uint64_t not_ioam = 0;
+  std::uint64_t errors = 0;
+};
+
+}  // namespace
+
+int clt::cli::run_decode(int argc, char** argv) {
+  CLI::App app{"Decode IOAM / CLT traces from a pcap or pcapng file; one JSON object per line",
+               "clt decode"};
+  std::string layout_name = "clt";
+  std::string file;
+  std::vector<unsigned> plain_namespaces;
+  bool quiet = false;
+  app.add_option("--layout", layout_name,
+                 "clt: trace and span ids follow the trace header (default); plain: none")
+      ->check(CLI::IsMember({"clt", "plain"}));
+  app.add_option("--plain-namespace", plain_namespaces,
+                 "namespace id whose traces carry no CLT ids (repeatable)")
+      ->check(CLI::Range(0u, 65535u));
+  app.add_flag("-q,--quiet", quiet, "no summary on stderr");
+  app.add_option("FILE", file, "capture file (pcap or pcapng)")->required();
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  }
+
+  core::LayoutPolicy policy(layout_name == "plain" ? core::Layout::kPlain : core::Layout::kClt);
+  for (unsigned ns : plain_namespaces) {
+    if (!policy.set(static_cast<std::uint16_t>(ns), core::Layout::kPlain)) {
+      std::fprintf(stderr, "clt decode: at most %zu --plain-namespace values\n",
+                   core::kMaxLayoutRules);
+      return 2;
+    }
+  }
+
+  std::string error;
+  auto reader = decode::PcapReader::open(file, error);
+  if (!reader) {
+    std::fprintf(stderr, "clt decode: cannot read '%s' as a capture: %s\n", file.c_str(),
+                 error.c_str());
+    return 1;
+  }
+  if (!reader->link_type()) {
+    std::fprintf(stderr,
+                 "clt decode: '%s' has link type %d; supported: Ethernet, raw IPv6, Linux cooked "
+                 "(SLL, SLL2)\n",
+                 file.c_str(), reader->dlt());
+    return 1;
+  }
+
+  auto packet = std::make_unique<core::DecodedPacket>();
+  Counts counts;
+  std::string line;
+  line.reserve(4096);
+  while (auto frame = reader->next()) {
+    ++counts.frames;
+    const core::DecodeError e =
+        core::decode_packet(frame->bytes, *reader->link_type(), policy, *packet);
+    line.clear();
+    core::JsonContext ctx{counts.frames, frame->time_sec, frame->time_usec, &packet->src,
+                          &packet->dst};
+    for (std::size_t i = 0; i < packet->trace_count; ++i) {
+      core::append_trace_json(line, packet->traces[i], ctx);
+      line += '\n';
+      ++counts.traces;
+    }
+    if (e != core::DecodeError::kOk) {
+      if (core::is_not_ioam(e)) {
+        ++counts.not_ioam;
+      } else {
+        core::append_error_json(line, counts.frames, e);
+        line += '\n';
+        ++counts.errors;
+      }
+    }
+    std::fwrite(line.data(), 1, line.size(), stdout);
+  }
+  if (!reader->error().empty()) {
+    std::fprintf(stderr, "clt decode: '%s' is cut short after frame %llu: %s\n", file.c_str(),
+                 static_cast<unsigned long long>(counts.frames), reader->error().c_str());
+    return 1;
+  }
+  if (!quiet) {
+    std::fprintf(stderr,
+                 "clt decode: %llu frames, %llu IOAM traces, %llu without IOAM, %llu malformed\n",
+                 static_cast<unsigned long long>(counts.frames),
+                 static_cast<unsigned long long>(counts.traces),
+                 static_cast<unsigned long long>(counts.not_ioam),
+                 static_cast<unsigned long long>(counts.errors));
+  }
+  return 0;
+}
