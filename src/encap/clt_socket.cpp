@@ -1,0 +1,206 @@
+#include "encap/clt_socket.h"
+
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include <cerrno>
+#include <cstring>
+#include <ctime>
+
+namespace clt::encap {
+
+namespace {
+
+constexpr std::uint32_t kUnavailable32 = 0xffffffff;
+constexpr std::uint16_t kUnavailable16 = 0xffff;
+// Largest Hop-by-Hop header: one 255-byte option plus the header and PadN.
+constexpr std::size_t kMaxHeader = 264;
+
+using Address = std::array<std::uint8_t, 16>;
+
+Address address_of(const sockaddr_in6& sa) {
+  Address a;
+  std::memcpy(a.data(), &sa.sin6_addr, 16);
+  return a;
+}
+
+bool is_v4_mapped(const Address& a) {
+  for (int i = 0; i < 10; ++i)
+    if (a[i] != 0) return false;
+  return a[10] == 0xff && a[11] == 0xff;
+}
+
+Status status_for_errno(int err) {
+  switch (err) {
+    case EBADF:
+      return Status::kBadDescriptor;
+    case ENOTSOCK:
+      return Status::kNotSocket;
+    case ENOPROTOOPT:
+      return Status::kNotIpv6;
+    case EPERM:
+    case EACCES:
+      return Status::kNoPermission;
+    case ENOTCONN:
+      return Status::kNotConnected;
+    default:
+      return Status::kSystemError;
+  }
+}
+
+Result fail(Status s, int err = 0) {
+  return Result{s, err};
+}
+
+// Distinguishes "not IPv6" from "not connected" when getpeername fails.
+Result classify_unconnected(int fd, int err) {
+  if (err != ENOTCONN) return fail(status_for_errno(err), err);
+  int domain = 0;
+  socklen_t len = sizeof domain;
+  if (::getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &domain, &len) == 0 && domain != AF_INET6)
+    return fail(Status::kNotIpv6);
+  return fail(Status::kNotConnected, err);
+}
+
+core::TraceId carried_trace_id(const core::TraceId& id, TraceIdBits bits) {
+  if (bits == TraceIdBits::k128) return id;
+  core::TraceId out{};
+  std::memcpy(out.data() + 8, id.data() + 8, 8);
+  return out;
+}
+
+}  // namespace
+
+Status validate(const Config& config, std::string* message) {
+  auto fail_with = [&](Status s, std::string text) {
+    if (message != nullptr) *message = std::move(text);
+    return s;
+  };
+  if (config.trace_id_bits != TraceIdBits::k64 && config.trace_id_bits != TraceIdBits::k128)
+    return fail_with(Status::kInvalidConfig, "trace ids must be 64 or 128 bits");
+  core::HopByHopSpec spec;
+  spec.namespace_id = config.namespace_id;
+  spec.trace_type = config.trace_type;
+  spec.slots = config.slots;
+  const core::EncodeError e = core::validate(spec);
+  if (e == core::EncodeError::kTooLarge)
+    return fail_with(Status::kConfigTooLarge, core::describe(e, spec));
+  if (e != core::EncodeError::kOk)
+    return fail_with(Status::kInvalidConfig, core::describe(e, spec));
+  if (config.node_id && *config.node_id > 0xffffff)
+    return fail_with(Status::kInvalidConfig, "the node id is 24 bits (at most 16777215)");
+  if (message != nullptr) message->clear();
+  return Status::kOk;
+}
+
+std::unique_ptr<Encapsulator> Encapsulator::create(const Config& config, std::string& error) {
+  if (validate(config, &error) != Status::kOk) return nullptr;
+  std::string facts_error;
+  NodeFacts facts = read_node_facts(config.namespace_id, &facts_error);
+  return create(config, std::move(facts), error);
+}
+
+std::unique_ptr<Encapsulator> Encapsulator::create(const Config& config, NodeFacts facts,
+                                                   std::string& error) {
+  if (validate(config, &error) != Status::kOk) return nullptr;
+  return std::unique_ptr<Encapsulator>(new Encapsulator(config, std::move(facts)));
+}
+
+Encapsulator::Encapsulator(const Config& config, NodeFacts facts)
+    : config_(config), facts_(std::move(facts)) {
+  if (config_.node_id) {
+    facts_.node_id = *config_.node_id;
+    facts_.node_id_wide = *config_.node_id;
+  }
+  if (config_.namespace_data) facts_.namespace_data = *config_.namespace_data;
+  spec_.namespace_id = config_.namespace_id;
+  spec_.trace_type = config_.trace_type;
+  spec_.slots = config_.slots;
+  spec_.layout = core::Layout::kClt;
+  header_size_ = core::hop_by_hop_size(spec_);
+}
+
+bool Encapsulator::in_domain(const Address& peer) const {
+  if (is_v4_mapped(peer)) return false;
+  for (const auto& p : config_.domain)
+    if (p.contains(peer)) return true;
+  return false;
+}
+
+std::size_t Encapsulator::build_header(const TraceId& trace_id, const SpanId& span_id,
+                                       const Address& local_address, std::uint8_t hop_limit,
+                                       std::uint8_t* out, std::size_t out_size) const {
+  core::NodeData own;
+  const core::NodeData* own_ptr = nullptr;
+  if (config_.own_entry) {
+    const InterfaceFacts* egress = facts_.interface_for(local_address);
+    timespec now{};
+    ::clock_gettime(CLOCK_REALTIME, &now);
+    own.hop_limit = hop_limit;
+    own.id = facts_.node_id & 0xffffff;
+    own.id_wide = facts_.node_id_wide;
+    // A locally sent packet arrived on no interface.
+    own.ingress_id = kUnavailable16;
+    own.egress_id = egress != nullptr ? egress->ioam_id : kUnavailable16;
+    own.ingress_id_wide = kUnavailable32;
+    own.egress_id_wide = egress != nullptr ? egress->ioam_id_wide : kUnavailable32;
+    own.timestamp_secs = static_cast<std::uint32_t>(now.tv_sec);
+    own.timestamp_frac = static_cast<std::uint32_t>(now.tv_nsec / 1000);  // microseconds
+    own.transit_delay = kUnavailable32;
+    own.namespace_data = facts_.namespace_data;
+    own.namespace_data_wide = facts_.namespace_data_wide;
+    // Nothing is queued for this packet yet when the span starts.
+    own.queue_depth = kUnavailable32;
+    own.checksum_complement = kUnavailable32;
+    own.buffer_occupancy = kUnavailable32;
+    own_ptr = &own;
+  }
+  std::size_t written = 0;
+  const core::EncodeError e =
+      core::encode_hop_by_hop(spec_, carried_trace_id(trace_id, config_.trace_id_bits), span_id,
+                              own_ptr, std::span<std::uint8_t>(out, out_size), written);
+  return e == core::EncodeError::kOk ? written : 0;
+}
+
+Result Encapsulator::enable(int fd, const TraceId& trace_id, const SpanId& span_id) const {
+  sockaddr_in6 peer{};
+  socklen_t len = sizeof peer;
+  if (::getpeername(fd, reinterpret_cast<sockaddr*>(&peer), &len) != 0)
+    return classify_unconnected(fd, errno);
+  if (peer.sin6_family != AF_INET6) return fail(Status::kNotIpv6);
+
+  int protocol = 0;
+  len = sizeof protocol;
+  if (::getsockopt(fd, SOL_SOCKET, SO_PROTOCOL, &protocol, &len) != 0)
+    return fail(status_for_errno(errno), errno);
+  if (protocol != IPPROTO_TCP && protocol != IPPROTO_UDP) return fail(Status::kUnsupportedSocket);
+
+  if (!in_domain(address_of(peer))) return fail(Status::kOutsideDomain);
+
+  Address local{};
+  std::uint8_t hop_limit = facts_.default_hop_limit;
+  if (config_.own_entry) {
+    sockaddr_in6 self{};
+    len = sizeof self;
+    if (::getsockname(fd, reinterpret_cast<sockaddr*>(&self), &len) == 0) local = address_of(self);
+    int hops = -1;
+    len = sizeof hops;
+    if (::getsockopt(fd, IPPROTO_IPV6, IPV6_UNICAST_HOPS, &hops, &len) == 0 && hops > 0)
+      hop_limit = static_cast<std::uint8_t>(hops);
+  }
+
+  std::uint8_t header[kMaxHeader];
+  const std::size_t size = build_header(trace_id, span_id, local, hop_limit, header, sizeof header);
+  if (size == 0) return fail(Status::kInvalidConfig);
+  if (::setsockopt(fd, IPPROTO_IPV6, IPV6_HOPOPTS, header, static_cast<socklen_t>(size)) != 0)
+    return fail(status_for_errno(errno), errno);
+  return Result{};
+}
+
+Result Encapsulator::disable(int fd) const {
+  if (::setsockopt(fd, IPPROTO_IPV6, IPV6_HOPOPTS, nullptr, 0) != 0)
+    return fail(status_for_errno(errno), errno);
+  return Result{};
+}
+
+}  // namespace clt::encap

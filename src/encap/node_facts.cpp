@@ -1,0 +1,79 @@
+#include "encap/node_facts.h"
+
+#include <ifaddrs.h>
+#include <net/if.h>
+#include <netinet/in.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <optional>
+
+#include "encap/ioam_namespaces.h"
+
+namespace clt::encap {
+
+namespace {
+
+std::optional<unsigned long long> read_sysctl(const std::string& path) {
+  std::ifstream in("/proc/sys/net/ipv6/" + path);
+  unsigned long long v = 0;
+  if (!(in >> v)) return std::nullopt;
+  return v;
+}
+
+}  // namespace
+
+const InterfaceFacts* NodeFacts::interface_for(const std::array<std::uint8_t, 16>& local) const {
+  for (const auto& itf : interfaces)
+    for (const auto& a : itf.addresses)
+      if (a == local) return &itf;
+  return nullptr;
+}
+
+NodeFacts read_node_facts(std::uint16_t namespace_id, std::string* error) {
+  NodeFacts f;
+  if (auto v = read_sysctl("ioam6_id")) f.node_id = static_cast<std::uint32_t>(*v & 0xffffff);
+  if (auto v = read_sysctl("ioam6_id_wide")) f.node_id_wide = *v & 0x00ffffffffffffffULL;
+  if (auto v = read_sysctl("conf/default/hop_limit"))
+    f.default_hop_limit = static_cast<std::uint8_t>(*v);
+
+  if (struct if_nameindex* names = ::if_nameindex()) {
+    for (struct if_nameindex* n = names; n->if_index != 0; ++n) {
+      InterfaceFacts itf;
+      itf.name = n->if_name;
+      itf.index = n->if_index;
+      if (auto v = read_sysctl("conf/" + itf.name + "/ioam6_id"))
+        itf.ioam_id = static_cast<std::uint16_t>(*v);
+      if (auto v = read_sysctl("conf/" + itf.name + "/ioam6_id_wide"))
+        itf.ioam_id_wide = static_cast<std::uint32_t>(*v);
+      f.interfaces.push_back(std::move(itf));
+    }
+    if_freenameindex(names);
+  }
+  ifaddrs* addrs = nullptr;
+  if (getifaddrs(&addrs) == 0) {
+    for (ifaddrs* a = addrs; a != nullptr; a = a->ifa_next) {
+      if (a->ifa_addr == nullptr || a->ifa_addr->sa_family != AF_INET6) continue;
+      const auto* sin6 = reinterpret_cast<const sockaddr_in6*>(a->ifa_addr);
+      for (auto& itf : f.interfaces) {
+        if (itf.name != a->ifa_name) continue;
+        std::array<std::uint8_t, 16> bytes;
+        std::memcpy(bytes.data(), &sin6->sin6_addr, 16);
+        itf.addresses.push_back(bytes);
+      }
+    }
+    freeifaddrs(addrs);
+  }
+
+  std::string ns_error;
+  if (auto ns = find_ioam_namespace(namespace_id, ns_error)) {
+    if (ns->data) f.namespace_data = *ns->data;
+    if (ns->data_wide) f.namespace_data_wide = *ns->data_wide;
+  }
+  if (error != nullptr) *error = ns_error;
+  return f;
+}
+
+}  // namespace clt::encap
