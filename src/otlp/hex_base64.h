@@ -1,0 +1,20 @@
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+// The OTLP/JSON mapping writes trace and span ids as hex while the protobuf
+// JSON mapping (and every other bytes field) uses base64: these convert between
+// the two without going through a message.
+namespace clt::otlp {
+
+std::string to_hex(std::string_view bytes);
+// Accepts upper and lower case; nullopt on odd length or a non-hex digit.
+std::optional<std::string> from_hex(std::string_view hex);
+
+std::string to_base64(std::string_view bytes);
+// Accepts the standard and URL-safe alphabets, with or without padding.
+std::optional<std::string> from_base64(std::string_view text);
+
+}  // namespace clt::otlp
