@@ -1,0 +1,59 @@
+// A network span drawn as its path: nodes (name, id, interfaces, queue depth,
+// packets) joined by links labelled with the one-way delay of the hop they
+// lead to. The slowest link and the node at its end are highlighted. Every
+// node and link is a button that opens the hop's raw IOAM records.
+import { h } from './dom.js';
+import { formatDuration, plural } from './format.js';
+
+export function renderNetworkPath(net, onHop) {
+  const maxDelay = Math.max(0, ...net.hops.map((x) => x.delayUs ?? 0));
+  const items = [];
+  net.hops.forEach((hop, i) => {
+    if (i > 0) items.push(linkItem(net.hops[i - 1], hop, maxDelay, onHop));
+    items.push(nodeItem(hop, onHop));
+  });
+  const flags = [];
+  if (net.overflow) flags.push(h('span', { class: 'flag warn', title: 'the IOAM trace ran out of room: some nodes did not record their data' }, 'overflow'));
+  if (net.idsLost) flags.push(h('span', { class: 'flag warn', title: 'some packets had their CLT ids overwritten and could not be attributed' }, 'ids lost'));
+  return h('div', { class: 'netpath', role: 'group', 'aria-label': `network path ${net.path}` },
+    h('div', { class: 'netpath-summary' },
+      h('span', { class: 'netpath-label' }, 'Network path'),
+      h('span', { class: 'mono' }, net.path),
+      net.packets !== null ? h('span', null, plural(net.packets, 'packet')) : null,
+      net.slowestHop !== null && net.slowestDelayUs !== null
+        ? h('span', { class: 'slowest-text' }, `slowest hop: ${net.slowestHop} (${formatDuration(net.slowestDelayUs)})`)
+        : null,
+      flags),
+    net.hops.length
+      ? h('ol', { class: 'hops' }, items)
+      : h('p', { class: 'muted' }, 'No hop data recorded.'));
+}
+
+function nodeItem(hop, onHop) {
+  return h('li', { class: ['hop-node', hop.slowest && 'slowest'] },
+    h('button', {
+      type: 'button', class: 'node-box', dataset: { hop: hop.hop ?? '' },
+      title: `hop ${hop.hop}: ${hop.name}. Open its raw IOAM records`,
+      onclick: () => onHop(hop),
+    },
+    h('span', { class: 'node-name' }, hop.name),
+    h('span', { class: 'node-sub mono' }, `hop ${hop.hop ?? '?'} · id ${hop.nodeId ?? '?'}`),
+    h('span', { class: 'node-ifs mono' }, `in ${hop.ingressId ?? '–'} · out ${hop.egressId ?? '–'}`),
+    h('span', { class: 'node-stats' },
+      h('span', { title: 'maximum egress queue depth seen by the packets' }, `queue ${hop.queueDepth ?? '–'}`),
+      h('span', null, ` · ${hop.packets ?? '–'} pkt`))));
+}
+
+function linkItem(prev, hop, maxDelay, onHop) {
+  const share = maxDelay > 0 && hop.delayUs !== null ? hop.delayUs / maxDelay : 0;
+  return h('li', { class: ['hop-link', hop.slowest && 'slowest'], 'aria-hidden': 'false' },
+    h('button', {
+      type: 'button', class: 'link-box', dataset: { hop: hop.hop ?? '' },
+      title: `one-way delay ${prev.name} → ${hop.name} (median over packets). Open raw records`,
+      onclick: () => onHop(hop),
+    },
+    h('span', { class: 'link-delay' }, hop.delayUs !== null ? formatDuration(hop.delayUs) : 'no delay'),
+    h('span', { class: 'link-line' }, h('span', { class: 'link-fill', style: { width: `${Math.round(share * 100)}%` } })),
+    h('span', { class: 'link-ifs mono' }, `if ${prev.egressId ?? '?'} → ${hop.ingressId ?? '?'}`),
+    hop.slowest ? h('span', { class: 'slowest-badge' }, 'slowest') : null));
+}
