@@ -1,0 +1,370 @@
+#include "topo/topology_parser.h"
+
+#include <arpa/inet.h>
+
+#include <charconv>
+#include <cstring>
+#include <tuple>
+#include <vector>
+
+namespace clt::topo {
+
+namespace {
+
+// Thrown inside the parser only, turned into "SOURCE:LINE: problem".
+struct ParseError {
+  std::string message;
+};
+
+[[noreturn]] void fail(std::string message) {
+  throw ParseError{std::move(message)};
+}
+
+std::vector<std::string_view> split_words(std::string_view line) {
+  if (auto hash = line.find('#'); hash != std::string_view::npos) line = line.substr(0, hash);
+  std::vector<std::string_view> words;
+  std::size_t i = 0;
+  while (i < line.size()) {
+    while (i < line.size() && (line[i] == ' ' || line[i] == '\t' || line[i] == '\r')) ++i;
+    std::size_t start = i;
+    while (i < line.size() && line[i] != ' ' && line[i] != '\t' && line[i] != '\r') ++i;
+    if (i > start) words.push_back(line.substr(start, i - start));
+  }
+  return words;
+}
+
+std::uint64_t parse_number(std::string_view text, std::uint64_t max, std::string_view what) {
+  std::uint64_t v = 0;
+  int base = 10;
+  std::string_view digits = text;
+  if (digits.size() > 2 && digits[0] == '0' && (digits[1] == 'x' || digits[1] == 'X')) {
+    base = 16;
+    digits.remove_prefix(2);
+  }
+  auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), v, base);
+  if (digits.empty() || ec != std::errc{} || end != digits.data() + digits.size())
+    fail(std::string(what) + " '" + std::string(text) + "' is not a number");
+  if (v > max)
+    fail(std::string(what) + " " + std::string(text) + " is too large (at most " +
+         std::to_string(max) + ")");
+  return v;
+}
+
+bool valid_name(std::string_view name, std::size_t max_len) {
+  if (name.empty() || name.size() > max_len) return false;
+  for (char c : name) {
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                    c == '-' || c == '_' || c == '.';
+    if (!ok) return false;
+  }
+  return true;
+}
+
+bool valid_ipv6(std::string_view text) {
+  char buf[INET6_ADDRSTRLEN + 1];
+  if (text.empty() || text.size() >= sizeof buf) return false;
+  std::memcpy(buf, text.data(), text.size());
+  buf[text.size()] = '\0';
+  unsigned char out[16];
+  return inet_pton(AF_INET6, buf, out) == 1;
+}
+
+void check_prefix(std::string_view text, std::string_view what) {
+  const auto slash = text.find('/');
+  if (slash == std::string_view::npos)
+    fail(std::string(what) + " '" + std::string(text) +
+         "' needs a prefix length, e.g. fd00:1::1/64");
+  if (!valid_ipv6(text.substr(0, slash)))
+    fail(std::string(what) + " '" + std::string(text) + "' is not an IPv6 address");
+  parse_number(text.substr(slash + 1), 128, "prefix length");
+}
+
+// Matches tc's forms loosely but strictly enough that tc will not choke:
+// digits with an optional fraction and one of the given units.
+bool valid_quantity(std::string_view text, std::initializer_list<std::string_view> units) {
+  std::size_t i = 0;
+  while (i < text.size() && ((text[i] >= '0' && text[i] <= '9') || text[i] == '.')) ++i;
+  if (i == 0) return false;
+  std::string_view unit = text.substr(i);
+  for (auto u : units)
+    if (unit == u) return true;
+  return false;
+}
+
+class Parser {
+ public:
+  explicit Parser(Topology& t) : t_(t) {}
+
+  void line(int number, const std::vector<std::string_view>& w) {
+    line_ = number;
+    const std::string_view keyword = w[0];
+    if (keyword == "node") return node(w);
+    if (keyword == "link") return link(w);
+    if (keyword == "route") return route(w);
+    if (keyword == "ioam-namespace") return ioam_namespace(w);
+    if (keyword == "ioam-schema") return ioam_schema(w);
+    if (keyword == "ioam-interface") return ioam_interface(w);
+    if (keyword == "netem") return netem(w);
+    fail("unknown keyword '" + std::string(keyword) +
+         "' (expected node, link, route, ioam-namespace, ioam-schema, ioam-interface or netem)");
+  }
+
+  // Checks that need the whole file.
+  void finish() {
+    for (const auto& ns : t_.namespaces) {
+      if (!ns.schema) continue;
+      bool found = false;
+      for (const auto& s : t_.schemas) found = found || (s.node == ns.node && s.id == *ns.schema);
+      if (!found) {
+        line_ = ns.line;
+        fail("schema " + std::to_string(*ns.schema) + " is not declared on node " + ns.node +
+             " (add `ioam-schema " + ns.node + " " + std::to_string(*ns.schema) + " DATA`)");
+      }
+    }
+    if (t_.nodes.empty()) {
+      line_ = 0;
+      fail("no node declared (a topology needs at least `node NAME id N`)");
+    }
+  }
+
+  int current_line() const { return line_; }
+
+ private:
+  void expect_at_least(const std::vector<std::string_view>& w, std::size_t n, const char* usage) {
+    if (w.size() < n) fail(std::string("too few words; usage: ") + usage);
+  }
+
+  const Node& known_node(std::string_view name) {
+    for (const auto& n : t_.nodes)
+      if (n.name == name) return n;
+    fail("node '" + std::string(name) + "' is not declared (add `node " + std::string(name) +
+         " id N` before this line)");
+  }
+
+  // "node:interface" where the interface must exist (made by a link).
+  std::pair<std::string, std::string> existing_interface(std::string_view text) {
+    auto [node, itf] = split_endpoint(text);
+    known_node(node);
+    for (const auto& l : t_.links)
+      if ((l.a.node == node && l.a.interface == itf) || (l.b.node == node && l.b.interface == itf))
+        return {node, itf};
+    fail("interface " + node + ":" + itf + " is not created by any link above this line");
+  }
+
+  std::pair<std::string, std::string> split_endpoint(std::string_view text) {
+    const auto colon = text.find(':');
+    if (colon == std::string_view::npos)
+      fail("'" + std::string(text) + "' must be NODE:INTERFACE, e.g. athos:eth0");
+    std::string_view node = text.substr(0, colon);
+    std::string_view itf = text.substr(colon + 1);
+    if (!valid_name(itf, 15))
+      fail("interface name '" + std::string(itf) +
+           "' must be 1-15 letters, digits, '-', '_' or '.'");
+    return {std::string(node), std::string(itf)};
+  }
+
+  void node(const std::vector<std::string_view>& w) {
+    const char* usage = "node NAME id N [id-wide N] [forwarding]";
+    expect_at_least(w, 4, usage);
+    Node n;
+    n.line = line_;
+    n.name = std::string(w[1]);
+    if (!valid_name(n.name, 32))
+      fail("node name '" + n.name + "' must be 1-32 letters, digits, '-', '_' or '.'");
+    if (t_.find_node(n.name) != nullptr) fail("node '" + n.name + "' is declared twice");
+    bool has_id = false;
+    for (std::size_t i = 2; i < w.size(); ++i) {
+      if (w[i] == "id" && i + 1 < w.size()) {
+        n.ioam_id = static_cast<std::uint32_t>(parse_number(w[++i], 0xffffff, "node id"));
+        has_id = true;
+      } else if (w[i] == "id-wide" && i + 1 < w.size()) {
+        n.ioam_id_wide = parse_number(w[++i], 0x00ffffffffffffffULL, "wide node id");
+      } else if (w[i] == "forwarding") {
+        n.forwarding = true;
+      } else {
+        fail("unexpected '" + std::string(w[i]) + "'; usage: " + usage);
+      }
+    }
+    if (!has_id) fail(std::string("missing IOAM node id; usage: ") + usage);
+    t_.nodes.push_back(std::move(n));
+  }
+
+  Endpoint endpoint(std::string_view where, std::string_view address) {
+    auto [node, itf] = split_endpoint(where);
+    known_node(node);
+    for (const auto& l : t_.links)
+      for (const Endpoint* e : {&l.a, &l.b})
+        if (e->node == node && e->interface == itf)
+          fail("interface " + node + ":" + itf + " is already used by the link on line " +
+               std::to_string(l.line));
+    check_prefix(address, "address");
+    return Endpoint{node, itf, std::string(address)};
+  }
+
+  void link(const std::vector<std::string_view>& w) {
+    const char* usage = "link NODE:IF ADDRESS/LEN NODE:IF ADDRESS/LEN";
+    if (w.size() != 5) fail(std::string("wrong number of words; usage: ") + usage);
+    Link l;
+    l.line = line_;
+    l.a = endpoint(w[1], w[2]);
+    l.b = endpoint(w[3], w[4]);
+    if (l.a.node == l.b.node && l.a.interface == l.b.interface)
+      fail("a link needs two different interfaces");
+    t_.links.push_back(std::move(l));
+  }
+
+  void route(const std::vector<std::string_view>& w) {
+    const char* usage = "route NODE PREFIX|default via ADDRESS";
+    if (w.size() != 5 || w[3] != "via") fail(std::string("malformed route; usage: ") + usage);
+    Route r;
+    r.line = line_;
+    r.node = known_node(w[1]).name;
+    if (w[2] != "default") check_prefix(w[2], "route prefix");
+    r.prefix = std::string(w[2]);
+    if (!valid_ipv6(w[4])) fail("gateway '" + std::string(w[4]) + "' is not an IPv6 address");
+    r.via = std::string(w[4]);
+    t_.routes.push_back(std::move(r));
+  }
+
+  void ioam_namespace(const std::vector<std::string_view>& w) {
+    const char* usage = "ioam-namespace NODE ID [data HEX32] [wide HEX64] [schema SCHEMA-ID]";
+    expect_at_least(w, 3, usage);
+    IoamNamespace ns;
+    ns.line = line_;
+    ns.node = known_node(w[1]).name;
+    ns.id = static_cast<std::uint16_t>(parse_number(w[2], 0xfffe, "IOAM namespace id"));
+    for (const auto& other : t_.namespaces)
+      if (other.node == ns.node && other.id == ns.id)
+        fail("namespace " + std::to_string(ns.id) + " is already declared on " + ns.node +
+             " (line " + std::to_string(other.line) + ")");
+    for (std::size_t i = 3; i < w.size(); ++i) {
+      if (i + 1 >= w.size()) fail(std::string("missing value; usage: ") + usage);
+      if (w[i] == "data") {
+        ns.data = static_cast<std::uint32_t>(parse_number(w[++i], 0xfffffffe, "namespace data"));
+      } else if (w[i] == "wide") {
+        ns.data_wide = parse_number(w[++i], 0xfffffffffffffffeULL, "wide namespace data");
+      } else if (w[i] == "schema") {
+        ns.schema = static_cast<std::uint32_t>(parse_number(w[++i], 0xffffff, "schema id"));
+      } else {
+        fail("unexpected '" + std::string(w[i]) + "'; usage: " + usage);
+      }
+    }
+    t_.namespaces.push_back(std::move(ns));
+  }
+
+  void ioam_schema(const std::vector<std::string_view>& w) {
+    const char* usage = "ioam-schema NODE SCHEMA-ID DATA";
+    if (w.size() != 4) fail(std::string("wrong number of words; usage: ") + usage);
+    IoamSchema s;
+    s.line = line_;
+    s.node = known_node(w[1]).name;
+    s.id = static_cast<std::uint32_t>(parse_number(w[2], 0xffffff, "schema id"));
+    for (const auto& other : t_.schemas)
+      if (other.node == s.node && other.id == s.id)
+        fail("schema " + std::to_string(s.id) + " is already declared on " + s.node);
+    if (w[3].size() > 255 * 4) fail("schema data is longer than 1020 bytes");
+    s.data_hex = std::string(w[3]);
+    t_.schemas.push_back(std::move(s));
+  }
+
+  void ioam_interface(const std::vector<std::string_view>& w) {
+    const char* usage = "ioam-interface NODE:IF id N [wide N] [enabled|disabled]";
+    expect_at_least(w, 4, usage);
+    IoamInterface i;
+    i.line = line_;
+    std::tie(i.node, i.interface) = existing_interface(w[1]);
+    for (const auto& other : t_.interfaces)
+      if (other.node == i.node && other.interface == i.interface)
+        fail("IOAM of " + i.node + ":" + i.interface + " is already set on line " +
+             std::to_string(other.line));
+    bool has_id = false;
+    for (std::size_t k = 2; k < w.size(); ++k) {
+      if (w[k] == "id" && k + 1 < w.size()) {
+        i.id = static_cast<std::uint16_t>(parse_number(w[++k], 0xffff, "interface id"));
+        has_id = true;
+      } else if (w[k] == "wide" && k + 1 < w.size()) {
+        i.id_wide = static_cast<std::uint32_t>(parse_number(w[++k], 0xffffffff, "wide id"));
+      } else if (w[k] == "enabled") {
+        i.enabled = true;
+      } else if (w[k] == "disabled") {
+        i.enabled = false;
+      } else {
+        fail("unexpected '" + std::string(w[k]) + "'; usage: " + usage);
+      }
+    }
+    if (!has_id) fail(std::string("missing interface id; usage: ") + usage);
+    t_.interfaces.push_back(std::move(i));
+  }
+
+  void netem(const std::vector<std::string_view>& w) {
+    const char* usage =
+        "netem NODE:IF [delay TIME [jitter TIME]] [rate RATE] [loss PERCENT%] [limit PACKETS]";
+    expect_at_least(w, 4, usage);
+    Netem n;
+    n.line = line_;
+    std::tie(n.node, n.interface) = existing_interface(w[1]);
+    for (const auto& other : t_.netems)
+      if (other.node == n.node && other.interface == n.interface)
+        fail("netem on " + n.node + ":" + n.interface + " is already set on line " +
+             std::to_string(other.line));
+    const std::initializer_list<std::string_view> times = {"us", "ms", "s"};
+    for (std::size_t k = 2; k < w.size(); ++k) {
+      if (k + 1 >= w.size()) fail(std::string("missing value; usage: ") + usage);
+      const std::string_view key = w[k];
+      const std::string_view value = w[++k];
+      if (key == "delay") {
+        if (!valid_quantity(value, times))
+          fail("delay '" + std::string(value) + "' must be like 10ms");
+        n.delay = std::string(value);
+      } else if (key == "jitter") {
+        if (!valid_quantity(value, times))
+          fail("jitter '" + std::string(value) + "' must be like 2ms");
+        n.jitter = std::string(value);
+      } else if (key == "rate") {
+        if (!valid_quantity(value, {"bit", "kbit", "mbit", "gbit", "bps", "kbps", "mbps"}))
+          fail("rate '" + std::string(value) + "' must be like 10mbit");
+        n.rate = std::string(value);
+      } else if (key == "loss") {
+        if (!valid_quantity(value, {"%"}))
+          fail("loss '" + std::string(value) + "' must be like 1%");
+        n.loss = std::string(value);
+      } else if (key == "limit") {
+        parse_number(value, 1000000, "limit");
+        n.limit = std::string(value);
+      } else {
+        fail("unexpected '" + std::string(key) + "'; usage: " + usage);
+      }
+    }
+    if (!n.jitter.empty() && n.delay.empty()) fail("jitter needs a delay");
+    t_.netems.push_back(std::move(n));
+  }
+
+  Topology& t_;
+  int line_ = 0;
+};
+
+}  // namespace
+
+std::optional<Topology> parse_topology(std::string_view text, std::string_view source,
+                                       std::string& error) {
+  Topology t;
+  Parser parser(t);
+  try {
+    int number = 0;
+    std::size_t pos = 0;
+    while (pos <= text.size()) {
+      const std::size_t end = std::min(text.find('\n', pos), text.size());
+      ++number;
+      const auto words = split_words(text.substr(pos, end - pos));
+      if (!words.empty()) parser.line(number, words);
+      pos = end + 1;
+    }
+    parser.finish();
+  } catch (const ParseError& e) {
+    error = std::string(source) + ":" + std::to_string(parser.current_line()) + ": " + e.message;
+    return std::nullopt;
+  }
+  return t;
+}
+
+}  // namespace clt::topo
