@@ -9,6 +9,7 @@ const char* to_string(DecodeError e) {
     case DecodeError::kTruncatedLinkHeader: return "truncated link-layer header";
     case DecodeError::kNotIpv6: return "not IPv6";
     case DecodeError::kTruncatedIpv6Header: return "truncated IPv6 header";
+    case DecodeError::kBadIpVersion: return "IP version is not 6 on an IPv6 link";
     case DecodeError::kPayloadLengthExceedsCapture:
       return "IPv6 payload length exceeds the captured bytes";
     case DecodeError::kNoHopByHop: return "no Hop-by-Hop header";

@@ -12,6 +12,7 @@ enum class DecodeError : std::uint8_t {
   kTruncatedLinkHeader,     // Ethernet / cooked header cut short
   kNotIpv6,                 // link says another protocol, or IP version != 6
   kTruncatedIpv6Header,     // fewer than 40 bytes of IPv6 header
+  kBadIpVersion,            // the link announced IPv6, the header's version is not 6
   kPayloadLengthExceedsCapture,  // IPv6 payload length says more than was captured
   kNoHopByHop,              // Next Header is not 0
   kHopByHopExceedsPacket,   // Hdr Ext Len runs past the packet

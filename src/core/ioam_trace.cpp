@@ -58,25 +58,40 @@ DecodeError decode_nodes(std::span<const std::uint8_t> data, std::uint32_t trace
   if (fixed == 0 && !has_oss) {
     return data.empty() ? DecodeError::kOk : DecodeError::kNodeLenZero;
   }
-  // Entries sit in memory last-node-first; collect them, then reverse in place.
-  std::size_t pos = 0;
+  // Entries sit in memory last-node-first. Fixed-size entries go straight to
+  // their path-order place; entries with opaque snapshots (variable size) are
+  // read in memory order and reversed afterwards.
   std::size_t count = 0;
+  if (!has_oss) {
+    if (fixed < trace_bits::fixed_node_bytes(trace_type)) return DecodeError::kNodeLenMismatch;
+    if (data.size() % fixed != 0) return DecodeError::kNodeDataNotMultiple;
+    count = data.size() / fixed;
+    if (count > kMaxNodes) return DecodeError::kTooManyNodes;
+    const std::uint8_t* p = data.data();
+    for (std::size_t i = 0; i < count; ++i, p += fixed) {
+      NodeData& n = out.nodes[count - 1 - i];
+      n = NodeData{};
+      read_fixed_fields(p, trace_type, n);
+    }
+    out.node_count = static_cast<std::uint8_t>(count);
+    return DecodeError::kOk;
+  }
+  std::size_t pos = 0;
   while (pos < data.size()) {
     if (count == kMaxNodes) return DecodeError::kTooManyNodes;
     if (data.size() - pos < fixed) return DecodeError::kNodeDataNotMultiple;
     NodeData& n = out.nodes[count];
     n = NodeData{};
+    if (fixed < trace_bits::fixed_node_bytes(trace_type)) return DecodeError::kNodeLenMismatch;
     read_fixed_fields(data.data() + pos, trace_type, n);
     pos += fixed;
-    if (has_oss) {
-      if (data.size() - pos < 4) return DecodeError::kOpaqueExceedsOption;
-      const std::size_t opaque_len = std::size_t{data[pos]} * 4;
-      n.oss.schema_id = be32(data.data() + pos) & 0xffffff;
-      pos += 4;
-      if (data.size() - pos < opaque_len) return DecodeError::kOpaqueExceedsOption;
-      n.oss.data = data.subspan(pos, opaque_len);
-      pos += opaque_len;
-    }
+    if (data.size() - pos < 4) return DecodeError::kOpaqueExceedsOption;
+    const std::size_t opaque_len = std::size_t{data[pos]} * 4;
+    n.oss.schema_id = be32(data.data() + pos) & 0xffffff;
+    pos += 4;
+    if (data.size() - pos < opaque_len) return DecodeError::kOpaqueExceedsOption;
+    n.oss.data = data.subspan(pos, opaque_len);
+    pos += opaque_len;
     ++count;
   }
   for (std::size_t i = 0, j = count; i + 1 < j; ++i, --j) std::swap(out.nodes[i], out.nodes[j - 1]);
@@ -108,7 +123,9 @@ DecodeError decode_trace_option(std::span<const std::uint8_t> option, Layout lay
 
   const std::uint32_t fixed_bytes = trace_bits::fixed_node_bytes(out.trace_type);
   if (out.node_len == 0 && fixed_bytes != 0) return DecodeError::kNodeLenZero;
-  if (std::uint32_t{out.node_len} * 4 != fixed_bytes) return DecodeError::kNodeLenMismatch;
+  // Entries are stepped by NodeLen (as transit nodes do); the fields the trace
+  // type selects must fit in it.
+  if (std::uint32_t{out.node_len} * 4 < fixed_bytes) return DecodeError::kNodeLenMismatch;
 
   const std::span<const std::uint8_t> data = option.subspan(4 + kTraceHeaderBytes);
   const std::size_t filled_from = std::size_t{out.remaining_len} * 4;

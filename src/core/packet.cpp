@@ -78,7 +78,12 @@ DecodeError decode_packet(std::span<const std::uint8_t> frame, LinkType link,
   std::span<const std::uint8_t> ip;
   if (DecodeError e = strip_link(frame, link, ip); e != DecodeError::kOk) return e;
   if (ip.empty()) return DecodeError::kTruncatedIpv6Header;
-  if ((ip[0] >> 4) != 6) return DecodeError::kNotIpv6;
+  if ((ip[0] >> 4) != 6) {
+    // A raw-IP link may carry IPv4; a link that announced IPv6 has a broken header.
+    if (link == LinkType::kIpv6) return DecodeError::kNotIpv6;
+    return ip.size() < kIpv6HeaderBytes ? DecodeError::kTruncatedIpv6Header
+                                        : DecodeError::kBadIpVersion;
+  }
   if (ip.size() < kIpv6HeaderBytes) return DecodeError::kTruncatedIpv6Header;
 
   const std::size_t payload_len = be16(ip.data() + 4);

@@ -1,5 +1,7 @@
 #pragma once
 
+#include <array>
+#include <bit>
 #include <cstdint>
 
 // IOAM Pre-allocated/Incremental Trace-Type (RFC 9197 section 4.4.1): 24 bits,
@@ -29,13 +31,24 @@ inline constexpr std::uint32_t kMask = 0xffffff;
 // Size in bytes of one node's fixed part (what NodeLen counts, in 4-byte words
 // times 4) for a trace type; the opaque snapshot (bit 22) is variable and not
 // counted.
+namespace detail {
+// Bit counts by byte, so that the count needs no POPCNT instruction (not in the
+// x86-64 baseline) and no library call.
+inline constexpr auto kBitsInByte = [] {
+  std::array<std::uint8_t, 256> t{};
+  for (unsigned i = 0; i < 256; ++i) t[i] = static_cast<std::uint8_t>(std::popcount(i));
+  return t;
+}();
+constexpr unsigned count_bits24(std::uint32_t v) {
+  return kBitsInByte[v & 0xff] + kBitsInByte[(v >> 8) & 0xff] + kBitsInByte[(v >> 16) & 0xff];
+}
+}  // namespace detail
+
 constexpr unsigned fixed_node_bytes(std::uint32_t type) {
-  unsigned n = 0;
-  for (int b = 0; b <= 21; ++b) {
-    if (!(type & bit(b))) continue;
-    n += (b == 8 || b == 9 || b == 10) ? 8 : 4;
-  }
-  return n;
+  // 4 bytes per selected bit 0-21, and 4 more for each wide field (bits 8-10).
+  constexpr std::uint32_t kFixedMask = 0xfffffc;  // bits 0-21
+  constexpr std::uint32_t kWideMask = bit(8) | bit(9) | bit(10);
+  return 4u * (detail::count_bits24(type & kFixedMask) + detail::count_bits24(type & kWideMask));
 }
 
 }  // namespace clt::core::trace_bits
