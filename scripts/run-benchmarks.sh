@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Runs the benchmarks and prints their figures (docs/benchmarks.md keeps the
+# reference figures). Each part appends its own section below.
+#   scripts/run-benchmarks.sh [BUILD_DIR]
+set -euo pipefail
+build=${1:-build}
+here=$(cd "$(dirname "$0")/.." && pwd)
+build=$(cd "$build" && pwd)
+cd "$here"
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+echo "== Core: decode / encode (Google Benchmark)"
+"$build/bench/bench_core" --benchmark_min_time=2
+
+echo "== Core: clt decode vs tshark on the same capture"
+packets=${DECODE_BENCH_PACKETS:-1000000}
+"$build/bench/make_capture" "$tmp/big.pcap" "$packets"
+ls -l "$tmp/big.pcap" | awk '{printf "capture: %d packets, %.1f MB\n", '"$packets"', $5/1e6}'
+t0=$(date +%s.%N)
+"$build/clt" decode -q "$tmp/big.pcap" >/dev/null
+t1=$(date +%s.%N)
+# tshark's comparable work: dissect every IOAM trace and print its fields.
+tshark_packets=${TSHARK_BENCH_PACKETS:-100000}
+"$build/bench/make_capture" "$tmp/small.pcap" "$tshark_packets"
+t2=$(date +%s.%N)
+tshark -r "$tmp/small.pcap" -Y ipv6.opt.ioam.trace.ns -T json >/dev/null 2>&1
+t3=$(date +%s.%N)
+awk -v a="$t0" -v b="$t1" -v c="$t2" -v d="$t3" -v n="$packets" -v m="$tshark_packets" 'BEGIN {
+  printf "clt decode: %d packets in %.2f s = %.0f packets/s\n", n, b-a, n/(b-a);
+  printf "tshark -T json: %d packets in %.2f s = %.0f packets/s\n", m, d-c, m/(d-c);
+  printf "ratio: %.0fx\n", (n/(b-a))/(m/(d-c)) }'
