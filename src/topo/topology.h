@@ -74,6 +74,17 @@ struct Netem {
   int line = 0;
 };
 
+// A token-bucket rate limit (tc tbf): packets beyond the rate queue up, so
+// the egress queue depth and the one-way delay grow under load.
+struct Shape {
+  std::string node;
+  std::string interface;
+  std::string rate;     // tc rate, e.g. "10mbit"
+  std::string burst;    // tc size, e.g. "32kb"
+  std::string latency;  // tc time: the longest a packet may wait
+  int line = 0;
+};
+
 struct Topology {
   std::vector<Node> nodes;
   std::vector<Link> links;
@@ -82,6 +93,7 @@ struct Topology {
   std::vector<IoamNamespace> namespaces;
   std::vector<IoamInterface> interfaces;
   std::vector<Netem> netems;
+  std::vector<Shape> shapes;
 
   const Node* find_node(const std::string& name) const {
     for (const auto& n : nodes)

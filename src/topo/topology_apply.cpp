@@ -77,9 +77,14 @@ ApplyReport topology_up(const Topology& t, std::string_view prefix, std::string_
       }
     } else {
       CommandResult r = run_command(step.argv);
-      if (r.exit_code != 0)
+      if (r.exit_code != 0) {
         error = "`" + step.to_string() + "` failed" +
                 (r.output.empty() ? std::string() : ": " + r.output);
+        if (step.argv[0] == "tc" && r.output.find("qdisc kind is unknown") != std::string::npos)
+          error +=
+              " (this kernel lacks that qdisc, e.g. CONFIG_NET_SCH_NETEM; `shape` uses tbf "
+              "for a rate limit)";
+      }
     }
     if (!error.empty()) {
       report.error = std::string(source) + ":" + std::to_string(step.line) + ": " + error +

@@ -105,8 +105,10 @@ class Parser {
     if (keyword == "ioam-schema") return ioam_schema(w);
     if (keyword == "ioam-interface") return ioam_interface(w);
     if (keyword == "netem") return netem(w);
+    if (keyword == "shape") return shape(w);
     fail("unknown keyword '" + std::string(keyword) +
-         "' (expected node, link, route, ioam-namespace, ioam-schema, ioam-interface or netem)");
+         "' (expected node, link, route, ioam-namespace, ioam-schema, ioam-interface, netem or "
+         "shape)");
   }
 
   // Checks that need the whole file.
@@ -307,6 +309,10 @@ class Parser {
       if (other.node == n.node && other.interface == n.interface)
         fail("netem on " + n.node + ":" + n.interface + " is already set on line " +
              std::to_string(other.line));
+    for (const auto& other : t_.shapes)
+      if (other.node == n.node && other.interface == n.interface)
+        fail("shape is already set on " + n.node + ":" + n.interface + " (line " +
+             std::to_string(other.line) + "): one root qdisc per interface");
     const std::initializer_list<std::string_view> times = {"us", "ms", "s"};
     for (std::size_t k = 2; k < w.size(); ++k) {
       if (k + 1 >= w.size()) fail(std::string("missing value; usage: ") + usage);
@@ -337,6 +343,46 @@ class Parser {
     }
     if (!n.jitter.empty() && n.delay.empty()) fail("jitter needs a delay");
     t_.netems.push_back(std::move(n));
+  }
+
+  void shape(const std::vector<std::string_view>& w) {
+    const char* usage = "shape NODE:IF rate RATE [burst SIZE] [latency TIME]";
+    expect_at_least(w, 4, usage);
+    Shape s;
+    s.line = line_;
+    std::tie(s.node, s.interface) = existing_interface(w[1]);
+    for (const auto& other : t_.netems)
+      if (other.node == s.node && other.interface == s.interface)
+        fail("netem is already set on " + s.node + ":" + s.interface + " (line " +
+             std::to_string(other.line) + "): one root qdisc per interface");
+    for (const auto& other : t_.shapes)
+      if (other.node == s.node && other.interface == s.interface)
+        fail("shape on " + s.node + ":" + s.interface + " is already set on line " +
+             std::to_string(other.line));
+    s.burst = "32kb";
+    s.latency = "100ms";
+    for (std::size_t k = 2; k < w.size(); ++k) {
+      if (k + 1 >= w.size()) fail(std::string("missing value; usage: ") + usage);
+      const std::string_view key = w[k];
+      const std::string_view value = w[++k];
+      if (key == "rate") {
+        if (!valid_quantity(value, {"bit", "kbit", "mbit", "gbit", "bps", "kbps", "mbps"}))
+          fail("rate '" + std::string(value) + "' must be like 10mbit");
+        s.rate = std::string(value);
+      } else if (key == "burst") {
+        if (!valid_quantity(value, {"b", "kb", "mb", "k", "m"}))
+          fail("burst '" + std::string(value) + "' must be like 32kb");
+        s.burst = std::string(value);
+      } else if (key == "latency") {
+        if (!valid_quantity(value, {"us", "ms", "s"}))
+          fail("latency '" + std::string(value) + "' must be like 100ms");
+        s.latency = std::string(value);
+      } else {
+        fail("unexpected '" + std::string(key) + "'; usage: " + usage);
+      }
+    }
+    if (s.rate.empty()) fail(std::string("missing rate; usage: ") + usage);
+    t_.shapes.push_back(std::move(s));
   }
 
   Topology& t_;

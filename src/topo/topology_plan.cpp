@@ -137,6 +137,9 @@ std::vector<Step> plan_up(const Topology& t, std::string_view prefix) {
     if (!n.rate.empty()) argv.insert(argv.end(), {"rate", n.rate});
     p.command(n.line, std::move(argv));
   }
+  for (const auto& s : t.shapes)
+    p.command(s.line, {"tc", "-n", p.ns(s.node), "qdisc", "replace", "dev", s.interface, "root",
+                       "tbf", "rate", s.rate, "burst", s.burst, "latency", s.latency});
   return steps;
 }
 
