@@ -30,3 +30,7 @@ awk -v a="$t0" -v b="$t1" -v c="$t2" -v d="$t3" -v n="$packets" -v m="$tshark_pa
   printf "clt decode: %d packets in %.2f s = %.0f packets/s\n", n, b-a, n/(b-a);
   printf "tshark -T json: %d packets in %.2f s = %.0f packets/s\n", m, d-c, m/(d-c);
   printf "ratio: %.0fx\n", (n/(b-a))/(m/(d-c)) }'
+
+echo "== Tracing: span start+end and OTLP export (ours, then the official Node.js SDK)"
+"$build/bench/bench_tracing"
+node bench/tracing_node_bench.js "$build/tests/tracing/tracing_test_receiver"

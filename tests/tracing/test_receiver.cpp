@@ -2,7 +2,8 @@
 // tests: accepts OTLP/HTTP (protobuf and JSON bodies) on POST /v1/traces and
 // OTLP/gRPC, and writes every request it receives as one OTLP/JSON line on
 // stdout. Listens on 127.0.0.1 with ports chosen by the kernel, announced on
-// the first line as "READY http=<port> grpc=<port>".
+// the first line as "READY http=<port> grpc=<port>". With --discard it
+// parses and drops (for benchmarks), printing nothing more.
 #include <grpcpp/grpcpp.h>
 #include <httplib.h>
 
@@ -22,7 +23,9 @@ using opentelemetry::proto::collector::trace::v1::TraceService;
 
 class Output {
  public:
+  explicit Output(bool discard) : discard_(discard) {}
   void write(const ExportTraceServiceRequest& request, const char* transport) {
+    if (discard_) return;
     std::lock_guard lock(mutex_);
     std::cout << "{\"transport\":\"" << transport
               << "\",\"request\":" << clt::otlp::to_traces_json(request) << "}\n";
@@ -30,6 +33,7 @@ class Output {
   }
 
  private:
+  bool discard_;
   std::mutex mutex_;
 };
 
@@ -48,8 +52,8 @@ class GrpcService final : public TraceService::Service {
 
 }  // namespace
 
-int main() {
-  Output output;
+int main(int argc, char** argv) {
+  Output output(argc > 1 && std::string(argv[1]) == "--discard");
   httplib::Server http;
   http.Post("/v1/traces", [&](const httplib::Request& request, httplib::Response& response) {
     ExportTraceServiceRequest parsed;
