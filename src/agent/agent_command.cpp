@@ -1,8 +1,88 @@
-#include <cstdio>
+#include <CLI/CLI.hpp>
 
+#include <cstdio>
+#include <cstdlib>
+
+#include "agent/agent_runtime.h"
 #include "cli/commands.h"
 
-int clt::cli::run_agent(int, char**) {
-  std::fprintf(stderr, "clt agent: not built yet\n");
-  return 2;
+int clt::cli::run_agent(int argc, char** argv) {
+  CLI::App app{
+      "Capture IOAM / CLT traces on this node (packet ring + kernel IOAM events) and stream "
+      "them to an IOAM collector (ioam_api.IOAMService/Report)",
+      "clt agent"};
+  agent::AgentOptions options;
+  std::string collector;
+  std::string layout_name = "clt";
+  std::vector<unsigned> plain_namespaces;
+  std::vector<unsigned> clt_namespaces;
+  unsigned match_window_ms = 200, flush_timeout_ms = 2000, stats_interval_ms = 1000;
+  double duration_s = 0;
+  app.add_option("-i,--interface", options.interfaces, "interface to capture on (repeatable)")
+      ->required();
+  app.add_option("-c,--collector", collector,
+                 "collector HOST:PORT, [IPV6]:PORT or unix:/path (default: $IOAM_COLLECTOR)");
+  app.add_flag("-o,--console", options.console, "print traces to the console, readable");
+  app.add_option("--jsonl", options.jsonl_path,
+                 "append one JSON object per trace (as `clt decode`) to FILE ('-': stdout)");
+  app.add_option("--layout", layout_name,
+                 "layout of namespaces not listed: clt (ids after the trace header) or plain")
+      ->check(CLI::IsMember({"clt", "plain"}));
+  app.add_option("--plain-namespace", plain_namespaces,
+                 "namespace whose traces carry no CLT ids (repeatable)")
+      ->check(CLI::Range(0u, 65535u));
+  app.add_option("--clt-namespace", clt_namespaces,
+                 "namespace whose traces carry CLT ids (repeatable; with --layout plain)")
+      ->check(CLI::Range(0u, 65535u));
+  bool no_events = false;
+  app.add_flag("--no-events", no_events,
+               "do not use kernel IOAM events (this node's own entry is missing)");
+  app.add_option("--queue", options.queue_capacity, "report queue capacity (traces)")
+      ->check(CLI::Range(1u, 1u << 22));
+  app.add_option("--match-window-ms", match_window_ms,
+                 "how long a packet and its kernel event wait for each other");
+  app.add_option("--flush-timeout-ms", flush_timeout_ms,
+                 "on SIGTERM/SIGINT, time allowed to send what is queued");
+  app.add_option("--stats", options.stats_path, "write counters as JSON to FILE (atomically)");
+  app.add_option("--stats-interval-ms", stats_interval_ms, "how often the stats file is rewritten")
+      ->check(CLI::Range(10u, 3'600'000u));
+  app.add_option("--duration", duration_s, "stop after this many seconds (0: run until signalled)");
+  app.add_option("--ring-block-kib", options.ring_block_kib, "packet ring block size in KiB")
+      ->check(CLI::Range(4u, 65536u));
+  app.add_option("--ring-blocks", options.ring_blocks, "packet ring block count")
+      ->check(CLI::Range(2u, 4096u));
+  app.add_option("--block-timeout-ms", options.block_timeout_ms,
+                 "longest a partly filled ring block waits before it is handed over")
+      ->check(CLI::Range(1u, 1000u));
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  }
+  options.events = !no_events;
+  if (collector.empty()) {
+    if (const char* env = std::getenv("IOAM_COLLECTOR"); env && *env) collector = env;
+  }
+  if (!collector.empty()) options.collector = collector;
+  options.layout_policy =
+      core::LayoutPolicy(layout_name == "plain" ? core::Layout::kPlain : core::Layout::kClt);
+  for (unsigned ns : plain_namespaces) {
+    if (!options.layout_policy.set(static_cast<std::uint16_t>(ns), core::Layout::kPlain)) {
+      std::fprintf(stderr, "clt agent: at most %zu namespace layout rules\n",
+                   core::kMaxLayoutRules);
+      return 2;
+    }
+  }
+  for (unsigned ns : clt_namespaces) {
+    if (!options.layout_policy.set(static_cast<std::uint16_t>(ns), core::Layout::kClt)) {
+      std::fprintf(stderr, "clt agent: at most %zu namespace layout rules\n",
+                   core::kMaxLayoutRules);
+      return 2;
+    }
+  }
+  options.match_window = std::chrono::milliseconds(match_window_ms);
+  options.flush_timeout = std::chrono::milliseconds(flush_timeout_ms);
+  options.stats_interval = std::chrono::milliseconds(stats_interval_ms);
+  options.duration = std::chrono::milliseconds(static_cast<long long>(duration_s * 1000));
+  return agent::run_agent_with(options);
 }

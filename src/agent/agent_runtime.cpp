@@ -1,0 +1,170 @@
+#include "agent/agent_runtime.h"
+
+#include <netdb.h>
+#include <pthread.h>
+#include <signal.h>
+
+#include <atomic>
+#include <cstdio>
+#include <cstring>
+#include <memory>
+#include <thread>
+
+#include "agent/agent_stats.h"
+#include "agent/capabilities.h"
+#include "agent/capture_loop.h"
+#include "agent/collector_address.h"
+#include "agent/report_queue.h"
+#include "agent/reporter.h"
+
+namespace clt::agent {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+int fail(const std::string& message) {
+  std::fprintf(stderr, "clt agent: %s\n", message.c_str());
+  return 1;
+}
+
+bool host_resolves(const std::string& host) {
+  addrinfo hints{};
+  hints.ai_socktype = SOCK_STREAM;
+  addrinfo* result = nullptr;
+  if (getaddrinfo(host.c_str(), nullptr, &hints, &result) != 0) return false;
+  freeaddrinfo(result);
+  return true;
+}
+
+struct FileCloser {
+  void operator()(std::FILE* f) const {
+    if (f && f != stdout) std::fclose(f);
+  }
+};
+
+}  // namespace
+
+int run_agent_with(const AgentOptions& options) {
+  std::optional<CollectorAddress> collector;
+  if (options.collector) {
+    std::string error;
+    collector = parse_collector_address(*options.collector, error);
+    if (!collector) return fail(error);
+    if (!collector->is_unix && !host_resolves(collector->host)) {
+      return fail("collector host '" + collector->host +
+                  "' does not resolve; give an address or a known host name");
+    }
+  }
+  if (!collector && !options.console && options.jsonl_path.empty()) {
+    return fail(
+        "nowhere to report: give -c HOST:PORT (or set IOAM_COLLECTOR), -o, or --jsonl FILE");
+  }
+  if (const std::string missing = missing_capabilities(options.events); !missing.empty()) {
+    return fail(missing);
+  }
+
+  std::vector<CaptureSource> sources;
+  for (const auto& name : options.interfaces) {
+    capture::RingConfig config;
+    config.interface = name;
+    config.block_bytes = options.ring_block_kib * 1024;
+    config.block_count = options.ring_blocks;
+    config.block_timeout_ms = options.block_timeout_ms;
+    std::string error;
+    auto ring = capture::PacketRing::open(config, error);
+    if (!ring) return fail(error);
+    sources.push_back({std::move(ring), options.events && ioam_enabled_on(name)});
+  }
+  std::unique_ptr<capture::IoamEventSocket> events;
+  if (options.events) {
+    std::string error;
+    capture::EventOpenFailure failure{};
+    events = capture::IoamEventSocket::open(error, failure);
+    if (!events) return fail(error);
+  }
+  std::unique_ptr<std::FILE, FileCloser> jsonl;
+  if (!options.jsonl_path.empty()) {
+    jsonl.reset(options.jsonl_path == "-" ? stdout : std::fopen(options.jsonl_path.c_str(), "a"));
+    if (!jsonl) {
+      return fail("cannot open '" + options.jsonl_path + "' for writing: " + std::strerror(errno));
+    }
+  }
+
+  AgentStats stats(options.interfaces);
+  ReportQueue queue(options.queue_capacity);
+  MatcherConfig matcher;
+  matcher.window_ns = static_cast<std::uint64_t>(
+      std::chrono::duration_cast<std::chrono::nanoseconds>(options.match_window).count());
+  CaptureLoop capture_loop(std::move(sources), std::move(events), matcher, options.layout_policy,
+                           queue, stats);
+  ReporterConfig reporter_config;
+  if (collector) reporter_config.collector_target = collector->grpc_target;
+  reporter_config.console = options.console ? stdout : nullptr;
+  reporter_config.jsonl = jsonl.get();
+  Reporter reporter(reporter_config, queue, stats);
+
+  // Signals are taken synchronously by this thread only.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  std::atomic<bool> stop_capture{false};
+  std::atomic<bool> capture_done{false};
+  std::atomic<bool> reporter_done{false};
+  std::thread capture_thread([&] {
+    capture_loop.run(stop_capture);
+    capture_done.store(true);
+  });
+  std::thread reporter_thread([&] {
+    reporter.run(capture_done);
+    reporter_done.store(true);
+  });
+
+  const auto started = Clock::now();
+  auto next_stats = started;
+  for (;;) {
+    const auto now = Clock::now();
+    if (!options.stats_path.empty() && now >= next_stats) {
+      stats.reports_queued.set(queue.queued());
+      (void)write_stats_file(options.stats_path, stats);
+      next_stats = now + options.stats_interval;
+    }
+    if (options.duration.count() > 0 && now - started >= options.duration) break;
+    timespec wait{0, 100'000'000};
+    const int sig = sigtimedwait(&signals, nullptr, &wait);
+    if (sig == SIGINT || sig == SIGTERM) break;
+  }
+
+  // Shutdown: stop capturing, let the queue drain for at most flush_timeout.
+  const auto flush_deadline = Clock::now() + options.flush_timeout;
+  reporter.begin_flush(options.flush_timeout);
+  stop_capture.store(true);
+  capture_thread.join();
+  while (!reporter_done.load() && Clock::now() < flush_deadline + std::chrono::milliseconds(200)) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  if (!reporter_done.load()) reporter.cancel();  // a stalled collector
+  reporter_thread.join();
+  if (!options.stats_path.empty()) (void)write_stats_file(options.stats_path, stats);
+  std::fprintf(
+      stderr,
+      "clt agent: %llu packets, %llu traces, %llu malformed, %llu ring drops, "
+      "%llu reports sent, %llu dropped\n",
+      static_cast<unsigned long long>(stats.packets_seen.get()),
+      static_cast<unsigned long long>(stats.traces_decoded.get()),
+      static_cast<unsigned long long>(stats.decode_errors.get()),
+      [&] {
+        unsigned long long d = 0;
+        for (const auto& r : stats.rings) d += r.kernel_drops.get();
+        return d;
+      }(),
+      static_cast<unsigned long long>(stats.reports_sent.get()),
+      static_cast<unsigned long long>(stats.reports_dropped_queue_full.get() +
+                                      stats.reports_dropped_at_exit.get()));
+  return 0;
+}
+
+}  // namespace clt::agent

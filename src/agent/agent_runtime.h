@@ -1,0 +1,35 @@
+#pragma once
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/packet.h"
+
+namespace clt::agent {
+
+struct AgentOptions {
+  std::vector<std::string> interfaces;
+  std::optional<std::string> collector;  // as given; parsed by run_agent_with
+  bool console = false;
+  std::string jsonl_path;  // empty: none; "-": stdout
+  core::LayoutPolicy layout_policy;
+  bool events = true;
+  std::size_t queue_capacity = 16384;
+  std::chrono::milliseconds match_window{200};
+  std::chrono::milliseconds flush_timeout{2000};
+  std::string stats_path;
+  std::chrono::milliseconds stats_interval{1000};
+  std::chrono::milliseconds duration{0};  // 0: until SIGINT/SIGTERM
+  std::uint32_t ring_block_kib = 1024;
+  std::uint32_t ring_blocks = 16;
+  std::uint32_t block_timeout_ms = 5;
+};
+
+// Opens every source, runs capture and reporting until a signal (or the
+// duration), flushes, writes the final stats. Prints one line to stderr and
+// returns non-zero when something cannot be opened.
+int run_agent_with(const AgentOptions& options);
+
+}  // namespace clt::agent

@@ -1,0 +1,78 @@
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace clt::agent {
+
+// A counter with one writer thread and any number of readers.
+class Counter {
+ public:
+  void add(std::uint64_t n = 1) {
+    value_.store(value_.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
+  }
+  void set(std::uint64_t v) { value_.store(v, std::memory_order_relaxed); }
+  std::uint64_t get() const { return value_.load(std::memory_order_relaxed); }
+
+ private:
+  std::atomic<std::uint64_t> value_{0};
+};
+
+inline constexpr std::size_t kDecodeErrorKinds = 32;
+
+struct RingCounters {
+  std::string interface;
+  Counter kernel_packets;  // passed the socket filter (PACKET_STATISTICS)
+  Counter kernel_drops;    // did not fit in the ring
+  Counter freezes;
+  Counter seen;  // handed to the agent
+};
+
+// Everything the agent counts; written by the capture and reporting threads,
+// read by the stats writer. Field names are those of the stats file.
+struct AgentStats {
+  explicit AgentStats(const std::vector<std::string>& interfaces);
+
+  std::vector<RingCounters> rings;  // one per interface, fixed after start
+
+  // Capture thread.
+  Counter packets_seen;
+  Counter traces_decoded;  // IOAM trace options decoded from packets
+  Counter not_ioam;        // Hop-by-Hop without IOAM
+  Counter decode_errors;   // malformed packets, all reasons
+  std::array<Counter, kDecodeErrorKinds> decode_errors_by_reason;
+  Counter traces_plain_namespace;  // namespace configured without CLT ids
+  Counter traces_ids_lost;         // CLT namespace but ids overwritten
+  Counter events_received;
+  Counter event_overruns;  // kernel could not queue events (ENOBUFS)
+  Counter events_malformed;
+  Counter matched;       // packet + event paired
+  Counter capture_only;  // reported without the local node's entry
+  Counter event_only;    // reported without ids
+  Counter match_evicted;
+  Counter reports_queued_total;  // accepted into the report queue
+  Counter reports_dropped_queue_full;
+
+  // Reporting thread.
+  Counter reports_sent;
+  Counter reports_dropped_at_exit;
+  Counter reconnects;  // stream re-established after a loss
+  Counter connect_failures;
+  Counter stream_failures;
+  Counter collector_connected;  // 0 or 1
+  Counter local_lines;          // console / JSON lines written
+
+  // Filled by whoever renders: the queue depth now.
+  Counter reports_queued;
+};
+
+// The stats as one JSON object (pretty = multi-line).
+std::string stats_json(const AgentStats& stats, bool pretty);
+
+// Writes the JSON atomically (temporary file + rename); false on failure.
+bool write_stats_file(const std::string& path, const AgentStats& stats);
+
+}  // namespace clt::agent

@@ -1,0 +1,36 @@
+#include "agent/capabilities.h"
+
+#include <cstdint>
+#include <fstream>
+#include <string>
+
+namespace clt::agent {
+
+bool has_effective_capability(int capability) {
+  std::ifstream status("/proc/self/status");
+  std::string line;
+  while (std::getline(status, line)) {
+    if (line.rfind("CapEff:", 0) == 0) {
+      const std::uint64_t mask = std::stoull(line.substr(7), nullptr, 16);
+      return (mask >> capability) & 1;
+    }
+  }
+  return false;
+}
+
+std::string missing_capabilities(bool need_events) {
+  const char* grant =
+      ": run as root, or grant it (setcap cap_net_raw,cap_net_admin+ep on the clt binary, "
+      "or AmbientCapabilities=CAP_NET_RAW CAP_NET_ADMIN in the systemd unit)";
+  if (!has_effective_capability(kCapNetRaw)) {
+    return std::string("missing CAP_NET_RAW (needed to open the packet capture ring)") + grant;
+  }
+  if (need_events && !has_effective_capability(kCapNetAdmin)) {
+    return std::string(
+               "missing CAP_NET_ADMIN (needed for the IOAM event socket and its buffer size)") +
+           grant;
+  }
+  return {};
+}
+
+}  // namespace clt::agent

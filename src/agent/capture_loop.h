@@ -1,0 +1,60 @@
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <vector>
+
+#include "agent/agent_stats.h"
+#include "agent/report_queue.h"
+#include "agent/trace_matcher.h"
+#include "capture/ioam_events.h"
+#include "capture/packet_ring.h"
+#include "core/packet.h"
+
+namespace clt::agent {
+
+struct CaptureSource {
+  std::unique_ptr<capture::PacketRing> ring;
+  // False when this interface cannot produce IOAM events (IOAM disabled on it,
+  // or events off): its traces are reported at once instead of waiting.
+  bool expects_events = true;
+};
+
+// The capture thread: drains the rings and the event socket, decodes, pairs
+// packets with events and hands records to the report queue. Never blocks on
+// anything but poll(); nothing is allocated per packet.
+class CaptureLoop final : public TraceSink {
+ public:
+  CaptureLoop(std::vector<CaptureSource> sources, std::unique_ptr<capture::IoamEventSocket> events,
+              const MatcherConfig& matcher, const core::LayoutPolicy& policy, ReportQueue& queue,
+              AgentStats& stats);
+
+  // Runs until stop is set, then drains what the kernel still holds and
+  // reports every pending trace before returning.
+  void run(const std::atomic<bool>& stop);
+
+  void emit(const TraceRecord& record) override;
+
+ private:
+  void drain_rings(std::uint64_t now_ns);
+  void drain_events(std::uint64_t now_ns);
+  void on_packet(std::size_t ring_index, const capture::CapturedPacket& packet,
+                 std::uint64_t now_ns);
+  void publish_stats();
+
+  std::vector<CaptureSource> sources_;
+  std::unique_ptr<capture::IoamEventSocket> events_;
+  core::LayoutPolicy policy_;
+  ReportQueue& queue_;
+  AgentStats& stats_;
+  TraceMatcher matcher_;
+  std::unique_ptr<core::DecodedPacket> decoded_;
+  TraceRecord record_;
+};
+
+// Reads net.ipv6.conf.IFACE.ioam6_enabled; false when absent or 0.
+bool ioam_enabled_on(const std::string& interface);
+
+std::uint64_t monotonic_ns();
+
+}  // namespace clt::agent

@@ -1,0 +1,69 @@
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+
+#include "agent/agent_stats.h"
+#include "agent/report_queue.h"
+#include "core/ioam_trace.h"
+
+namespace grpc {
+class ClientContext;
+}
+
+namespace clt::agent {
+
+struct ReporterConfig {
+  std::optional<std::string> collector_target;  // gRPC target; none = local output only
+  std::FILE* console = nullptr;                 // readable lines (-o)
+  std::FILE* jsonl = nullptr;                   // `clt decode` JSON lines
+  std::chrono::milliseconds connect_timeout{1000};
+  std::chrono::milliseconds backoff_min{100};
+  std::chrono::milliseconds backoff_max{5000};
+};
+
+// The reporting thread: writes local outputs and streams records to the
+// collector over ioam_api.IOAMService/Report, reconnecting with exponential
+// backoff. It only ever waits on the collector, never the capture thread.
+class Reporter {
+ public:
+  Reporter(const ReporterConfig& config, ReportQueue& queue, AgentStats& stats);
+  ~Reporter();
+
+  // Runs until capture_done is set and the queue is empty, or until the
+  // flush deadline (set by begin_flush) passes.
+  void run(const std::atomic<bool>& capture_done);
+  // Called by another thread at shutdown: what is still queued after
+  // `timeout` is dropped (and counted), and a stalled stream is cancelled.
+  void begin_flush(std::chrono::milliseconds timeout);
+  // Cancels a stream stuck on a stalled collector (any thread).
+  void cancel();
+
+ private:
+  struct Stream;
+  void write_local(const TraceRecord& record);
+  bool ensure_stream(std::chrono::steady_clock::time_point now);
+  void close_stream(bool broken);
+  bool flush_deadline_passed() const;
+
+  ReporterConfig config_;
+  ReportQueue& queue_;
+  AgentStats& stats_;
+  std::unique_ptr<Stream> stream_;
+  std::mutex stream_mutex_;  // guards the context pointer for cancellation
+  grpc::ClientContext* active_context_ = nullptr;
+  bool ever_connected_ = false;
+  std::chrono::milliseconds backoff_;
+  std::chrono::steady_clock::time_point next_attempt_{};
+  std::atomic<std::int64_t> flush_deadline_ns_{0};  // steady clock; 0 = not flushing
+  std::string line_;
+  std::unique_ptr<core::Trace> trace_;
+  std::uint64_t local_sequence_ = 0;
+};
+
+}  // namespace clt::agent

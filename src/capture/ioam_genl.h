@@ -1,0 +1,21 @@
+#pragma once
+
+#include <cstdint>
+
+// The kernel's IOAM generic-netlink interface (include/uapi/linux/ioam6_genl.h,
+// Linux >= 5.17 for the family, >= 6.2 for trace events). Debian 12's kernel
+// headers predate the event part, so the values are spelled out here.
+namespace clt::capture::ioam_genl {
+
+inline constexpr char kFamilyName[] = "IOAM6";
+inline constexpr char kEventGroupName[] = "ioam6_events";
+
+inline constexpr std::uint8_t kEventTrace = 1;  // IOAM6_EVENT_TRACE
+
+// Attributes of a trace event (IOAM6_EVENT_ATTR_TRACE_*).
+inline constexpr std::uint16_t kAttrNamespace = 1;  // u16
+inline constexpr std::uint16_t kAttrNodeLen = 2;    // u8, 4-byte words
+inline constexpr std::uint16_t kAttrType = 3;       // u32, host order, trace type << 8
+inline constexpr std::uint16_t kAttrData = 4;       // filled node entries, local node first
+
+}  // namespace clt::capture::ioam_genl
