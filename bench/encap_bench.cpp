@@ -1,0 +1,127 @@
+// Cost of CLT on a socket: an enable+disable pair (one span) on connected
+// loopback sockets, next to its parts (header build, one bare setsockopt) and
+// the domain check that leaves an outside peer alone. Needs CAP_NET_RAW.
+
+#include <benchmark/benchmark.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+
+#include "encap/clt_socket.h"
+
+namespace {
+
+using clt::encap::Config;
+using clt::encap::Encapsulator;
+
+const clt::encap::TraceId kTrace{0x0a, 0xf7, 0x65, 0x19, 0x16, 0xcd, 0x43, 0xdd,
+                                 0x84, 0x48, 0xeb, 0x21, 0x1c, 0x80, 0x31, 0x9c};
+const clt::encap::SpanId kSpan{0xb7, 0xad, 0x6b, 0x71, 0x69, 0x20, 0x33, 0x31};
+
+// A socket connected over loopback (UDP: no listener needed; TCP: to a
+// listener of our own).
+struct Loopback {
+  int listener = -1;
+  int fd = -1;
+  int accepted = -1;
+  explicit Loopback(int type) {
+    sockaddr_in6 a{};
+    a.sin6_family = AF_INET6;
+    a.sin6_addr = in6addr_loopback;
+    if (type == SOCK_STREAM) {
+      listener = ::socket(AF_INET6, SOCK_STREAM, 0);
+      ::bind(listener, reinterpret_cast<sockaddr*>(&a), sizeof a);
+      socklen_t len = sizeof a;
+      ::getsockname(listener, reinterpret_cast<sockaddr*>(&a), &len);
+      ::listen(listener, 1);
+    } else {
+      a.sin6_port = htons(9);
+    }
+    fd = ::socket(AF_INET6, type, 0);
+    if (::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) std::abort();
+    if (type == SOCK_STREAM) accepted = ::accept(listener, nullptr, nullptr);
+  }
+  ~Loopback() {
+    for (int f : {fd, accepted, listener})
+      if (f >= 0) ::close(f);
+  }
+};
+
+std::unique_ptr<Encapsulator> loopback_encapsulator(bool own_entry) {
+  Config c;
+  c.domain = {*clt::encap::Prefix::parse("::1/128")};
+  c.own_entry = own_entry;
+  std::string error;
+  auto e = Encapsulator::create(c, error);
+  if (!e) {
+    std::fprintf(stderr, "%s\n", error.c_str());
+    std::abort();
+  }
+  return e;
+}
+
+void enable_disable(benchmark::State& state, int type, bool own_entry) {
+  auto e = loopback_encapsulator(own_entry);
+  Loopback s(type);
+  for (auto _ : state) {
+    auto on = e->enable(s.fd, kTrace, kSpan);
+    auto off = e->disable(s.fd);
+    if (!on.applied() || !off.applied()) {
+      state.SkipWithError("enable/disable failed: needs CAP_NET_RAW (run as root)");
+      break;
+    }
+  }
+}
+
+void BM_EnableDisablePair_Tcp(benchmark::State& state) {
+  enable_disable(state, SOCK_STREAM, true);
+}
+void BM_EnableDisablePair_Udp(benchmark::State& state) {
+  enable_disable(state, SOCK_DGRAM, true);
+}
+void BM_EnableDisablePair_UdpNoOwnEntry(benchmark::State& state) {
+  enable_disable(state, SOCK_DGRAM, false);
+}
+
+// The floor: the kernel's own cost of setting and clearing the option.
+void BM_BareSetsockoptPair_Udp(benchmark::State& state) {
+  auto e = loopback_encapsulator(true);
+  Loopback s(SOCK_DGRAM);
+  std::uint8_t header[264];
+  const std::size_t n = e->build_header(kTrace, kSpan, {}, 64, header, sizeof header);
+  for (auto _ : state) {
+    ::setsockopt(s.fd, IPPROTO_IPV6, IPV6_HOPOPTS, header, static_cast<socklen_t>(n));
+    ::setsockopt(s.fd, IPPROTO_IPV6, IPV6_HOPOPTS, nullptr, 0);
+  }
+}
+
+void BM_BuildHeaderWithOwnEntry(benchmark::State& state) {
+  auto e = loopback_encapsulator(true);
+  std::uint8_t header[264];
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(e->build_header(kTrace, kSpan, {}, 64, header, sizeof header));
+    benchmark::ClobberMemory();
+  }
+}
+
+void BM_EnableOutsideDomain_Udp(benchmark::State& state) {
+  Config c;  // fc00::/7: ::1 is outside
+  std::string error;
+  auto e = Encapsulator::create(c, error);
+  Loopback s(SOCK_DGRAM);
+  for (auto _ : state) benchmark::DoNotOptimize(e->enable(s.fd, kTrace, kSpan));
+}
+
+BENCHMARK(BM_EnableDisablePair_Tcp)->Repetitions(5)->ReportAggregatesOnly(true);
+BENCHMARK(BM_EnableDisablePair_Udp)->Repetitions(5)->ReportAggregatesOnly(true);
+BENCHMARK(BM_EnableDisablePair_UdpNoOwnEntry)->Repetitions(5)->ReportAggregatesOnly(true);
+BENCHMARK(BM_BareSetsockoptPair_Udp)->Repetitions(5)->ReportAggregatesOnly(true);
+BENCHMARK(BM_BuildHeaderWithOwnEntry)->Repetitions(5)->ReportAggregatesOnly(true);
+BENCHMARK(BM_EnableOutsideDomain_Udp)->Repetitions(5)->ReportAggregatesOnly(true);
+
+}  // namespace
+
+BENCHMARK_MAIN();
