@@ -127,6 +127,7 @@ class Receiver final : public opentelemetry::proto::collector::trace::v1::TraceS
     });
     http_port_ = http_.bind_to_any_port("127.0.0.1");
     http_thread_ = std::thread([this] { http_.listen_after_bind(); });
+    while (!http_.is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
     grpc::ServerBuilder builder;
     builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &grpc_port_);
     builder.RegisterService(this);

@@ -42,6 +42,7 @@ int serve(Tracer& tracer, const std::string& port_file) {
     return 1;
   }
   std::thread listener([&] { server.listen_after_bind(); });
+  while (!server.is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
   { std::ofstream(port_file + ".tmp") << port << '\n'; }
   std::rename((port_file + ".tmp").c_str(), port_file.c_str());
   std::string line;

@@ -92,6 +92,7 @@ int main(int argc, char** argv) {
   }
   std::cout << "READY http=" << http_port << " grpc=" << grpc_port << std::endl;
   std::thread http_thread([&] { http.listen_after_bind(); });
+  while (!http.is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
 
   // Runs until stdin closes: the test that started it decides when.
   std::string line;
