@@ -86,6 +86,27 @@ void BM_EnableDisablePair_UdpNoOwnEntry(benchmark::State& state) {
   enable_disable(state, SOCK_DGRAM, false);
 }
 
+// A keep-alive connection's spans: checks once, then one setsockopt each way.
+void prepared_pair(benchmark::State& state, int type) {
+  auto e = loopback_encapsulator(true);
+  Loopback s(type);
+  const auto prepared = e->prepare(s.fd);
+  for (auto _ : state) {
+    auto on = prepared.enable(kTrace, kSpan);
+    auto off = prepared.disable();
+    if (!on.applied() || !off.applied()) {
+      state.SkipWithError("enable/disable failed: needs CAP_NET_RAW (run as root)");
+      break;
+    }
+  }
+}
+void BM_PreparedEnableDisablePair_Tcp(benchmark::State& state) {
+  prepared_pair(state, SOCK_STREAM);
+}
+void BM_PreparedEnableDisablePair_Udp(benchmark::State& state) {
+  prepared_pair(state, SOCK_DGRAM);
+}
+
 // The floor: the kernel's own cost of setting and clearing the option.
 void BM_BareSetsockoptPair_Udp(benchmark::State& state) {
   auto e = loopback_encapsulator(true);
@@ -118,6 +139,8 @@ void BM_EnableOutsideDomain_Udp(benchmark::State& state) {
 BENCHMARK(BM_EnableDisablePair_Tcp)->Repetitions(5)->ReportAggregatesOnly(true);
 BENCHMARK(BM_EnableDisablePair_Udp)->Repetitions(5)->ReportAggregatesOnly(true);
 BENCHMARK(BM_EnableDisablePair_UdpNoOwnEntry)->Repetitions(5)->ReportAggregatesOnly(true);
+BENCHMARK(BM_PreparedEnableDisablePair_Tcp)->Repetitions(5)->ReportAggregatesOnly(true);
+BENCHMARK(BM_PreparedEnableDisablePair_Udp)->Repetitions(5)->ReportAggregatesOnly(true);
 BENCHMARK(BM_BareSetsockoptPair_Udp)->Repetitions(5)->ReportAggregatesOnly(true);
 BENCHMARK(BM_BuildHeaderWithOwnEntry)->Repetitions(5)->ReportAggregatesOnly(true);
 BENCHMARK(BM_EnableOutsideDomain_Udp)->Repetitions(5)->ReportAggregatesOnly(true);

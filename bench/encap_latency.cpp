@@ -1,18 +1,26 @@
 // Request latency over the default topology (athos -> porthos -> aramis),
-// with and without CLT, on one keep-alive TCP connection: requests alternate
-// between "plain" and "CLT" (enable with fresh ids, request, disable), so both
-// see the same network and load. Brings up its own copy of the topology.
-//   bench_encap_latency [REQUESTS-PER-MODE]
+// with and without CLT, on one keep-alive TCP connection. Requests rotate
+// between three modes so that all see the same network and machine load:
+//   plain     no CLT
+//   prepared  a span per request on a PreparedSocket (one setsockopt each way)
+//   enable    a span per request with Encapsulator::enable(fd, ...) (all checks)
+// The server answers after a fixed service time (busy wait), run once per
+// service time given. Brings up its own copy of the topology.
+//   bench_encap_latency [REQUESTS-PER-MODE] [SERVICE-US...]
+
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <chrono>
-#include <csignal>
 #include <cstdio>
 #include <cstdlib>
+#include <future>
 #include <string>
+#include <thread>
 #include <vector>
-
-#include <unistd.h>
 
 #include "encap/clt_socket.h"
 #include "encap/echo_peer.h"
@@ -24,17 +32,106 @@
 namespace {
 
 using Clock = std::chrono::steady_clock;
+constexpr std::size_t kRequestBytes = 200;
 
 double percentile(std::vector<double> v, double p) {
   std::sort(v.begin(), v.end());
-  const auto i = static_cast<std::size_t>(p * static_cast<double>(v.size() - 1));
-  return v[i];
+  return v[static_cast<std::size_t>(p * static_cast<double>(v.size() - 1))];
+}
+
+// Serves one connection: reads a request, waits service_us, echoes it.
+class Server {
+ public:
+  Server(const std::string& netns, int service_us) {
+    std::promise<std::uint16_t> bound;
+    auto port = bound.get_future();
+    thread_ = std::thread([&bound, netns, service_us] {
+      clt::test::enter_netns(netns);
+      const int fd = ::socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0);
+      sockaddr_in6 a{};
+      a.sin6_family = AF_INET6;
+      ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
+      socklen_t len = sizeof a;
+      ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+      ::listen(fd, 1);
+      bound.set_value(ntohs(a.sin6_port));
+      const int c = ::accept(fd, nullptr, nullptr);
+      char buf[kRequestBytes];
+      while (clt::test::recv_all(c, buf, sizeof buf) && buf[0] != 'Q') {
+        const auto until = Clock::now() + std::chrono::microseconds(service_us);
+        while (Clock::now() < until) {
+        }
+        clt::test::send_all(c, buf, sizeof buf);
+      }
+      ::close(c);
+      ::close(fd);
+    });
+    port_ = port.get();
+  }
+  ~Server() { thread_.join(); }
+  std::uint16_t port() const { return port_; }
+
+ private:
+  std::thread thread_;
+  std::uint16_t port_;
+};
+
+struct Figures {
+  std::array<std::vector<double>, 3> us;  // plain, prepared, enable
+};
+
+Figures measure(const std::string& prefix, int requests, int service_us) {
+  Figures f;
+  Server server(prefix + "aramis", service_us);
+  clt::test::run_in_netns(prefix + "athos", [&] {
+    std::string error;
+    auto encap = clt::encap::Encapsulator::create(clt::encap::Config{}, error);
+    if (!encap) throw std::runtime_error(error);
+    const int fd = clt::test::connect_to("fd00:2::2", server.port(), SOCK_STREAM);
+    const auto prepared = encap->prepare(fd);
+    if (prepared.checks().status != clt::encap::Status::kOk)
+      throw std::runtime_error(clt::encap::describe(prepared.checks().status));
+    clt::encap::TraceId trace{};
+    clt::encap::SpanId span{};
+    char buf[kRequestBytes] = {'R'};
+    auto request = [&] {
+      if (!clt::test::send_all(fd, buf, sizeof buf) || !clt::test::recv_all(fd, buf, sizeof buf))
+        throw std::runtime_error("request failed");
+    };
+    for (int i = 0; i < 500; ++i) request();  // warm-up
+    for (int i = 0; i < 3 * requests; ++i) {
+      const int mode = i % 3;
+      trace[15] = static_cast<std::uint8_t>(i);
+      span[7] = static_cast<std::uint8_t>(i >> 8);
+      const auto t0 = Clock::now();
+      if (mode == 0) {
+        request();
+      } else if (mode == 1) {
+        if (!prepared.enable(trace, span).applied()) throw std::runtime_error("enable (root?)");
+        request();
+        prepared.disable();
+      } else {
+        if (!encap->enable(fd, trace, span).applied()) throw std::runtime_error("enable (root?)");
+        request();
+        encap->disable(fd);
+      }
+      f.us[mode].push_back(std::chrono::duration<double, std::micro>(Clock::now() - t0).count());
+    }
+    buf[0] = 'Q';
+    clt::test::send_all(fd, buf, sizeof buf);
+    ::close(fd);
+  });
+  return f;
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  const int requests = argc > 1 ? std::atoi(argv[1]) : 20000;
+  const int requests = argc > 1 ? std::atoi(argv[1]) : 10000;
+  std::vector<int> services;
+  for (int i = 2; i < argc; ++i) services.push_back(std::atoi(argv[i]));
+  if (services.empty()) services = {0, 100, 1000};
+
   std::string error;
   auto topology = clt::topo::parse_topology(clt::topo::default_topology_text(), "default", error);
   if (!topology) return 1;
@@ -44,48 +141,28 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "bench_encap_latency: %s\n", up.error.c_str());
     return 1;
   }
-  std::vector<double> plain, with_clt;
   int rc = 0;
+  std::printf(
+      "requests per mode: %d; 200-byte request and reply on one keep-alive TCP connection,\n"
+      "athos -> porthos -> aramis (veth, IOAM on every ingress); times in microseconds\n\n",
+      requests);
+  std::printf("%8s  %-9s %9s %9s %9s %9s\n", "service", "mode", "p50", "p99", "p50 ratio",
+              "p99 ratio");
   try {
-    clt::test::EchoServer server(prefix + "aramis", SOCK_STREAM);
-    clt::test::run_in_netns(prefix + "athos", [&] {
-      auto encap = clt::encap::Encapsulator::create(clt::encap::Config{}, error);
-      if (!encap) throw std::runtime_error(error);
-      const int fd = clt::test::connect_to("fd00:2::2", server.port(), SOCK_STREAM);
-      clt::encap::TraceId trace{};
-      clt::encap::SpanId span{};
-      for (int i = 0; i < 2000; ++i) clt::test::exchange(fd, 'W', SOCK_STREAM);  // warm-up
-      for (int i = 0; i < 2 * requests; ++i) {
-        const bool on = i % 2 == 1;
-        trace[15] = static_cast<std::uint8_t>(i);
-        span[7] = static_cast<std::uint8_t>(i >> 8);
-        const auto t0 = Clock::now();
-        if (on && !encap->enable(fd, trace, span).applied())
-          throw std::runtime_error("enable failed (root needed)");
-        clt::test::exchange(fd, on ? 'C' : 'P', SOCK_STREAM);
-        if (on) encap->disable(fd);
-        const double us = std::chrono::duration<double, std::micro>(Clock::now() - t0).count();
-        (on ? with_clt : plain).push_back(us);
+    for (int service : services) {
+      const Figures f = measure(prefix, requests, service);
+      const char* names[] = {"plain", "prepared", "enable"};
+      const double p50_plain = percentile(f.us[0], 0.5), p99_plain = percentile(f.us[0], 0.99);
+      for (int m = 0; m < 3; ++m) {
+        const double p50 = percentile(f.us[m], 0.5), p99 = percentile(f.us[m], 0.99);
+        std::printf("%8d  %-9s %9.1f %9.1f %9.3f %9.3f\n", service, names[m], p50, p99,
+                    p50 / p50_plain, p99 / p99_plain);
       }
-      char quit[clt::test::kRecordSize];
-      std::fill(quit, quit + sizeof quit, 'Q');
-      clt::test::send_all(fd, quit, sizeof quit);
-      ::close(fd);
-    });
+    }
   } catch (const std::exception& e) {
     std::fprintf(stderr, "bench_encap_latency: %s\n", e.what());
     rc = 1;
   }
   clt::topo::topology_down(*topology, prefix);
-  if (rc != 0) return rc;
-  const double p50p = percentile(plain, 0.5), p99p = percentile(plain, 0.99);
-  const double p50c = percentile(with_clt, 0.5), p99c = percentile(with_clt, 0.99);
-  std::printf("requests per mode: %d (200-byte request and echo, one keep-alive TCP connection)\n",
-              requests);
-  std::printf("%-10s %10s %10s\n", "mode", "p50 (us)", "p99 (us)");
-  std::printf("%-10s %10.1f %10.1f\n", "plain", p50p, p99p);
-  std::printf("%-10s %10.1f %10.1f\n", "clt", p50c, p99c);
-  std::printf("ratio clt/plain: p50 %.3f, p99 %.3f (p50 overhead %+.1f%%)\n", p50c / p50p,
-              p99c / p99p, 100.0 * (p50c / p50p - 1.0));
-  return 0;
+  return rc;
 }

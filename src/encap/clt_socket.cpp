@@ -162,39 +162,64 @@ std::size_t Encapsulator::build_header(const TraceId& trace_id, const SpanId& sp
   return e == core::EncodeError::kOk ? written : 0;
 }
 
-Result Encapsulator::enable(int fd, const TraceId& trace_id, const SpanId& span_id) const {
+PreparedSocket Encapsulator::prepare(int fd) const {
+  PreparedSocket s(*this, fd);
+  s.hop_limit_ = facts_.default_hop_limit;
   sockaddr_in6 peer{};
   socklen_t len = sizeof peer;
-  if (::getpeername(fd, reinterpret_cast<sockaddr*>(&peer), &len) != 0)
-    return classify_unconnected(fd, errno);
-  if (peer.sin6_family != AF_INET6) return fail(Status::kNotIpv6);
-
+  if (::getpeername(fd, reinterpret_cast<sockaddr*>(&peer), &len) != 0) {
+    s.checks_ = classify_unconnected(fd, errno);
+    return s;
+  }
+  if (peer.sin6_family != AF_INET6) {
+    s.checks_ = fail(Status::kNotIpv6);
+    return s;
+  }
   int protocol = 0;
   len = sizeof protocol;
-  if (::getsockopt(fd, SOL_SOCKET, SO_PROTOCOL, &protocol, &len) != 0)
-    return fail(status_for_errno(errno), errno);
-  if (protocol != IPPROTO_TCP && protocol != IPPROTO_UDP) return fail(Status::kUnsupportedSocket);
-
-  if (!in_domain(address_of(peer))) return fail(Status::kOutsideDomain);
-
-  Address local{};
-  std::uint8_t hop_limit = facts_.default_hop_limit;
+  if (::getsockopt(fd, SOL_SOCKET, SO_PROTOCOL, &protocol, &len) != 0) {
+    s.checks_ = fail(status_for_errno(errno), errno);
+    return s;
+  }
+  if (protocol != IPPROTO_TCP && protocol != IPPROTO_UDP) {
+    s.checks_ = fail(Status::kUnsupportedSocket);
+    return s;
+  }
+  if (!in_domain(address_of(peer))) {
+    s.checks_ = fail(Status::kOutsideDomain);
+    return s;
+  }
   if (config_.own_entry) {
     sockaddr_in6 self{};
     len = sizeof self;
-    if (::getsockname(fd, reinterpret_cast<sockaddr*>(&self), &len) == 0) local = address_of(self);
+    if (::getsockname(fd, reinterpret_cast<sockaddr*>(&self), &len) == 0)
+      s.local_address_ = address_of(self);
     int hops = -1;
     len = sizeof hops;
     if (::getsockopt(fd, IPPROTO_IPV6, IPV6_UNICAST_HOPS, &hops, &len) == 0 && hops > 0)
-      hop_limit = static_cast<std::uint8_t>(hops);
+      s.hop_limit_ = static_cast<std::uint8_t>(hops);
   }
+  return s;
+}
 
+Result PreparedSocket::enable(const TraceId& trace_id, const SpanId& span_id) const {
+  if (checks_.status != Status::kOk) return checks_;
   std::uint8_t header[kMaxHeader];
-  const std::size_t size = build_header(trace_id, span_id, local, hop_limit, header, sizeof header);
+  const std::size_t size =
+      encap_->build_header(trace_id, span_id, local_address_, hop_limit_, header, sizeof header);
   if (size == 0) return fail(Status::kInvalidConfig);
-  if (::setsockopt(fd, IPPROTO_IPV6, IPV6_HOPOPTS, header, static_cast<socklen_t>(size)) != 0)
+  if (::setsockopt(fd_, IPPROTO_IPV6, IPV6_HOPOPTS, header, static_cast<socklen_t>(size)) != 0)
     return fail(status_for_errno(errno), errno);
   return Result{};
+}
+
+Result PreparedSocket::disable() const {
+  if (checks_.status != Status::kOk) return checks_;
+  return encap_->disable(fd_);
+}
+
+Result Encapsulator::enable(int fd, const TraceId& trace_id, const SpanId& span_id) const {
+  return prepare(fd).enable(trace_id, span_id);
 }
 
 Result Encapsulator::disable(int fd) const {

@@ -104,6 +104,32 @@ const char* describe(Status s);
 // receives an actionable sentence on failure.
 Status validate(const Config& config, std::string* message = nullptr);
 
+class Encapsulator;
+
+// A socket checked once (peer, IOAM domain, protocol, source address, hop
+// limit) so that each span then costs one setsockopt to enable and one to
+// disable: the fast path for a keep-alive connection carrying many spans.
+// Valid while the socket stays connected to the same peer.
+class PreparedSocket {
+ public:
+  // Outcome of the checks: kOk (enable will set CLT), kOutsideDomain (enable
+  // will change nothing) or the reason it cannot be used.
+  const Result& checks() const { return checks_; }
+  int fd() const { return fd_; }
+  Result enable(const TraceId& trace_id, const SpanId& span_id) const;
+  Result disable() const;
+
+ private:
+  friend class Encapsulator;
+  PreparedSocket(const Encapsulator& encap, int fd) : encap_(&encap), fd_(fd) {}
+
+  const Encapsulator* encap_;
+  int fd_;
+  Result checks_;
+  std::array<std::uint8_t, 16> local_address_{};
+  std::uint8_t hop_limit_ = 64;
+};
+
 // Sets and clears CLT on sockets for one configuration. Built once (reads the
 // node's IOAM facts); enable/disable are then cheap (no allocation, three
 // or four syscalls) and safe to call from several threads.
@@ -120,6 +146,8 @@ class Encapsulator {
   Result enable(int fd, const TraceId& trace_id, const SpanId& span_id) const;
   // Removes the sticky Hop-by-Hop header. Safe to call when none is set.
   Result disable(int fd) const;
+  // Does enable's checks once; see PreparedSocket.
+  PreparedSocket prepare(int fd) const;
 
   // The header enable would install on a socket whose source address is
   // local_address (own entry's egress from that address), for inspection and
@@ -149,11 +177,17 @@ class ScopedClt {
   ScopedClt(const Encapsulator& encap, int fd, const TraceId& trace_id, const SpanId& span_id)
       : encap_(&encap), fd_(fd), result_(encap.enable(fd, trace_id, span_id)) {}
   ~ScopedClt() {
-    if (encap_ != nullptr && result_.applied()) encap_->disable(fd_);
+    if (!result_.applied()) return;
+    if (encap_ != nullptr) encap_->disable(fd_);
+    if (prepared_ != nullptr) prepared_->disable();
   }
+  // The PreparedSocket must outlive the scope.
+  ScopedClt(const PreparedSocket& socket, const TraceId& trace_id, const SpanId& span_id)
+      : prepared_(&socket), fd_(socket.fd()), result_(socket.enable(trace_id, span_id)) {}
   ScopedClt(ScopedClt&& other) noexcept
-      : encap_(other.encap_), fd_(other.fd_), result_(other.result_) {
+      : encap_(other.encap_), prepared_(other.prepared_), fd_(other.fd_), result_(other.result_) {
     other.encap_ = nullptr;
+    other.prepared_ = nullptr;
   }
   ScopedClt(const ScopedClt&) = delete;
   ScopedClt& operator=(const ScopedClt&) = delete;
@@ -162,7 +196,8 @@ class ScopedClt {
   const Result& result() const { return result_; }
 
  private:
-  const Encapsulator* encap_;
+  const Encapsulator* encap_ = nullptr;
+  const PreparedSocket* prepared_ = nullptr;
   int fd_;
   Result result_;
 };

@@ -120,4 +120,40 @@ TEST(EncapSocketErrors, LoopbackInsideAnExplicitDomainIsEnabledWhenPermitted) {
   }
 }
 
+TEST(EncapSocketErrors, PreparedSocketCarriesTheChecksOutcome) {
+  auto e = make();
+  Socket unconnected(AF_INET6, SOCK_DGRAM);
+  const auto p1 = e->prepare(unconnected.fd());
+  EXPECT_EQ(p1.checks().status, Status::kNotConnected);
+  EXPECT_EQ(p1.enable(kTrace, kSpan).status, Status::kNotConnected);
+  Socket outside(AF_INET6, SOCK_DGRAM);
+  connect_loopback(outside.fd(), 9);
+  const auto p2 = e->prepare(outside.fd());
+  EXPECT_EQ(p2.checks().status, Status::kOutsideDomain);
+  clt::encap::ScopedClt scope(p2, kTrace, kSpan);
+  EXPECT_EQ(scope.result().status, Status::kOutsideDomain);
+}
+
+TEST(EncapSocketErrors, PreparedSocketEnablesAndDisablesWhenPermitted) {
+  Config c;
+  c.domain = {*clt::encap::Prefix::parse("::1/128")};
+  auto e = make(c);
+  Socket s(AF_INET6, SOCK_DGRAM);
+  connect_loopback(s.fd(), 9);
+  const auto prepared = e->prepare(s.fd());
+  ASSERT_EQ(prepared.checks().status, Status::kOk);
+  const Status expected = ::geteuid() == 0 ? Status::kOk : Status::kNoPermission;
+  std::uint8_t opt[256];
+  socklen_t len = sizeof opt;
+  {
+    clt::encap::ScopedClt scope(prepared, kTrace, kSpan);
+    EXPECT_EQ(scope.result().status, expected);
+    ASSERT_EQ(::getsockopt(s.fd(), IPPROTO_IPV6, IPV6_HOPOPTS, opt, &len), 0);
+    EXPECT_EQ(len, expected == Status::kOk ? e->header_size() : 0u);
+  }
+  len = sizeof opt;
+  ASSERT_EQ(::getsockopt(s.fd(), IPPROTO_IPV6, IPV6_HOPOPTS, opt, &len), 0);
+  EXPECT_EQ(len, 0u) << "the scope's end removes the option";
+}
+
 }  // namespace
