@@ -97,6 +97,32 @@ TEST(CltSpan, SocketCarriesTheSpanIdsForExactlyTheSpansLife) {
   EXPECT_TRUE(socket.hop_by_hop().empty());
 }
 
+TEST(CltSpan, PreparedSocketCarriesEachSpanInTurn) {
+  ASSERT_EQ(::geteuid(), 0) << "IPV6_HOPOPTS needs CAP_NET_RAW: run this test as root";
+  auto encapsulator = loopback_encapsulator();
+  ASSERT_TRUE(encapsulator);
+  UdpSocket socket;
+  const encap::PreparedSocket prepared = encapsulator->prepare(socket.fd);
+  ASSERT_EQ(prepared.checks().status, encap::Status::kOk)
+      << encap::describe(prepared.checks().status);
+  TracerProvider provider(
+      TracerProviderOptions{make_resource("t"),
+                            nullptr,
+                            std::make_unique<WatchingProcessor>([](const SpanData&) {}),
+                            nullptr,
+                            {}});
+  for (int i = 0; i < 3; ++i) {
+    auto call = start_clt_span(provider.tracer("t"), prepared, "GET /check");
+    ASSERT_TRUE(call.clt_result());
+    EXPECT_EQ(call.clt_result()->status, encap::Status::kOk);
+    const auto option = socket.hop_by_hop();
+    const auto& span_id = call.span().context().span_id;
+    EXPECT_NE(std::search(option.begin(), option.end(), span_id.begin(), span_id.end()),
+              option.end());
+  }
+  EXPECT_TRUE(socket.hop_by_hop().empty());
+}
+
 TEST(CltSpan, UnsampledSpansLeaveTheSocketAlone) {
   auto encapsulator = loopback_encapsulator();
   ASSERT_TRUE(encapsulator);
