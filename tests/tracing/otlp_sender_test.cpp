@@ -4,7 +4,11 @@
 #include <gtest/gtest.h>
 #include <httplib.h>
 
+#include <unistd.h>
+
 #include <atomic>
+#include <cstdio>
+#include <cstdlib>
 #include <thread>
 
 #include "opentelemetry/proto/collector/trace/v1/trace_service.grpc.pb.h"
@@ -157,9 +161,9 @@ TEST(Sender, RejectsUnusableEndpoints) {
 
 class GrpcPeer final : public TraceService::Service {
  public:
-  GrpcPeer() {
+  explicit GrpcPeer(std::string address = "127.0.0.1:0") : address_(std::move(address)) {
     grpc::ServerBuilder builder;
-    builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port_);
+    builder.AddListeningPort(address_, grpc::InsecureServerCredentials(), &port_);
     builder.RegisterService(this);
     server_ = builder.BuildAndStart();
   }
@@ -175,13 +179,16 @@ class GrpcPeer final : public TraceService::Service {
     response->mutable_partial_success()->set_rejected_spans(rejected);
     return grpc::Status::OK;
   }
-  std::string endpoint() const { return "http://127.0.0.1:" + std::to_string(port_); }
+  std::string endpoint() const {
+    return address_.starts_with("unix:") ? address_ : "http://127.0.0.1:" + std::to_string(port_);
+  }
   std::atomic<grpc::StatusCode> reply_code{grpc::StatusCode::OK};
   std::int64_t rejected = 0;
   std::string last_key;
   int spans = 0;
 
  private:
+  std::string address_;
   int port_ = 0;
   std::unique_ptr<grpc::Server> server_;
 };
@@ -199,6 +206,22 @@ TEST(GrpcSender, ExportsAndClassifiesStatusCodes) {
   const auto result = send_to(peer.endpoint(), Protocol::grpc);
   EXPECT_EQ(result.status, SendStatus::permanent);
   EXPECT_NE(result.message.find("told to fail"), std::string::npos) << result.message;
+}
+
+TEST(GrpcSender, ExportsOverAUnixSocket) {
+  // How processes in network namespaces reach a collector in the root namespace.
+  char directory[] = "/tmp/otlp-sender-test-XXXXXX";
+  ASSERT_NE(::mkdtemp(directory), nullptr);
+  const std::string path = std::string(directory) + "/otlp.sock";
+  {
+    GrpcPeer peer("unix:" + path);
+    ASSERT_EQ(peer.endpoint(), "unix:" + path);
+    const auto result = send_to(peer.endpoint(), Protocol::grpc);
+    EXPECT_TRUE(result.ok()) << result.message;
+    EXPECT_EQ(peer.spans, 1);
+  }
+  std::remove(path.c_str());
+  ::rmdir(directory);
 }
 
 TEST(GrpcSender, UnreachableEndpointIsRetryableWithinTheTimeout) {
