@@ -1,0 +1,549 @@
+// `clt demo`: the whole scenario, from an empty machine back to an empty
+// machine. Every part it starts is registered for teardown before the next
+// one starts, so any failure or Ctrl-C unwinds what exists and nothing else.
+#include <httplib.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/signalfd.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include <cstdarg>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <thread>
+
+#include <nlohmann/json.hpp>
+
+#include "demo/child_processes.h"
+#include "demo/congestion_control.h"
+#include "demo/demo_options.h"
+#include "demo/load_client.h"
+#include "demo/preflight.h"
+#include "demo/request_report.h"
+#include "demo/topology_names.h"
+
+namespace clt::demo {
+
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+using std::chrono::milliseconds;
+using Clock = std::chrono::steady_clock;
+
+enum ExitStatus { kOk = 0, kStartFailed = 1, kIncomplete = 3, kInterrupted = 130 };
+
+void say(const char* fmt, ...) __attribute__((format(printf, 1, 2)));
+void say(const char* fmt, ...) {
+  std::va_list ap;
+  va_start(ap, fmt);
+  std::fputs("clt demo: ", stderr);
+  std::vfprintf(stderr, fmt, ap);
+  std::fputc('\n', stderr);
+  va_end(ap);
+}
+
+// SIGINT/SIGTERM/SIGHUP are blocked in every thread and read from a signalfd,
+// so teardown runs on the main thread in order.
+class Signals {
+ public:
+  Signals() {
+    sigemptyset(&set_);
+    sigaddset(&set_, SIGINT);
+    sigaddset(&set_, SIGTERM);
+    sigaddset(&set_, SIGHUP);
+    pthread_sigmask(SIG_BLOCK, &set_, &old_);
+    fd_ = signalfd(-1, &set_, SFD_CLOEXEC | SFD_NONBLOCK);
+  }
+  ~Signals() {
+    if (fd_ >= 0) ::close(fd_);
+    pthread_sigmask(SIG_SETMASK, &old_, nullptr);
+  }
+  int fd() const { return fd_; }
+  bool pending() {
+    if (received_) return true;
+    signalfd_siginfo info;
+    if (::read(fd_, &info, sizeof info) == static_cast<ssize_t>(sizeof info)) received_ = true;
+    return received_;
+  }
+
+ private:
+  sigset_t set_{};
+  sigset_t old_{};
+  int fd_ = -1;
+  bool received_ = false;
+};
+
+// Single key presses while the demo runs (only on a terminal).
+class KeyReader {
+ public:
+  KeyReader() {
+    if (!::isatty(STDIN_FILENO) || ::tcgetattr(STDIN_FILENO, &saved_) != 0) return;
+    termios raw = saved_;
+    raw.c_lflag &= static_cast<tcflag_t>(~(ICANON | ECHO));
+    raw.c_cc[VMIN] = 0;
+    raw.c_cc[VTIME] = 0;
+    active_ = ::tcsetattr(STDIN_FILENO, TCSANOW, &raw) == 0;
+  }
+  ~KeyReader() {
+    if (active_) ::tcsetattr(STDIN_FILENO, TCSANOW, &saved_);
+  }
+  bool active() const { return active_; }
+  int read_key() {
+    char c;
+    return ::read(STDIN_FILENO, &c, 1) == 1 ? c : -1;
+  }
+
+ private:
+  termios saved_{};
+  bool active_ = false;
+};
+
+bool sleep_unless_signalled(Signals& signals, milliseconds d) {
+  pollfd p{signals.fd(), POLLIN, 0};
+  ::poll(&p, 1, static_cast<int>(d.count()));
+  return !signals.pending();
+}
+
+class Demo {
+ public:
+  Demo(const DemoOptions& options, Signals& signals)
+      : o_(options),
+        signals_(signals),
+        names_(options.prefix),
+        log_dir_(options.run_dir + "/logs"),
+        children_(log_dir_) {}
+  ~Demo() { teardown(); }
+
+  int run();
+
+ private:
+  bool start_topology();
+  bool start_collector();
+  bool start_agent();
+  bool start_services();
+  bool first_trace();
+  int request_loop();
+  void handle_key(int key);
+  std::optional<json> fetch_trace(const std::string& trace_id);
+  RequestReport resolve(const ApiAnswer& answer, milliseconds timeout, bool& complete);
+  bool fail(const std::string& what);
+  bool start_child(const std::string& name, const std::vector<std::string>& argv);
+  void teardown();
+
+  std::string ioam_socket() const { return o_.run_dir + "/ioam.sock"; }
+  std::string otlp_socket() const { return o_.run_dir + "/otlp.sock"; }
+  std::vector<std::string> in_netns(const std::string& node, std::vector<std::string> argv) const {
+    std::vector<std::string> out = {"ip", "netns", "exec", names_.netns(node)};
+    out.insert(out.end(), argv.begin(), argv.end());
+    return out;
+  }
+
+  const DemoOptions& o_;
+  Signals& signals_;
+  TopologyNames names_;
+  std::string log_dir_;
+  ChildProcesses children_;
+  std::unique_ptr<CongestionControl> congestion_;
+  std::unique_ptr<LoadClient> load_;
+  bool topology_up_ = false;
+  bool torn_down_ = false;
+  bool keep_logs_ = false;
+  std::string failure_;
+};
+
+bool Demo::fail(const std::string& what) {
+  failure_ = what;
+  keep_logs_ = true;
+  return false;
+}
+
+// Starts a part and records its pid, so that a later --cleanup can stop it
+// even if this process dies without tearing down.
+bool Demo::start_child(const std::string& name, const std::vector<std::string>& argv) {
+  std::string error;
+  if (!children_.start(name, argv, error)) return fail(error);
+  std::ofstream(o_.run_dir + "/children.pids", std::ios::app)
+      << children_.children().back().pid << "\n";
+  return true;
+}
+
+bool Demo::start_topology() {
+  say("bringing up the topology: %s, %s, %s", names_.netns("athos").c_str(),
+      names_.netns("porthos").c_str(), names_.netns("aramis").c_str());
+  std::string out;
+  topology_up_ = true;  // a partial topology is torn down too
+  if (run_command({o_.clt_binary, "topo", "up", "--prefix", o_.prefix}, &out) != 0) {
+    return fail("`clt topo up --prefix " + o_.prefix + "` failed: " + out);
+  }
+  for (const char* node : {"athos", "porthos", "aramis"}) {
+    if (!fs::exists("/run/netns/" + names_.netns(node))) {
+      return fail("`clt topo up` did not create namespace " + names_.netns(node));
+    }
+  }
+  // The sender's own IOAM entry is written once, when CLT is enabled at the
+  // span's start. A veth hands a whole GSO super-packet to the router as ONE
+  // packet, while a real NIC's TSO would send each segment with the option:
+  // segmenting in the stack keeps the per-packet statistics (median delay,
+  // packet counts) what they would be on a wire.
+  if (run_command(
+          {"ip", "-n", names_.netns("athos"), "link", "set", "dev", "eth0", "gso_max_segs", "1"},
+          &out) != 0) {
+    return fail("cannot turn segmentation offload off on athos eth0: " + out);
+  }
+  return true;
+}
+
+bool Demo::start_collector() {
+  say("starting the collector (UI and query API on http://127.0.0.1:%u)", o_.ui_port);
+  const std::string local = "127.0.0.1:";
+  std::vector<std::string> argv = {o_.clt_binary,  "collector",
+                                   "--ioam-grpc",  local + std::to_string(o_.ioam_port),
+                                   "--ioam-grpc",  "unix:" + ioam_socket(),
+                                   "--otlp-grpc",  local + std::to_string(o_.otlp_grpc_port),
+                                   "--otlp-grpc",  "unix:" + otlp_socket(),
+                                   "--otlp-http",  local + std::to_string(o_.otlp_http_port),
+                                   "--query-http", local + std::to_string(o_.ui_port),
+                                   "--db",         o_.db_path,
+                                   "--node-name",  "1=athos",
+                                   "--node-name",  "2=porthos",
+                                   "--node-name",  "3=aramis"};
+  if (!start_child("collector", argv)) return false;
+  httplib::Client client("127.0.0.1", o_.ui_port);
+  client.set_connection_timeout(milliseconds(500));
+  for (auto deadline = Clock::now() + std::chrono::seconds(15); Clock::now() < deadline;) {
+    if (auto res = client.Get("/api/services");
+        res && res->status == 200 && fs::exists(ioam_socket()) && fs::exists(otlp_socket())) {
+      return true;
+    }
+    std::string exited = children_.reap_exited();
+    if (!exited.empty()) return fail("the collector did not start: " + exited);
+    if (!sleep_unless_signalled(signals_, milliseconds(100))) return fail("interrupted");
+  }
+  return fail("the collector did not answer on http://127.0.0.1:" + std::to_string(o_.ui_port) +
+              "/api/services within 15 s: " + children_.log_tail("collector"));
+}
+
+bool Demo::start_agent() {
+  say("starting the agent on %s", names_.netns("aramis").c_str());
+  auto argv = in_netns("aramis", {o_.clt_binary, "agent", "--interface", "eth0", "--collector",
+                                  "unix:" + ioam_socket()});
+  if (!start_child("agent-aramis", argv)) return false;
+  return true;
+}
+
+bool Demo::start_services() {
+  say("starting the services: backend on aramis [fd00:2::2]:%u, API on athos [::]:%u",
+      o_.backend_port, o_.api_port);
+  std::string error;
+  std::string otlp = "unix:" + otlp_socket();
+  auto backend = in_netns("aramis", {o_.clt_binary, "demo", "service", "backend", "--port",
+                                     std::to_string(o_.backend_port), "--otlp", otlp,
+                                     "--min-delay-ms", std::to_string(o_.min_delay_ms),
+                                     "--max-delay-ms", std::to_string(o_.max_delay_ms)});
+  if (!start_child("backend", backend)) return false;
+  auto api = in_netns(
+      "athos", {o_.clt_binary, "demo", "service", "api", "--port", std::to_string(o_.api_port),
+                "--backend", "[fd00:2::2]:" + std::to_string(o_.backend_port), "--otlp", otlp,
+                "--payload", std::to_string(o_.payload_bytes)});
+  if (!start_child("api", api)) return false;
+  std::string body;
+  for (auto deadline = Clock::now() + std::chrono::seconds(15); Clock::now() < deadline;) {
+    if (api_get(names_.netns("athos"), o_.api_port, "/healthz", body, error)) return true;
+    std::string exited = children_.reap_exited();
+    if (!exited.empty()) return fail(exited);
+    if (!sleep_unless_signalled(signals_, milliseconds(100))) return fail("interrupted");
+  }
+  return fail("the services are not ready after 15 s: " + error + " (api log: " +
+              children_.log_tail("api") + "; backend log: " + children_.log_tail("backend") + ")");
+}
+
+std::optional<json> Demo::fetch_trace(const std::string& trace_id) {
+  httplib::Client client("127.0.0.1", o_.ui_port);
+  client.set_connection_timeout(milliseconds(500));
+  client.set_read_timeout(std::chrono::seconds(5));
+  auto res = client.Get(("/api/traces/" + trace_id).c_str());
+  if (!res || res->status != 200) return std::nullopt;
+  json j = json::parse(res->body, nullptr, false);
+  if (j.is_discarded()) return std::nullopt;
+  return j;
+}
+
+RequestReport Demo::resolve(const ApiAnswer& answer, milliseconds timeout, bool& complete) {
+  RequestReport report;
+  complete = false;
+  auto deadline = Clock::now() + timeout;
+  bool seen = false;
+  for (;;) {
+    if (auto trace = fetch_trace(answer.trace_id)) {
+      seen = true;
+      complete = fill_from_trace(answer, *trace, report);
+    } else {
+      fill_from_trace(answer, json::object(), report);
+    }
+    if (complete || Clock::now() >= deadline || signals_.pending()) break;
+    std::this_thread::sleep_for(milliseconds(200));
+  }
+  if (!complete) {
+    report.error = seen ? "the collector has the trace but not all its network data"
+                        : "the collector has no such trace";
+  }
+  return report;
+}
+
+bool Demo::first_trace() {
+  say("waiting for a first trace with network data");
+  std::string body, error;
+  auto deadline = Clock::now() + std::chrono::seconds(30);
+  while (Clock::now() < deadline) {
+    if (!api_get(names_.netns("athos"), o_.api_port, "/api/request", body, error)) {
+      return fail("the first /api/request failed: " + error +
+                  " (api log: " + children_.log_tail("api") + ")");
+    }
+    auto answer = parse_api_answer(body, error);
+    if (!answer) return fail(error);
+    bool complete = false;
+    RequestReport report = resolve(*answer, milliseconds(5000), complete);
+    if (complete) return true;
+    if (signals_.pending()) return fail("interrupted");
+    std::string exited = children_.reap_exited();
+    if (!exited.empty()) return fail(exited);
+  }
+  return fail("no trace with network data reached the collector within 30 s (agent log: " +
+              children_.log_tail("agent-aramis") +
+              "; collector log: " + children_.log_tail("collector") + ")");
+}
+
+void Demo::handle_key(int key) {
+  std::string error;
+  std::optional<std::chrono::microseconds> delay = congestion_->delay();
+  std::optional<std::string> rate = congestion_->rate();
+  if (key == 'd') {
+    if (delay) {
+      delay.reset();
+    } else {
+      delay = std::chrono::microseconds(200000);
+      for (const auto& c : o_.congestion) {
+        if (c.kind == CongestionSpec::Kind::kDelay) delay = c.delay;
+      }
+    }
+  } else if (key == 'r') {
+    if (rate) {
+      rate.reset();
+    } else {
+      rate = "1mbit";
+      for (const auto& c : o_.congestion) {
+        if (c.kind == CongestionSpec::Kind::kRate) rate = c.rate;
+      }
+    }
+  } else {
+    return;
+  }
+  if (!congestion_->set(delay, rate, error)) {
+    say("congestion change failed: %s", error.c_str());
+  }
+  say("congestion on porthos > aramis: %s", congestion_->describe().c_str());
+}
+
+int Demo::request_loop() {
+  KeyReader keys;
+  if (!o_.json) {
+    say("UI: http://127.0.0.1:%u   (open it in a browser; traces appear as they arrive)",
+        o_.ui_port);
+    if (keys.active()) {
+      say("keys: d = toggle %s delay on porthos > aramis, r = toggle rate limit, q = quit", "a");
+    }
+    say("Ctrl-C stops the demo and removes everything it created");
+    std::printf("%-32s  %-8s  sub-requests: duration [path with per-hop delays]\n", "trace id",
+                "total");
+    std::fflush(stdout);
+  }
+  load_ = std::make_unique<LoadClient>(names_.netns("athos"), o_.api_port, o_.rate, o_.requests);
+  load_->start();
+  json summary = json::array();
+  int incomplete = 0;
+  int received = 0;
+  bool interrupted = false;
+  while (o_.requests == 0 || received < o_.requests) {
+    if (signals_.pending()) {
+      interrupted = true;
+      break;
+    }
+    if (keys.active()) {
+      int key;
+      while ((key = keys.read_key()) >= 0) {
+        if (key == 'q') interrupted = true;
+        handle_key(key);
+      }
+      if (interrupted) break;
+    }
+    std::string exited = children_.reap_exited();
+    if (!exited.empty()) {
+      fail("a part stopped while the demo ran: " + exited);
+      break;
+    }
+    auto next = load_->next(milliseconds(100));
+    if (!next) continue;
+    ++received;
+    RequestReport report;
+    bool complete = false;
+    if (next->answer) {
+      report = resolve(*next->answer, milliseconds(o_.trace_timeout_ms), complete);
+    } else {
+      report.error = next->error;
+    }
+    if (!complete) ++incomplete;
+    if (o_.json) {
+      summary.push_back(to_json(report));
+    } else {
+      std::printf("%s\n", to_line(report).c_str());
+      std::fflush(stdout);
+    }
+  }
+  load_->stop();
+  if (!interrupted && failure_.empty() && !o_.exit_when_done) {
+    say("%d requests done; the collector and UI stay up until Ctrl-C", received);
+    while (sleep_unless_signalled(signals_, milliseconds(500))) {
+      std::string exited = children_.reap_exited();
+      if (!exited.empty()) {
+        fail("a part stopped: " + exited);
+        break;
+      }
+    }
+  }
+  if (o_.json) {
+    json out = {
+        {"ok", failure_.empty() && incomplete == 0 && !interrupted},
+        {"requests", std::move(summary)},
+        {"congestion", congestion_->describe()},
+        {"ui", "http://127.0.0.1:" + std::to_string(o_.ui_port)},
+        {"namespaces", {names_.netns("athos"), names_.netns("porthos"), names_.netns("aramis")}}};
+    if (!failure_.empty()) out["error"] = failure_;
+    if (incomplete > 0) {
+      out["incomplete"] = incomplete;
+    }
+    std::printf("%s\n", out.dump(2).c_str());
+    std::fflush(stdout);
+  }
+  if (!failure_.empty()) return kStartFailed;
+  if (interrupted) return o_.requests == 0 ? kOk : kInterrupted;
+  if (incomplete > 0) {
+    failure_ = std::to_string(incomplete) + " of " + std::to_string(received) +
+               " requests have no complete network data";
+    return kIncomplete;
+  }
+  return kOk;
+}
+
+void Demo::teardown() {
+  if (torn_down_) return;
+  torn_down_ = true;
+  if (load_) load_->stop();
+  if (congestion_) congestion_->clear();
+  children_.stop_all();
+  if (topology_up_) {
+    std::string out;
+    if (run_command({o_.clt_binary, "topo", "down", "--prefix", o_.prefix}, &out) != 0) {
+      say("`clt topo down` failed (%s); removing the namespaces directly", out.c_str());
+    }
+    // Whatever topo down could not remove goes now: nothing may stay behind.
+    Leftovers l = find_leftovers(o_);
+    l.running_pid = 0;
+    std::string error;
+    if (!l.namespaces.empty() && !remove_leftovers(o_, l, error)) say("%s", error.c_str());
+  }
+  std::error_code ec;
+  if (keep_logs_ && fs::exists(log_dir_, ec)) {
+    std::string kept = "/tmp/clt-demo-logs-" + std::to_string(::getpid());
+    fs::rename(log_dir_, kept, ec);
+    if (!ec) say("logs of the parts are in %s", kept.c_str());
+  }
+  fs::remove_all(o_.run_dir, ec);
+}
+
+int Demo::run() {
+  std::error_code ec;
+  fs::remove_all(o_.run_dir, ec);  // stale files of a finished run (preflight checked)
+  fs::create_directories(log_dir_, ec);
+  if (ec) {
+    say("cannot create %s: %s", log_dir_.c_str(), ec.message().c_str());
+    return kStartFailed;
+  }
+  std::ofstream(o_.run_dir + "/demo.pid") << ::getpid() << "\n";
+
+  bool started = start_topology() && start_collector() && start_agent() && start_services();
+  if (started) {
+    congestion_ = std::make_unique<CongestionControl>(names_.congestion_site("porthos"), children_,
+                                                      o_.clt_binary);
+    started = first_trace();
+  }
+  if (started && !o_.congestion.empty()) {
+    std::optional<std::chrono::microseconds> delay;
+    std::optional<std::string> rate;
+    for (const auto& c : o_.congestion) {
+      if (c.kind == CongestionSpec::Kind::kDelay) delay = c.delay;
+      if (c.kind == CongestionSpec::Kind::kRate) rate = c.rate;
+    }
+    std::string error;
+    if (!congestion_->set(delay, rate, error)) {
+      started = fail("cannot apply the congestion: " + error);
+    } else {
+      say("congestion on porthos > aramis: %s", congestion_->describe().c_str());
+    }
+  }
+  int status;
+  if (!started) {
+    say("%s", failure_.c_str());
+    if (o_.json) {
+      json out = {{"ok", false}, {"error", failure_}, {"requests", json::array()}};
+      std::printf("%s\n", out.dump(2).c_str());
+    }
+    status = signals_.pending() ? kInterrupted : kStartFailed;
+  } else {
+    status = request_loop();
+    if (status != kOk && !failure_.empty()) say("%s", failure_.c_str());
+  }
+  say("tearing down");
+  teardown();
+  Leftovers l = find_leftovers(o_);
+  if (!l.namespaces.empty()) {
+    say("namespace %s could not be removed: run `ip netns del %s`", l.namespaces[0].c_str(),
+        l.namespaces[0].c_str());
+    if (status == kOk) status = kStartFailed;
+  } else {
+    say("done: no namespace or process left behind");
+  }
+  return status;
+}
+
+}  // namespace
+
+int run_demo(const DemoOptions& options) {
+  Signals signals;  // before any thread exists, so all of them inherit the mask
+  auto problems = preflight(options);
+  if (!problems.empty() && options.cleanup) {
+    Leftovers l = find_leftovers(options);
+    std::string error;
+    if (!remove_leftovers(options, l, error)) {
+      say("%s", error.c_str());
+      return kStartFailed;
+    }
+    say("removed the leftovers of an earlier run");
+    problems = preflight(options);
+  }
+  if (!problems.empty()) {
+    for (const auto& p : problems) say("%s", p.c_str());
+    if (options.json) {
+      json out = {{"ok", false}, {"error", problems}, {"requests", json::array()}};
+      std::printf("%s\n", out.dump(2).c_str());
+    }
+    return kStartFailed;
+  }
+  Demo demo(options, signals);
+  return demo.run();
+}
+
+}  // namespace clt::demo

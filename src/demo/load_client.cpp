@@ -1,0 +1,104 @@
+#include "demo/load_client.h"
+
+#include <httplib.h>
+
+#include "demo/netns_thread.h"
+
+namespace clt::demo {
+
+namespace {
+
+bool get_once(httplib::Client& client, const std::string& path, std::string& body,
+              std::string& error) {
+  auto res = client.Get(path.c_str());
+  if (!res) {
+    error = "no answer from the API service: " + httplib::to_string(res.error());
+    return false;
+  }
+  body = res->body;
+  if (res->status != 200) {
+    error = "the API service answered HTTP " + std::to_string(res->status) + ": " +
+            res->body.substr(0, 200);
+    return false;
+  }
+  return true;
+}
+
+httplib::Client make_client(std::uint16_t port) {
+  httplib::Client client("::1", port);
+  client.set_connection_timeout(std::chrono::seconds(3));
+  client.set_read_timeout(std::chrono::seconds(30));
+  return client;
+}
+
+}  // namespace
+
+bool api_get(const std::string& netns, std::uint16_t port, const std::string& path,
+             std::string& body, std::string& error) {
+  bool ok = false;
+  std::string netns_error;
+  if (!run_in_netns(
+          netns,
+          [&] {
+            auto client = make_client(port);
+            ok = get_once(client, path, body, error);
+          },
+          netns_error)) {
+    error = netns_error;
+    return false;
+  }
+  return ok;
+}
+
+void LoadClient::start() {
+  stop_ = false;
+  thread_ = std::thread([this] { loop(); });
+}
+
+void LoadClient::stop() {
+  stop_ = true;
+  cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+std::optional<LoadClient::Result> LoadClient::next(std::chrono::milliseconds timeout) {
+  std::unique_lock lock(mutex_);
+  if (!cv_.wait_for(lock, timeout, [&] { return !results_.empty(); })) return std::nullopt;
+  Result r = std::move(results_.front());
+  results_.pop_front();
+  return r;
+}
+
+void LoadClient::loop() {
+  std::string error;
+  if (!enter_netns(netns_, error)) {
+    std::lock_guard lock(mutex_);
+    results_.push_back({std::nullopt, error});
+    cv_.notify_all();
+    finished_ = true;
+    return;
+  }
+  auto client = make_client(port_);
+  auto period = std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+      std::chrono::duration<double>(1.0 / rate_));
+  auto next_at = std::chrono::steady_clock::now();
+  for (int sent = 0; !stop_ && (count_ == 0 || sent < count_); ++sent) {
+    {
+      std::unique_lock lock(mutex_);
+      cv_.wait_until(lock, next_at, [&] { return stop_.load(); });
+    }
+    if (stop_) break;
+    next_at += period;
+    Result r;
+    std::string body;
+    if (get_once(client, "/api/request", body, r.error)) {
+      r.answer = parse_api_answer(body, r.error);
+    }
+    std::lock_guard lock(mutex_);
+    results_.push_back(std::move(r));
+    cv_.notify_all();
+  }
+  finished_ = true;
+}
+
+}  // namespace clt::demo
