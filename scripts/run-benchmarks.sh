@@ -34,3 +34,7 @@ awk -v a="$t0" -v b="$t1" -v c="$t2" -v d="$t3" -v n="$packets" -v m="$tshark_pa
 echo "== Tracing: span start+end and OTLP export (ours, then the official Node.js SDK)"
 "$build/bench/bench_tracing"
 node bench/tracing_node_bench.js "$build/tests/tracing/tracing_test_receiver"
+
+echo "== Encapsulation: enable+disable cost, request latency with and without CLT (root)"
+"$build/bench/bench_encap"
+"$build/bench/bench_encap_latency" 10000 0 100
