@@ -1,8 +1,116 @@
+#include <httplib.h>
+#include <signal.h>
+
 #include <cstdio>
+#include <memory>
+#include <thread>
 
 #include "cli/commands.h"
+#include "collector/collector_options.h"
+#include "collector/grpc_receivers.h"
+#include "collector/http_servers.h"
+#include "collector/ingest_queue.h"
+#include "collector/metrics.h"
+#include "collector/query_service.h"
+#include "collector/span_exporter.h"
+#include "collector/store_writer_loop.h"
 
-int clt::cli::run_collector(int, char**) {
-  std::fprintf(stderr, "clt collector: not built yet\n");
-  return 2;
+namespace {
+
+using namespace clt::collector;
+
+int fail(const std::string& message) {
+  std::fprintf(stderr, "clt collector: %s\n", message.c_str());
+  return 1;
+}
+
+std::unique_ptr<SpanExporter> make_exporter(const CollectorOptions& o, Metrics& metrics,
+                                            std::string& error) {
+  if (o.otlp_endpoint.empty()) return nullptr;
+  clt::otlp::SenderConfig config;
+  if (!clt::otlp::parse_protocol(o.otlp_protocol, config.protocol)) {
+    error = "--otlp-protocol '" + o.otlp_protocol + "' is not http/protobuf, http/json or grpc";
+    return nullptr;
+  }
+  config.endpoint = o.otlp_endpoint;
+  auto sender = clt::otlp::make_sender(config, error);
+  if (!sender) return nullptr;
+  ExportOptions eo;
+  eo.max_queue_spans = o.export_queue_spans;
+  return std::make_unique<SpanExporter>(std::move(sender), eo, metrics);
+}
+
+}  // namespace
+
+int clt::cli::run_collector(int argc, char** argv) {
+  CollectorOptions o;
+  if (int rc = parse_collector_options(argc, argv, o); rc >= 0) return rc;
+
+  // Signals are taken synchronously by the main thread; every other thread
+  // inherits the blocked mask.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+
+  Metrics metrics;
+  std::string error;
+  StoreWriter store;
+  if (!store.open(o.store, error)) return fail(error);
+  std::unique_ptr<SpanExporter> exporter = make_exporter(o, metrics, error);
+  if (!o.otlp_endpoint.empty() && !exporter) return fail(error);
+
+  IngestQueue queue(o.ingest_queue_bytes, metrics);
+  StoreWriterLoop writer(queue, store, o.node_names, metrics, exporter.get(), o.writer);
+  writer.recover();
+  std::thread writer_thread([&] { writer.run(); });
+
+  ReaderPool readers(o.store.path);
+  QueryService query(readers);
+  HttpServer query_server, otlp_server;
+  GrpcReceiverOptions go;
+  go.ioam_addresses = o.ioam_grpc;
+  go.otlp_addresses = o.otlp_grpc;
+  go.max_message_bytes = static_cast<int>(o.max_request_bytes);
+  GrpcReceivers grpc(queue, metrics, go);
+
+  auto stop_all = [&] {
+    grpc.shutdown();
+    otlp_server.stop();
+    query_server.stop();
+    queue.close();
+    if (writer_thread.joinable()) writer_thread.join();
+    if (exporter) exporter->shutdown(std::chrono::seconds(5));
+  };
+
+  bool ok = true;
+  if (o.query_http.port) {
+    install_query_routes(query_server.server(), query, metrics);
+    ok = query_server.start(o.query_http, error);
+  }
+  if (ok && o.otlp_http.port) {
+    OtlpHttpOptions ho;
+    ho.max_body_bytes = o.max_request_bytes;
+    install_otlp_http_routes(otlp_server.server(), queue, metrics, ho);
+    ok = otlp_server.start(o.otlp_http, error);
+  }
+  if (ok) ok = grpc.start(error);
+  if (!ok) {
+    stop_all();
+    return fail(error);
+  }
+  std::string grpc_list;
+  for (const auto& a : o.ioam_grpc) grpc_list += " ioam=" + a;
+  for (const auto& a : o.otlp_grpc) grpc_list += " otlp-grpc=" + a;
+  std::fprintf(stderr, "clt collector: ready; db=%s%s otlp-http=%s:%d query=%s:%d\n",
+               o.store.path.c_str(), grpc_list.c_str(), o.otlp_http.host.c_str(), o.otlp_http.port,
+               o.query_http.host.c_str(), o.query_http.port);
+
+  int sig = 0;
+  sigwait(&stop_signals, &sig);
+  std::fprintf(stderr, "clt collector: stopping (signal %d)\n", sig);
+  stop_all();
+  return 0;
 }

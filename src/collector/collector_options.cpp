@@ -1,0 +1,149 @@
+#include "collector/collector_options.h"
+
+#include <CLI/CLI.hpp>
+#include <charconv>
+#include <cstdio>
+
+#include "collector/query_service.h"
+
+namespace clt::collector {
+
+namespace {
+
+bool all_digits(const std::string& s) {
+  return !s.empty() && s.find_first_not_of("0123456789") == std::string::npos;
+}
+
+}  // namespace
+
+std::string grpc_address(const std::string& spec, const std::string& default_host) {
+  if (spec.rfind("unix:", 0) == 0) return spec;
+  if (all_digits(spec)) {
+    if (spec == "0") return "";
+    const bool v6 = default_host.find(':') != std::string::npos;
+    return (v6 ? "[" + default_host + "]" : default_host) + ":" + spec;
+  }
+  return spec;
+}
+
+bool parse_http_endpoint(const std::string& spec, const std::string& default_host,
+                         HttpEndpoint& out) {
+  std::string host = default_host;
+  std::string port = spec;
+  const auto colon = spec.rfind(':');
+  if (colon != std::string::npos) {
+    host = spec.substr(0, colon);
+    port = spec.substr(colon + 1);
+    if (host.size() >= 2 && host.front() == '[' && host.back() == ']')
+      host = host.substr(1, host.size() - 2);
+  }
+  int p = 0;
+  auto r = std::from_chars(port.data(), port.data() + port.size(), p);
+  if (!all_digits(port) || r.ec != std::errc() || p < 0 || p > 65535) return false;
+  out.host = host;
+  out.port = p;
+  return true;
+}
+
+int parse_collector_options(int argc, char** argv, CollectorOptions& o) {
+  CLI::App app{
+      "Receive IOAM reports (gRPC) and application spans (OTLP), join them into network and "
+      "hop spans, store them in SQLite, export them over OTLP and serve a Jaeger-compatible "
+      "query API with the web UI.",
+      "clt collector"};
+  std::vector<std::string> ioam{"7123"}, otlp_grpc{"4317"};
+  std::string otlp_http = "4318", query_http = "16686";
+  std::string retention = "24h", join_delay = "500ms", sync = "normal";
+  std::int64_t max_db_mb = 1024;
+  std::vector<std::string> node_names;
+  std::string config_file;
+  std::size_t max_request_mb = 4, queue_mb = 64;
+  app.add_option("--listen", o.listen_host,
+                 "address the TCP receivers and the query API bind to when given as a bare port")
+      ->capture_default_str();
+  app.add_option("--ioam-grpc", ioam,
+                 "IOAM API (ioam_api.IOAMService) addresses: PORT, HOST:PORT or unix:/path; "
+                 "repeatable; 0 disables")
+      ->capture_default_str();
+  app.add_option("--otlp-grpc", otlp_grpc,
+                 "OTLP/gRPC addresses: PORT, HOST:PORT or unix:/path; repeatable; 0 disables")
+      ->capture_default_str();
+  app.add_option("--otlp-http", otlp_http, "OTLP/HTTP [HOST:]PORT (POST /v1/traces); 0 disables")
+      ->capture_default_str();
+  app.add_option("--query-http", query_http, "query API and UI [HOST:]PORT; 0 disables")
+      ->capture_default_str();
+  app.add_option("--db", o.store.path, "SQLite database file")->capture_default_str();
+  app.add_option("--sync", sync,
+                 "normal: acknowledged data survives the process being killed; full: also "
+                 "power loss (slower)")
+      ->check(CLI::IsMember({"normal", "full"}))
+      ->capture_default_str();
+  app.add_option("--retention", retention,
+                 "delete data older than this (e.g. 24h, 30m; 0 keeps all)")
+      ->capture_default_str();
+  app.add_option("--max-db-size", max_db_mb,
+                 "MiB of data kept; the oldest is deleted beyond it (0: no limit)")
+      ->capture_default_str();
+  app.add_option("--node-name", node_names, "display name of an IOAM node id, ID=NAME; repeatable");
+  app.add_option("--config", config_file, "JSON file: {\"node_names\": {\"1\": \"athos\"}}");
+  app.add_option("--join-delay", join_delay,
+                 "write a span's network summary once its packets stopped for this long")
+      ->capture_default_str();
+  app.add_option("--max-request-size", max_request_mb, "MiB; larger requests are refused")
+      ->capture_default_str();
+  app.add_option("--ingest-queue", queue_mb, "MiB of received data waiting to be stored")
+      ->capture_default_str();
+  app.add_option("--otlp-endpoint", o.otlp_endpoint,
+                 "export network and hop spans to this OTLP backend (http://host:4318 or, with "
+                 "--otlp-protocol grpc, host:4317)");
+  app.add_option("--otlp-protocol", o.otlp_protocol, "http/protobuf, http/json or grpc")
+      ->check(CLI::IsMember({"http/protobuf", "http/json", "grpc"}))
+      ->capture_default_str();
+  app.add_flag("--export-app-spans", o.writer.export_app_spans,
+               "also export the applications' spans received over OTLP");
+  app.add_option("--export-queue", o.export_queue_spans,
+                 "spans waiting for export; beyond it new ones are dropped (counted)")
+      ->capture_default_str();
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  }
+
+  auto bad = [](const std::string& msg) {
+    std::fprintf(stderr, "clt collector: %s\n", msg.c_str());
+    return 2;
+  };
+  for (const auto& a : ioam)
+    if (auto addr = grpc_address(a, o.listen_host); !addr.empty()) o.ioam_grpc.push_back(addr);
+  for (const auto& a : otlp_grpc)
+    if (auto addr = grpc_address(a, o.listen_host); !addr.empty()) o.otlp_grpc.push_back(addr);
+  if (!parse_http_endpoint(otlp_http, o.listen_host, o.otlp_http))
+    return bad("--otlp-http '" + otlp_http + "' is not [HOST:]PORT");
+  if (!parse_http_endpoint(query_http, o.listen_host, o.query_http))
+    return bad("--query-http '" + query_http + "' is not [HOST:]PORT");
+  o.store.sync_full = sync == "full";
+  if (retention == "0") {
+    o.writer.retention_age_us = 0;
+  } else if (auto d = parse_duration_us(retention)) {
+    o.writer.retention_age_us = *d;
+  } else {
+    return bad("--retention '" + retention + "' is not a duration such as 24h");
+  }
+  if (max_db_mb < 0) return bad("--max-db-size must be >= 0");
+  o.writer.max_db_bytes = max_db_mb * 1024 * 1024;
+  auto jd = parse_duration_us(join_delay);
+  if (!jd) return bad("--join-delay '" + join_delay + "' is not a duration such as 500ms");
+  o.writer.join.quiet_us = *jd;
+  o.writer.join.max_wait_us = std::max<std::int64_t>(*jd * 10, 5'000'000);
+  std::string error;
+  if (!config_file.empty() && !o.node_names.load_file(config_file, error)) return bad(error);
+  for (const auto& n : node_names)
+    if (!o.node_names.parse_assignment(n, error)) return bad(error);
+  if (max_request_mb == 0) return bad("--max-request-size must be at least 1 MiB");
+  o.max_request_bytes = max_request_mb * 1024 * 1024;
+  o.ingest_queue_bytes = std::max<std::size_t>(queue_mb, 1) * 1024 * 1024;
+  return -1;
+}
+
+}  // namespace clt::collector

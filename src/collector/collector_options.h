@@ -1,0 +1,41 @@
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "collector/http_servers.h"
+#include "collector/node_names.h"
+#include "collector/store.h"
+#include "collector/store_writer_loop.h"
+
+namespace clt::collector {
+
+// Everything `clt collector` is configured with.
+struct CollectorOptions {
+  std::string listen_host = "127.0.0.1";
+  std::vector<std::string> ioam_grpc;  // host:port or unix:/path
+  std::vector<std::string> otlp_grpc;
+  HttpEndpoint otlp_http;
+  HttpEndpoint query_http;
+  StoreOptions store;
+  WriterOptions writer;
+  NodeNames node_names;
+  std::size_t max_request_bytes = 4 * 1024 * 1024;
+  std::size_t ingest_queue_bytes = 64 * 1024 * 1024;
+  std::string otlp_endpoint;  // empty: no export
+  std::string otlp_protocol = "http/protobuf";
+  std::size_t export_queue_spans = 100'000;
+};
+
+// Parses the command line; returns -1 to go on, or an exit code (help, errors
+// reported on stderr).
+int parse_collector_options(int argc, char** argv, CollectorOptions& out);
+
+// "7123" -> "<host>:7123"; "h:p" and "unix:/p" unchanged; "" when port is 0.
+std::string grpc_address(const std::string& spec, const std::string& default_host);
+// "[host:]port" -> endpoint; false if it is not one.
+bool parse_http_endpoint(const std::string& spec, const std::string& default_host,
+                         HttpEndpoint& out);
+
+}  // namespace clt::collector

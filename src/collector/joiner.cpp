@@ -1,0 +1,60 @@
+#include "collector/joiner.h"
+
+#include <algorithm>
+
+#include "collector/store.h"
+
+namespace clt::collector {
+
+JoinKey synthetic_key(const PacketMeta& meta, std::span<const HopSample> hops) {
+  std::uint64_t h = 0xcbf29ce484222325ull;
+  auto mix = [&](std::uint64_t v) {
+    h ^= v;
+    h *= 0x100000001b3ull;
+  };
+  mix(meta.namespace_id);
+  for (const auto& hop : hops) mix(hop.node_id);
+  const std::uint64_t second = static_cast<std::uint64_t>(meta.received_us / 1'000'000);
+  JoinKey k;
+  core::store_be64(k.trace_id.data(), second | (0xc1ull << 56));
+  core::store_be64(k.trace_id.data() + 8, h);
+  core::store_be64(k.span_id.data(), (h ^ (second * 0x9e3779b97f4a7c15ull)) | 1);
+  return k;
+}
+
+void Joiner::add(JoinKey key, const PacketMeta& meta, std::span<const HopSample> hops,
+                 std::string_view raw) {
+  const bool ids_lost = !key.has_ids();
+  if (ids_lost) key = synthetic_key(meta, hops);
+  auto [it, inserted] = pending_.try_emplace(key);
+  PendingSpan& p = it->second;
+  if (inserted) {
+    p.first_seen_us = meta.received_us;
+    p.ids_lost = ids_lost;
+  }
+  p.last_seen_us = std::max(p.last_seen_us, meta.received_us);
+  p.metas.push_back(meta);
+  p.hops.insert(p.hops.end(), hops.begin(), hops.end());
+  if (p.batch_count == 0) {
+    p.batch_first_received_us = meta.received_us;
+    touched_.push_back(key);
+  }
+  ++p.batch_count;
+  append_raw_record(p.batch_raw, meta.received_us, raw);
+}
+
+void Joiner::due(std::int64_t now_us, std::vector<JoinKey>& out) const {
+  const bool crowded = pending_.size() > options_.max_pending;
+  for (const auto& [key, p] : pending_) {
+    if (crowded || now_us - p.last_seen_us >= options_.quiet_us ||
+        now_us - p.first_seen_us >= options_.max_wait_us)
+      out.push_back(key);
+  }
+}
+
+PendingSpan* Joiner::find(const JoinKey& key) {
+  auto it = pending_.find(key);
+  return it == pending_.end() ? nullptr : &it->second;
+}
+
+}  // namespace clt::collector

@@ -1,0 +1,41 @@
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <string>
+
+namespace clt::collector {
+
+// Counters of the whole collector, shared by its parts (passed in, never
+// global). Rendered in the Prometheus text format on /metrics.
+struct Metrics {
+  using Counter = std::atomic<std::uint64_t>;
+  Counter ioam_reports_received{0};
+  Counter ioam_reports_rejected{0};  // malformed reports
+  Counter ioam_streams{0};
+  Counter otlp_spans_received{0};
+  Counter otlp_spans_rejected{0};     // invalid ids
+  Counter otlp_requests_rejected{0};  // malformed bodies
+  Counter requests_too_large{0};
+  Counter requests_refused_overload{0};  // 503 / RESOURCE_EXHAUSTED for lack of room
+  Counter store_batches{0};
+  Counter store_errors{0};
+  Counter store_records_written{0};
+  Counter store_spans_written{0};
+  Counter network_spans_written{0};
+  Counter retention_deleted_rows{0};
+  Counter export_spans_queued{0};
+  Counter export_spans_sent{0};
+  Counter export_spans_dropped{0};  // queue full or gave up retrying
+  Counter export_retries{0};
+  Counter export_failures{0};
+  Counter query_requests{0};
+  std::atomic<std::int64_t> ingest_queue_bytes{0};
+  std::atomic<std::int64_t> join_pending_keys{0};
+  std::atomic<std::int64_t> export_queue_spans{0};
+  std::atomic<std::int64_t> db_size_bytes{0};
+
+  std::string render_prometheus() const;
+};
+
+}  // namespace clt::collector

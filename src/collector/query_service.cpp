@@ -1,0 +1,354 @@
+#include "collector/query_service.h"
+
+#include <charconv>
+#include <cmath>
+#include <nlohmann/json.hpp>
+#include <set>
+
+#include "collector/network_spans.h"
+#include "collector/raw_record_json.h"
+
+namespace clt::collector {
+
+namespace {
+
+using nlohmann::json;
+
+std::string tag_value_text(const json& v) {
+  if (v.is_string()) return v.get<std::string>();
+  if (v.is_boolean()) return v.get<bool>() ? "true" : "false";
+  return v.dump();
+}
+
+bool tags_contain(const std::string& tags_json, const std::string& key, const std::string& value,
+                  bool& parsed_ok) {
+  json tags = json::parse(tags_json, nullptr, false);
+  parsed_ok = tags.is_array();
+  if (!parsed_ok) return false;
+  for (const json& t : tags) {
+    if (!t.is_object()) continue;
+    auto k = t.find("key");
+    auto v = t.find("value");
+    if (k == t.end() || v == t.end() || !k->is_string()) continue;
+    if (k->get<std::string>() == key && tag_value_text(*v) == value) return true;
+  }
+  return false;
+}
+
+bool span_matches(const SpanRow& row, const TraceQuery& q, bool check_operation) {
+  if (check_operation && !q.operation.empty() && row.operation != q.operation) return false;
+  if (q.min_duration_us && row.duration_us < *q.min_duration_us) return false;
+  if (q.max_duration_us && row.duration_us > *q.max_duration_us) return false;
+  for (const auto& [k, v] : q.tags) {
+    bool ok = false;
+    if (!tags_contain(row.tags_json, k, v, ok) && !tags_contain(row.process_tags_json, k, v, ok))
+      return false;
+  }
+  return true;
+}
+
+std::string hex_trace_id(const core::TraceId& id) {
+  return core::to_hex(id);
+}
+
+json parse_array(const std::string& text) {
+  json j = json::parse(text, nullptr, false);
+  return j.is_array() ? j : json::array();
+}
+
+}  // namespace
+
+std::optional<std::int64_t> parse_duration_us(const std::string& text) {
+  if (text.empty()) return std::nullopt;
+  double value = 0;
+  const char* begin = text.data();
+  const char* end = text.data() + text.size();
+  auto r = std::from_chars(begin, end, value);
+  if (r.ec != std::errc() || value < 0) return std::nullopt;
+  const std::string unit(r.ptr, end);
+  double scale = 0;
+  if (unit == "us" || unit == "µs")
+    scale = 1;
+  else if (unit == "ms")
+    scale = 1e3;
+  else if (unit == "s")
+    scale = 1e6;
+  else if (unit == "m")
+    scale = 60e6;
+  else if (unit == "h")
+    scale = 3600e6;
+  else if (unit == "ns")
+    scale = 1e-3;
+  else
+    return std::nullopt;
+  return static_cast<std::int64_t>(std::llround(value * scale));
+}
+
+bool parse_trace_query(const std::multimap<std::string, std::string>& params, std::int64_t now,
+                       TraceQuery& q, std::string& error) {
+  auto get = [&](const char* name) -> std::optional<std::string> {
+    auto it = params.find(name);
+    if (it == params.end() || it->second.empty()) return std::nullopt;
+    return it->second;
+  };
+  auto as_int = [&](const char* name, std::int64_t& out) {
+    auto v = get(name);
+    if (!v) return true;
+    auto r = std::from_chars(v->data(), v->data() + v->size(), out);
+    if (r.ec != std::errc() || r.ptr != v->data() + v->size()) {
+      error = std::string("parameter ") + name + "='" + *v + "' is not an integer";
+      return false;
+    }
+    return true;
+  };
+  if (auto v = get("service")) q.service = *v;
+  if (auto v = get("operation")) q.operation = *v;
+  q.end_us = now;
+  if (!as_int("end", q.end_us)) return false;
+  q.start_us = 0;
+  if (auto lb = get("lookback"); lb && *lb != "custom") {
+    auto d = parse_duration_us(*lb);
+    if (!d) {
+      error = "parameter lookback='" + *lb + "' is not a duration such as 1h";
+      return false;
+    }
+    q.start_us = q.end_us - *d;
+  }
+  if (!as_int("start", q.start_us)) return false;
+  std::int64_t limit = static_cast<std::int64_t>(q.limit);
+  if (!as_int("limit", limit)) return false;
+  if (limit <= 0) limit = 20;
+  q.limit = static_cast<std::size_t>(std::min<std::int64_t>(limit, 1500));
+  for (const char* name : {"minDuration", "maxDuration"}) {
+    if (auto v = get(name)) {
+      auto d = parse_duration_us(*v);
+      if (!d) {
+        error = std::string("parameter ") + name + "='" + *v + "' is not a duration such as 100ms";
+        return false;
+      }
+      (std::string(name) == "minDuration" ? q.min_duration_us : q.max_duration_us) = *d;
+    }
+  }
+  if (auto v = get("tags")) {
+    json t = json::parse(*v, nullptr, false);
+    if (!t.is_object()) {
+      error = "parameter tags must be a JSON object such as {\"http.method\":\"GET\"}";
+      return false;
+    }
+    for (const auto& [k, val] : t.items()) q.tags[k] = tag_value_text(val);
+  }
+  auto range = params.equal_range("tag");
+  for (auto it = range.first; it != range.second; ++it) {
+    const auto colon = it->second.find(':');
+    if (colon == std::string::npos) {
+      error = "parameter tag='" + it->second + "' is not key:value";
+      return false;
+    }
+    q.tags[it->second.substr(0, colon)] = it->second.substr(colon + 1);
+  }
+  return true;
+}
+
+ReaderPool::Lease ReaderPool::acquire(std::string& error) {
+  {
+    std::lock_guard lock(mu_);
+    if (!idle_.empty()) {
+      auto r = std::move(idle_.back());
+      idle_.pop_back();
+      return Lease(*this, std::move(r));
+    }
+  }
+  auto r = std::make_unique<StoreReader>();
+  if (!r->open(path_, error)) return Lease(*this, nullptr);
+  return Lease(*this, std::move(r));
+}
+
+void ReaderPool::give_back(std::unique_ptr<StoreReader> r) {
+  std::lock_guard lock(mu_);
+  if (idle_.size() < 16) idle_.push_back(std::move(r));
+}
+
+std::optional<core::TraceId> parse_trace_id_loose(const std::string& hex) {
+  if (hex.empty() || hex.size() > 32) return std::nullopt;
+  return core::parse_trace_id(std::string(32 - hex.size(), '0') + hex);
+}
+
+std::string jaeger_error(int code, const std::string& message) {
+  json j = {{"data", nullptr},
+            {"total", 0},
+            {"limit", 0},
+            {"offset", 0},
+            {"errors", json::array({{{"code", code}, {"msg", message}}})}};
+  return j.dump();
+}
+
+std::string jaeger_trace_json(const core::TraceId& id, const std::vector<SpanRow>& rows) {
+  json spans = json::array();
+  json processes = json::object();
+  std::map<std::pair<std::string, std::string>, std::string> process_ids;
+  const std::string trace_hex = hex_trace_id(id);
+  for (const SpanRow& r : rows) {
+    auto key = std::make_pair(r.service, r.process_tags_json);
+    auto it = process_ids.find(key);
+    if (it == process_ids.end()) {
+      std::string pid = "p" + std::to_string(process_ids.size() + 1);
+      processes[pid] = {{"serviceName", r.service}, {"tags", parse_array(r.process_tags_json)}};
+      it = process_ids.emplace(key, pid).first;
+    }
+    json refs = json::array();
+    if (!core::is_zero(r.parent_id))
+      refs.push_back(
+          {{"refType", "CHILD_OF"}, {"traceID", trace_hex}, {"spanID", core::to_hex(r.parent_id)}});
+    for (auto& extra : parse_array(r.refs_json)) refs.push_back(std::move(extra));
+    spans.push_back({{"traceID", trace_hex},
+                     {"spanID", core::to_hex(r.span_id)},
+                     {"operationName", r.operation},
+                     {"references", std::move(refs)},
+                     {"startTime", r.start_us},
+                     {"duration", r.duration_us},
+                     {"tags", parse_array(r.tags_json)},
+                     {"logs", parse_array(r.logs_json)},
+                     {"processID", it->second},
+                     {"warnings", nullptr},
+                     {"flags", 1}});
+  }
+  json trace = {{"traceID", trace_hex},
+                {"spans", std::move(spans)},
+                {"processes", std::move(processes)},
+                {"warnings", nullptr}};
+  return trace.dump();
+}
+
+void QueryService::load_trace(StoreReader& reader, const core::TraceId& id,
+                              std::vector<SpanRow>& rows) {
+  reader.trace_spans(id, rows);
+  std::vector<NetworkSummary> networks;
+  reader.trace_networks(id, networks);
+  for (const auto& n : networks) append_network_spans(n, rows);
+  std::sort(rows.begin(), rows.end(),
+            [](const SpanRow& a, const SpanRow& b) { return a.start_us < b.start_us; });
+}
+
+int QueryService::services(std::string& body) {
+  std::string error;
+  auto reader = pool_.acquire(error);
+  if (!reader) {
+    body = jaeger_error(503, error);
+    return 503;
+  }
+  const auto list = reader->services();
+  body =
+      json{{"data", list}, {"total", list.size()}, {"limit", 0}, {"offset", 0}, {"errors", nullptr}}
+          .dump();
+  return 200;
+}
+
+int QueryService::operations(const std::string& service, std::string& body) {
+  std::string error;
+  auto reader = pool_.acquire(error);
+  if (!reader) {
+    body = jaeger_error(503, error);
+    return 503;
+  }
+  const auto list = reader->operations(service);
+  body =
+      json{{"data", list}, {"total", list.size()}, {"limit", 0}, {"offset", 0}, {"errors", nullptr}}
+          .dump();
+  return 200;
+}
+
+int QueryService::trace(const std::string& trace_id_hex, std::string& body) {
+  auto id = parse_trace_id_loose(trace_id_hex);
+  if (!id) {
+    body = jaeger_error(400, "trace id '" + trace_id_hex + "' is not 1 to 32 hex digits");
+    return 400;
+  }
+  std::string error;
+  auto reader = pool_.acquire(error);
+  if (!reader) {
+    body = jaeger_error(503, error);
+    return 503;
+  }
+  std::vector<SpanRow> rows;
+  load_trace(*reader, *id, rows);
+  if (rows.empty()) {
+    body = jaeger_error(404, "trace not found");
+    return 404;
+  }
+  body = "{\"data\":[" + jaeger_trace_json(*id, rows) +
+         "],\"total\":0,\"limit\":0,\"offset\":0,\"errors\":null}";
+  return 200;
+}
+
+int QueryService::search(const TraceQuery& q, std::string& body) {
+  std::string error;
+  auto reader = pool_.acquire(error);
+  if (!reader) {
+    body = jaeger_error(503, error);
+    return 503;
+  }
+  std::vector<core::TraceId> found;
+  std::set<core::TraceId> seen;
+  std::size_t scanned = 0;
+  auto take = [&](const core::TraceId& id) {
+    if (seen.insert(id).second) found.push_back(id);
+    return found.size() < q.limit && scanned < q.max_scanned_spans;
+  };
+  if (q.service == kIoamService) {
+    std::vector<SpanRow> derived;
+    reader->scan_networks(q.start_us, q.end_us, [&](const NetworkSummary& n) {
+      ++scanned;
+      derived.clear();
+      append_network_spans(n, derived);
+      for (const SpanRow& row : derived)
+        if (span_matches(row, q, true)) return take(row.trace_id);
+      return scanned < q.max_scanned_spans;
+    });
+  } else {
+    reader->scan_spans(q.service, q.operation, q.start_us, q.end_us, [&](const SpanRow& row) {
+      ++scanned;
+      if (span_matches(row, q, false)) return take(row.trace_id);
+      return scanned < q.max_scanned_spans;
+    });
+  }
+  body = "{\"data\":[";
+  std::vector<SpanRow> rows;
+  for (std::size_t i = 0; i < found.size(); ++i) {
+    rows.clear();
+    load_trace(*reader, found[i], rows);
+    if (i) body += ',';
+    body += jaeger_trace_json(found[i], rows);
+  }
+  body += "],\"total\":" + std::to_string(found.size()) + ",\"limit\":" + std::to_string(q.limit) +
+          ",\"offset\":0,\"errors\":null}";
+  return 200;
+}
+
+int QueryService::ioam_records(const std::string& trace_id_hex, const std::string& span_id_hex,
+                               std::string& body) {
+  auto tid = parse_trace_id_loose(trace_id_hex);
+  auto sid = core::parse_span_id(span_id_hex);
+  if (!tid || !sid) {
+    body = jaeger_error(400, "traceID must be 32 hex digits and spanID 16 hex digits");
+    return 400;
+  }
+  std::string error;
+  auto reader = pool_.acquire(error);
+  if (!reader) {
+    body = jaeger_error(503, error);
+    return 503;
+  }
+  body = "{\"data\":[";
+  std::uint64_t index = 0;
+  reader->records({*tid, *sid}, [&](std::int64_t received, std::string_view bytes) {
+    if (index) body += ',';
+    if (append_report_json(body, index + 1, received, bytes))
+      ++index;
+    else if (index)
+      body.pop_back();
+  });
+  body += "]}";
+  return 200;
+}
+
+}  // namespace clt::collector

@@ -1,0 +1,91 @@
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "collector/store.h"
+
+namespace clt::collector {
+
+// What /api/traces searches for (Jaeger's query parameters).
+struct TraceQuery {
+  std::string service;
+  std::string operation;
+  std::map<std::string, std::string> tags;
+  std::int64_t start_us = 0;
+  std::int64_t end_us = INT64_MAX;
+  std::optional<std::int64_t> min_duration_us;
+  std::optional<std::int64_t> max_duration_us;
+  std::size_t limit = 20;
+  std::size_t max_scanned_spans = 200'000;  // bounds the work of one search
+};
+
+// Parses Jaeger's query parameters; false with `error` set on bad values.
+// `params` is a multimap of the query string (tag=k:v may repeat).
+bool parse_trace_query(const std::multimap<std::string, std::string>& params, std::int64_t now_us,
+                       TraceQuery& out, std::string& error);
+// "1.5s", "100ms", "250us", "2m", "1h"; nullopt when not a duration.
+std::optional<std::int64_t> parse_duration_us(const std::string& text);
+
+// Readers for the query threads, opened on demand and reused.
+class ReaderPool {
+ public:
+  explicit ReaderPool(std::string path) : path_(std::move(path)) {}
+  class Lease {
+   public:
+    Lease(ReaderPool& pool, std::unique_ptr<StoreReader> r) : pool_(pool), reader_(std::move(r)) {}
+    ~Lease() {
+      if (reader_) pool_.give_back(std::move(reader_));
+    }
+    Lease(const Lease&) = delete;
+    Lease& operator=(const Lease&) = delete;
+    StoreReader* operator->() { return reader_.get(); }
+    StoreReader& operator*() { return *reader_; }
+    explicit operator bool() const { return reader_ != nullptr; }
+
+   private:
+    ReaderPool& pool_;
+    std::unique_ptr<StoreReader> reader_;
+  };
+  Lease acquire(std::string& error);
+
+ private:
+  void give_back(std::unique_ptr<StoreReader> r);
+  std::string path_;
+  std::mutex mu_;
+  std::vector<std::unique_ptr<StoreReader>> idle_;
+};
+
+// Jaeger-compatible answers, as JSON text.
+class QueryService {
+ public:
+  explicit QueryService(ReaderPool& pool) : pool_(pool) {}
+
+  // Each returns the HTTP status and sets body.
+  int services(std::string& body);
+  int operations(const std::string& service, std::string& body);
+  int trace(const std::string& trace_id_hex, std::string& body);
+  int search(const TraceQuery& query, std::string& body);
+  int ioam_records(const std::string& trace_id_hex, const std::string& span_id_hex,
+                   std::string& body);
+
+  // Every span of a trace: the applications' and the derived network/hop spans.
+  static void load_trace(StoreReader& reader, const core::TraceId& id, std::vector<SpanRow>& rows);
+
+ private:
+  ReaderPool& pool_;
+};
+
+// Span rows of one trace -> a Jaeger trace object (JSON text).
+std::string jaeger_trace_json(const core::TraceId& id, const std::vector<SpanRow>& rows);
+// Accepts 32 or fewer hex digits (Jaeger drops leading zeros).
+std::optional<core::TraceId> parse_trace_id_loose(const std::string& hex);
+// A Jaeger error body: {"data":null,"errors":[{"code":..,"msg":..}]}.
+std::string jaeger_error(int code, const std::string& message);
+
+}  // namespace clt::collector

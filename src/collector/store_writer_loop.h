@@ -1,0 +1,68 @@
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <set>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "collector/ingest_queue.h"
+#include "collector/joiner.h"
+#include "collector/metrics.h"
+#include "collector/node_names.h"
+#include "collector/store.h"
+
+namespace clt::collector {
+
+class SpanExporter;
+
+struct WriterOptions {
+  JoinOptions join;
+  std::int64_t retention_age_us = 0;  // 0: keep forever
+  std::int64_t max_db_bytes = 0;      // 0: no limit
+  std::chrono::milliseconds retention_interval{10'000};
+  bool export_app_spans = false;
+};
+
+// The single thread that owns the write connection: stores each batch from
+// the ingest queue in one transaction (then acknowledges it), keeps the join,
+// writes network summaries when spans go quiet, and applies retention.
+class StoreWriterLoop {
+ public:
+  StoreWriterLoop(IngestQueue& queue, StoreWriter& store, const NodeNames& names, Metrics& metrics,
+                  SpanExporter* exporter, WriterOptions options);
+
+  // Summarizes what a previous run stored but did not summarize.
+  void recover();
+  // Runs until the queue is closed and drained.
+  void run();
+  // One iteration (for tests): store `batch`, then summarize what is due at now_us.
+  bool process(IngestBatch& batch, std::int64_t now_us);
+  // Summarizes every pending span now (shutdown, tests).
+  bool flush_all(std::int64_t now_us);
+
+ private:
+  bool summarize_due(std::int64_t now_us, bool everything);
+  bool summarize(const JoinKey& key, PendingSpan* pending);
+  void note_operation(const std::string& service, const std::string& operation);
+  void apply_retention(std::int64_t now_us);
+
+  IngestQueue& queue_;
+  StoreWriter& store_;
+  const NodeNames& names_;
+  Metrics& metrics_;
+  SpanExporter* exporter_;
+  WriterOptions options_;
+  Joiner joiner_;
+  std::set<std::pair<std::string, std::string>> operations_;
+  std::vector<JoinKey> due_;
+  std::vector<SpanRow> derived_;
+  std::vector<PacketMeta> reload_metas_;
+  std::vector<HopSample> reload_hops_;
+  std::int64_t last_retention_us_ = 0;
+};
+
+std::int64_t now_us();
+
+}  // namespace clt::collector
