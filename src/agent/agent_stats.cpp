@@ -7,6 +7,53 @@
 
 namespace clt::agent {
 
+const char* reason_key(core::DecodeError e) {
+  switch (e) {
+    case core::DecodeError::kEmptyPacket:
+      return "empty_packet";
+    case core::DecodeError::kTruncatedLinkHeader:
+      return "truncated_link_header";
+    case core::DecodeError::kNotIpv6:
+      return "not_ipv6";
+    case core::DecodeError::kTruncatedIpv6Header:
+      return "truncated_ipv6_header";
+    case core::DecodeError::kBadIpVersion:
+      return "bad_ip_version";
+    case core::DecodeError::kPayloadLengthExceedsCapture:
+      return "payload_length_exceeds_capture";
+    case core::DecodeError::kNoHopByHop:
+      return "no_hop_by_hop";
+    case core::DecodeError::kHopByHopExceedsPacket:
+      return "hop_by_hop_exceeds_packet";
+    case core::DecodeError::kOptionExceedsHopByHop:
+      return "option_exceeds_hop_by_hop";
+    case core::DecodeError::kNoIoamOption:
+      return "no_ioam_option";
+    case core::DecodeError::kIoamOptionTooShort:
+      return "ioam_option_too_short";
+    case core::DecodeError::kUnsupportedIoamType:
+      return "unsupported_ioam_type";
+    case core::DecodeError::kIncrementalTrace:
+      return "incremental_trace";
+    case core::DecodeError::kNodeLenZero:
+      return "node_len_zero";
+    case core::DecodeError::kNodeLenMismatch:
+      return "node_len_mismatch";
+    case core::DecodeError::kRemainingLenExceedsData:
+      return "remaining_len_exceeds_data";
+    case core::DecodeError::kNodeDataNotMultiple:
+      return "node_data_not_multiple";
+    case core::DecodeError::kOpaqueExceedsOption:
+      return "opaque_exceeds_option";
+    case core::DecodeError::kTooManyNodes:
+      return "too_many_nodes";
+    case core::DecodeError::kTooManyTraces:
+      return "too_many_traces";
+    default:
+      return core::to_string(e);
+  }
+}
+
 AgentStats::AgentStats(const std::vector<std::string>& interfaces) : rings(interfaces.size()) {
   for (std::size_t i = 0; i < interfaces.size(); ++i) rings[i].interface = interfaces[i];
 }
@@ -20,7 +67,7 @@ std::string stats_json(const AgentStats& s, bool pretty) {
   nlohmann::ordered_json by_reason = nlohmann::ordered_json::object();
   for (std::size_t i = 1; i < kDecodeErrorKinds; ++i) {
     const std::uint64_t n = s.decode_errors_by_reason[i].get();
-    if (n) by_reason[core::to_string(static_cast<core::DecodeError>(i))] = n;
+    if (n) by_reason[reason_key(static_cast<core::DecodeError>(i))] = n;
   }
   j["decode_errors_by_reason"] = by_reason;
   j["traces_plain_namespace"] = s.traces_plain_namespace.get();

@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "core/decode_error.h"
+
 namespace clt::agent {
 
 // A counter with one writer thread and any number of readers.
@@ -68,6 +70,9 @@ struct AgentStats {
   // Filled by whoever renders: the queue depth now.
   Counter reports_queued;
 };
+
+// Stable snake_case name of a decode error reason, the key in the stats file.
+const char* reason_key(core::DecodeError e);
 
 // The stats as one JSON object (pretty = multi-line).
 std::string stats_json(const AgentStats& stats, bool pretty);
