@@ -2,6 +2,7 @@
 //   /  /search?...   trace search       /overview?...   path overview
 //   /trace/<id>      one trace (also #/trace/<id>, for static hosting)
 import { h, replaceChildren } from './dom.js';
+import { DEFAULT_SLOW_MS } from './query.js';
 import { RecordsDialog } from './records_dialog.js';
 import { SearchForm } from './search_form.js';
 import { renderOverviewView } from './overview_view.js';
@@ -13,6 +14,8 @@ const panel = document.getElementById('search-panel');
 const ctx = {
   records: new RecordsDialog(document.getElementById('records-dialog')),
   lastSearch: null,
+  // The slow-network threshold of the last search, for the trace view's summary.
+  slowUs: DEFAULT_SLOW_MS * 1000,
 };
 let renderToken = 0;
 
@@ -34,6 +37,8 @@ function currentRoute() {
 
 async function route() {
   const token = ++renderToken;
+  // data-ready names the view once it is fully drawn (tests and scripts wait on it).
+  delete document.body.dataset.ready;
   const r = currentRoute();
   for (const a of document.querySelectorAll('[data-nav]')) {
     a.setAttribute('aria-current', a.dataset.nav === r.view ? 'page' : 'false');
@@ -54,6 +59,8 @@ async function route() {
       return;
     }
     if (r.view === 'search') ctx.lastSearch = location.pathname + location.search;
+    const slowMs = Number(params.slowMs);
+    if (Number.isFinite(slowMs) && slowMs >= 0) ctx.slowUs = slowMs * 1000;
     const render = r.view === 'overview' ? renderOverviewView : renderSearchView;
     await render(main, params);
   }

@@ -61,10 +61,11 @@ function recordsTable(records, hop) {
     const n = nodeOfHop(r, hop);
     return n && n[k] !== undefined;
   }));
+  const addresses = records.some((r) => r.src || r.dst);
   return h('div', { class: 'table-wrap' },
     h('table', { class: 'data records' },
       h('thead', null, h('tr', null,
-        h('th', null, '#'), h('th', null, 'time'), h('th', null, 'src → dst'),
+        h('th', null, '#'), h('th', null, 'time'), addresses ? h('th', null, 'src → dst') : null,
         present.map(([, label]) => h('th', null, label)), h('th', null, 'flags'))),
       h('tbody', null, records.map((r, i) => {
         const n = nodeOfHop(r, hop) || {};
@@ -72,7 +73,7 @@ function recordsTable(records, hop) {
         return h('tr', null,
           h('td', null, String(r.frame ?? i + 1)),
           h('td', { class: 'mono' }, r.time !== undefined ? String(r.time) : '–'),
-          h('td', { class: 'mono' }, r.src || r.dst ? `${r.src ?? '?'} → ${r.dst ?? '?'}` : '–'),
+          addresses ? h('td', { class: 'mono' }, `${r.src ?? '?'} → ${r.dst ?? '?'}`) : null,
           present.map(([k]) => h('td', { class: 'mono' }, n[k] === undefined ? '–' : String(n[k]))),
           h('td', null, [flags, r.ids_intact === false ? ' ids lost' : ''].join('').trim() || '–'));
       }))));

@@ -26,11 +26,11 @@ export async function renderTraceView(main, traceID, ctx) {
   const onHop = (net, hop) => ctx.records.open(trace.traceID, net, hop);
   replaceChildren(main,
     h('div', { class: 'trace-view' },
-      traceHeader(trace, ctx.lastSearch),
+      traceHeader(trace, ctx.lastSearch, ctx.slowUs),
       waterfall(trace, onHop)));
 }
 
-function traceHeader(trace, lastSearch) {
+function traceHeader(trace, lastSearch, slowUs) {
   const net = trace.slowestNetwork;
   return h('header', { class: 'trace-head' },
     lastSearch ? h('a', { href: lastSearch, class: 'back', id: 'back-to-search' }, '← Search results') : null,
@@ -42,7 +42,7 @@ function traceHeader(trace, lastSearch) {
       fact('Services', String(trace.services.length)),
       fact('Spans', String(trace.appSpanCount)),
       fact('Network', net && net.slowestDelayUs !== null
-        ? h('span', { class: 'slowest-text' }, `${plural(trace.networks.length, 'path')}, slowest hop ${net.slowestHop} ${formatDuration(net.slowestDelayUs)}`)
+        ? h('span', { class: net.slowestDelayUs >= slowUs ? 'slowest-text' : null }, `${plural(trace.networks.length, 'path')}, slowest hop ${net.slowestHop} ${formatDuration(net.slowestDelayUs)}`)
         : trace.networks.length ? plural(trace.networks.length, 'path') : 'no IOAM data')));
 }
 

@@ -1,0 +1,83 @@
+#!/usr/bin/env node
+// The UI against the real `clt collector`: starts it on free loopback ports,
+// loads it through its OTLP/HTTP and IOAM gRPC receivers, then drives Debian's
+// Chromium over the UI it serves. Screenshots go to tests/artifacts/ui and,
+// with --update-docs, to docs/img.
+//   node tests/ui/ui_browser_test.js path/to/clt [--update-docs]
+'use strict';
+const { spawn } = require('child_process');
+const fs = require('fs');
+const net = require('net');
+const os = require('os');
+const path = require('path');
+const { runBrowserChecks } = require('./browser_checks');
+const { loadCollector } = require('./load_collector_data');
+
+const repo = path.join(__dirname, '..', '..');
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitHealthy(url, collector, seconds) {
+  const deadline = Date.now() + seconds * 1000;
+  for (;;) {
+    if (collector.exitCode !== null) throw new Error(`clt collector exited with ${collector.exitCode}`);
+    try {
+      const res = await fetch(`${url}/healthz`);
+      if (res.status === 200) return;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) throw new Error(`clt collector not answering on ${url} after ${seconds} s`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+async function main() {
+  const clt = process.argv[2];
+  if (!clt || !fs.existsSync(clt)) throw new Error(`usage: ui_browser_test.js path/to/clt [--update-docs] (got ${clt})`);
+  const updateDocs = process.argv.includes('--update-docs');
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'clt-ui-test-'));
+  const [ioamPort, otlpPort, queryPort] = [await freePort(), await freePort(), await freePort()];
+  const args = ['collector', '--listen', '127.0.0.1', '--ioam-grpc', String(ioamPort), '--otlp-grpc', '0',
+    '--otlp-http', String(otlpPort), '--query-http', String(queryPort), '--db', path.join(tmp, 'clt.db'),
+    '--node-name', '1=athos', '--node-name', '2=porthos', '--node-name', '3=aramis', '--join-delay', '200ms'];
+  const log = fs.openSync(path.join(tmp, 'collector.log'), 'w');
+  const collector = spawn(clt, args, { stdio: ['ignore', log, log] });
+  const stop = () => {
+    if (collector.exitCode === null) collector.kill('SIGTERM');
+  };
+  process.on('exit', stop);
+  const queryUrl = `http://127.0.0.1:${queryPort}`;
+  try {
+    await waitHealthy(queryUrl, collector, 20);
+    const expect = await loadCollector({
+      otlpUrl: `http://127.0.0.1:${otlpPort}`, ioamAddress: `127.0.0.1:${ioamPort}`, queryUrl,
+    });
+    await runBrowserChecks(queryUrl, expect, {
+      artifacts: path.join(repo, 'tests', 'artifacts', 'ui'),
+      docsImages: updateDocs ? path.join(repo, 'docs', 'img') : null,
+    });
+    console.log('ui browser test against clt collector: ok');
+  } catch (e) {
+    console.error(`--- collector log ---\n${fs.readFileSync(path.join(tmp, 'collector.log'), 'utf8').slice(-4000)}`);
+    throw e;
+  } finally {
+    stop();
+    await new Promise((r) => (collector.exitCode !== null ? r() : collector.on('exit', r)));
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+main().catch((e) => {
+  console.error(`ui browser test FAILED: ${e.stack || e}`);
+  process.exit(1);
+});
