@@ -1,6 +1,7 @@
 #include <unistd.h>
 #include <CLI/CLI.hpp>
 
+#include <algorithm>
 #include <cstdio>
 #include <string>
 #include <vector>
@@ -107,7 +108,29 @@ int clt::cli::run_demo(int argc, char** argv) {
     std::fprintf(stderr, "clt demo: --prefix must be a non-empty name without '/'\n");
     return 2;
   }
+  {
+    std::vector<std::uint16_t> ports = {o.ui_port, o.otlp_grpc_port, o.otlp_http_port, o.ioam_port};
+    std::sort(ports.begin(), ports.end());
+    if (std::adjacent_find(ports.begin(), ports.end()) != ports.end()) {
+      std::fprintf(stderr,
+                   "clt demo: --ui-port, --otlp-grpc-port, --otlp-http-port and --ioam-port must "
+                   "all differ\n");
+      return 2;
+    }
+    if (o.api_port == o.backend_port) {
+      // Both could share a port (different namespaces), but logs would be ambiguous.
+      std::fprintf(stderr, "clt demo: --api-port and --backend-port must differ\n");
+      return 2;
+    }
+  }
   if (o.run_dir.empty()) o.run_dir = default_run_dir(o.prefix);
+  if (o.run_dir.size() + sizeof("/otlp.sock") > 108) {
+    std::fprintf(stderr,
+                 "clt demo: --run-dir '%s' is too long for the Unix sockets in it (at most %zu "
+                 "characters)\n",
+                 o.run_dir.c_str(), 108 - sizeof("/otlp.sock"));
+    return 2;
+  }
   if (o.db_path.empty()) o.db_path = o.run_dir + "/traces.db";
   o.clt_binary = self_binary();
   return clt::demo::run_demo(o);
