@@ -117,6 +117,9 @@ async function runBrowserChecks(base, expect, { artifacts, docsImages }) {
     await page.waitForSelector('body[data-ready="overview"] #overview-table');
     const firstLink = await page.textContent('#overview-table tbody tr:first-child .link-name');
     assert.equal(firstLink, expect.slowLinkName);
+    const firstCells = await page.locator('#overview-table tbody tr:first-child td').allTextContents();
+    assert.ok(firstCells.includes(expect.slowLinkSlowTraces), `slow traces on the link: ${firstCells}`);
+    assert.ok(firstCells.includes(expect.slowLinkMaxText), `max delay on the link: ${firstCells}`);
     await shot(page, 'overview');
 
     step('deep links');

@@ -167,6 +167,8 @@ async function loadCollector({ otlpUrl, ioamAddress, queryUrl, nowUs = Date.now(
     pathNodes: NODES.map((n) => n.name),
     packetsPerSpan: 6,
     slowLinkName: 'athos → porthos',
+    slowLinkSlowTraces: '2 of 5',
+    slowLinkMaxText: '52 ms',
     rootAttribute: 'http.method',
     rootEvent: 'request received',
   };

@@ -35,6 +35,8 @@ async function main() {
       pathNodes: ['athos', 'porthos', 'aramis'],
       packetsPerSpan: 6,
       slowLinkName: 'athos → porthos',
+      slowLinkSlowTraces: '2 of 5',
+      slowLinkMaxText: '52 ms',
       rootAttribute: 'http.method',
       rootEvent: 'request received',
     }, { artifacts: path.join(__dirname, '..', 'artifacts', 'ui-fixture') });

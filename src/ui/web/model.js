@@ -152,8 +152,10 @@ export function linkKey(prev, hop) {
   return `${from} → ${hop.name} (if ${hop.ingressId ?? '?'})`;
 }
 
-// Across many traces: every link with its delays, ranked slowest first.
-export function rankLinks(traces) {
+// Across many traces: every link with its delays, ranked slowest first by
+// p95, so a link congested in only some of the traces still comes first.
+// slowUs: the delay from which a trace counts as slow on that link.
+export function rankLinks(traces, slowUs = Infinity) {
   const links = new Map();
   for (const trace of traces) {
     for (const net of trace.networks) {
@@ -173,6 +175,7 @@ export function rankLinks(traces) {
             maxQueue: null,
             packets: 0,
             traceIDs: new Set(),
+            slowTraceIDs: new Set(),
             worst: null,
           };
           links.set(key, l);
@@ -181,6 +184,7 @@ export function rankLinks(traces) {
         if (hop.queueDepth !== null) l.maxQueue = Math.max(l.maxQueue ?? 0, hop.queueDepth);
         l.packets += hop.packets ?? 0;
         l.traceIDs.add(trace.traceID);
+        if (hop.delayUs >= slowUs) l.slowTraceIDs.add(trace.traceID);
         if (!l.worst || hop.delayUs > l.worst.delayUs) l.worst = { delayUs: hop.delayUs, traceID: trace.traceID };
       });
     }
@@ -194,9 +198,10 @@ export function rankLinks(traces) {
       p95: quantile(sorted, 0.95),
       max: sorted[sorted.length - 1],
       traces: l.traceIDs.size,
+      slowTraces: l.slowTraceIDs.size,
     };
   });
-  ranked.sort((a, b) => b.median - a.median || b.max - a.max);
+  ranked.sort((a, b) => b.p95 - a.p95 || b.median - a.median || b.max - a.max);
   return ranked;
 }
 

@@ -1,5 +1,5 @@
 // Path overview: every link seen in the traces of the current search, ranked
-// by median one-way delay, so a congested link stands out at once.
+// by p95 one-way delay, so a congested link stands out at once.
 import { h, replaceChildren } from './dom.js';
 import { formatDuration, plural, shortId } from './format.js';
 import { rankLinks } from './model.js';
@@ -16,12 +16,12 @@ export async function renderOverviewView(main, params) {
     return;
   }
   const { traces, query } = result;
-  const links = rankLinks(traces);
+  const links = rankLinks(traces, query.slowUs);
   const withNetwork = traces.filter((t) => t.networks.length).length;
   const head = h('div', { class: 'results-head' },
     h('h2', null, 'Path overview'),
     h('span', { class: 'muted' },
-      `links ranked by median one-way delay across ${plural(traces.length, 'trace')} (${withNetwork} with network data) of the current search`),
+      `links ranked by p95 one-way delay across ${plural(traces.length, 'trace')} (${withNetwork} with network data) of the current search`),
     h('span', { class: 'spacer' }),
     h('a', { href: urlFromFormParams('search', params), class: 'button' }, 'Back to the traces'));
   if (!links.length) {
@@ -36,10 +36,10 @@ export async function renderOverviewView(main, params) {
         h('thead', null, h('tr', null,
           h('th', null, '#'), h('th', null, 'link'), h('th', { class: 'bar-col' }, 'median / p95 delay'),
           h('th', { class: 'num' }, 'median'), h('th', { class: 'num' }, 'p95'), h('th', { class: 'num' }, 'max'),
-          h('th', { class: 'num' }, 'max queue'), h('th', { class: 'num' }, 'samples'), h('th', { class: 'num' }, 'traces'),
+          h('th', { class: 'num' }, 'max queue'), h('th', { class: 'num' }, 'samples'), h('th', { class: 'num', title: 'traces where this link was at least as slow as the slow-network threshold' }, 'slow traces'),
           h('th', null, 'worst trace'))),
         h('tbody', null, links.map((l, i) => h('tr', {
-          class: [i === 0 && links.length > 1 && 'top', l.median >= query.slowUs && 'slow'],
+          class: [i === 0 && links.length > 1 && 'top', l.p95 >= query.slowUs && 'slow'],
           dataset: { link: l.key },
         },
         h('td', { class: 'num' }, String(i + 1)),
@@ -55,7 +55,7 @@ export async function renderOverviewView(main, params) {
         h('td', { class: 'num mono' }, formatDuration(l.max)),
         h('td', { class: 'num mono' }, l.maxQueue === null ? '–' : String(l.maxQueue)),
         h('td', { class: 'num' }, String(l.samples)),
-        h('td', { class: 'num' }, String(l.traces)),
+        h('td', { class: ['num', l.slowTraces && 'slow-text'] }, `${l.slowTraces} of ${l.traces}`),
         h('td', null, h('a', { href: `/trace/${l.worst.traceID}`, class: 'mono', dataset: { navItem: '1' } },
           `${shortId(l.worst.traceID)} (${formatDuration(l.worst.delayUs)})`))))))));
 }
