@@ -70,12 +70,15 @@ export class SearchForm {
   async loadServices() {
     if (!this.servicesLoaded) {
       this.servicesLoaded = api.services().then((list) => {
-        // The network spans' own service is not an entry point for a search.
+        // The network spans' own service goes last: searching it finds traces
+        // by network tags (ioam.slowest_hop=porthos), but it is not an entry point.
         const services = list.filter((s) => s !== 'ioam');
+        const network = list.includes('ioam') ? ['ioam'] : [];
         replaceChildren(this.service,
-          services.length ? null : h('option', { value: '' }, 'no services yet'),
-          services.map((s) => h('option', { value: s }, s)));
-        return services;
+          services.length || network.length ? null : h('option', { value: '' }, 'no services yet'),
+          services.map((s) => h('option', { value: s }, s)),
+          network.map((s) => h('option', { value: s }, `${s} (network spans)`)));
+        return [...services, ...network];
       }).catch((e) => {
         this.servicesLoaded = null;
         throw e;
