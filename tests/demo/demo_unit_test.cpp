@@ -1,0 +1,181 @@
+// The demo's pure parts: --congest parsing, reading a trace back from the
+// collector's Jaeger JSON, the summary and line formats, and the keep-alive
+// client against a real cpp-httplib server on loopback.
+#include <gtest/gtest.h>
+#include <httplib.h>
+
+#include <set>
+#include <thread>
+
+#include "demo/congestion.h"
+#include "demo/keepalive_client.h"
+#include "demo/request_report.h"
+
+namespace clt::demo {
+namespace {
+
+using nlohmann::json;
+
+TEST(Congestion, ParsesDelaysAndRates) {
+  std::string error;
+  auto d = parse_congestion("porthos:200ms", error);
+  ASSERT_TRUE(d) << error;
+  EXPECT_EQ(d->kind, CongestionSpec::Kind::kDelay);
+  EXPECT_EQ(d->delay, std::chrono::microseconds(200000));
+  d = parse_congestion("porthos:delay=1.5s", error);
+  ASSERT_TRUE(d) << error;
+  EXPECT_EQ(d->delay, std::chrono::microseconds(1500000));
+  auto r = parse_congestion("porthos:rate=1mbit", error);
+  ASSERT_TRUE(r) << error;
+  EXPECT_EQ(r->kind, CongestionSpec::Kind::kRate);
+  EXPECT_EQ(r->rate, "1mbit");
+}
+
+TEST(Congestion, RefusesWhatItCannotApply) {
+  std::string error;
+  for (const char* bad : {"porthos", ":200ms", "porthos:200", "porthos:fast", "porthos:-5ms",
+                          "porthos:rate=fast", "porthos:rate=", "aramis:200ms", "porthos:11s"}) {
+    error.clear();
+    EXPECT_FALSE(parse_congestion(bad, error)) << bad;
+    EXPECT_FALSE(error.empty()) << bad;
+  }
+}
+
+json tag(const std::string& key, json value) {
+  return {{"key", key}, {"value", value}};
+}
+
+json span(const std::string& id, const std::string& parent, json tags, double duration_us = 0) {
+  json s = {{"spanID", id}, {"tags", tags}, {"duration", duration_us}};
+  s["references"] =
+      parent.empty() ? json::array() : json::array({{{"refType", "CHILD_OF"}, {"spanID", parent}}});
+  return s;
+}
+
+// A trace as the collector returns it: client span -> network span -> hops,
+// hops deliberately out of order.
+json sample_trace(std::int64_t slow_delay_us) {
+  json spans = json::array();
+  spans.push_back(span("00000000000000a1", "", json::array(), 12000));
+  spans.push_back(span("00000000000000c1", "00000000000000a1", json::array(), 250000));
+  spans.push_back(
+      span("00000000000000e1", "00000000000000c1",
+           {tag("ioam.kind", "network"), tag("ioam.path", "athos > porthos > aramis"),
+            tag("ioam.slowest_hop", "aramis"), tag("ioam.slowest_hop_delay_us", slow_delay_us)}));
+  spans.push_back(span("00000000000000f3", "00000000000000e1",
+                       {tag("ioam.kind", "hop"), tag("ioam.hop", 3), tag("ioam.node_id", 3),
+                        tag("net.node.name", "aramis"), tag("ioam.delay_us", slow_delay_us),
+                        tag("ioam.packets", 9)}));
+  spans.push_back(span("00000000000000f1", "00000000000000e1",
+                       {tag("ioam.kind", "hop"), tag("ioam.hop", 1), tag("ioam.node_id", 1),
+                        tag("net.node.name", "athos"), tag("ioam.packets", 9)}));
+  spans.push_back(span("00000000000000f2", "00000000000000e1",
+                       {tag("ioam.kind", "hop"), tag("ioam.hop", 2), tag("ioam.node_id", 2),
+                        tag("net.node.name", "porthos"), tag("ioam.delay_us", "70"),
+                        tag("ioam.queue_depth", 6056), tag("ioam.packets", 9)}));
+  return {{"data", json::array({{{"traceID", "ab"}, {"spans", spans}}})}};
+}
+
+ApiAnswer sample_answer() {
+  std::string error;
+  auto a = parse_api_answer(
+      R"({"trace_id":"0123456789ABCDEF0123456789abcdef","duration_ms":260.5,)"
+      R"("sub_requests":[{"name":"/check","span_id":"00000000000000C1","duration_ms":251,"status":200}]})",
+      error);
+  EXPECT_TRUE(a) << error;
+  return *a;
+}
+
+TEST(RequestReport, ReadsHopsInPathOrder) {
+  RequestReport report;
+  ASSERT_TRUE(fill_from_trace(sample_answer(), sample_trace(200500), report));
+  EXPECT_EQ(report.trace_id, "0123456789abcdef0123456789abcdef");
+  ASSERT_EQ(report.sub_requests.size(), 1u);
+  const auto& sub = report.sub_requests[0];
+  EXPECT_DOUBLE_EQ(sub.duration_ms, 250.0);  // the collector's span, not the API's clock
+  EXPECT_EQ(sub.path, "athos > porthos > aramis");
+  ASSERT_EQ(sub.hops.size(), 3u);
+  EXPECT_EQ(sub.hops[0].node, "athos");
+  EXPECT_FALSE(sub.hops[0].delay_us);
+  EXPECT_EQ(sub.hops[1].node, "porthos");
+  EXPECT_EQ(sub.hops[1].delay_us, 70);  // string-typed tag values are accepted
+  EXPECT_EQ(sub.hops[1].queue_depth, 6056);
+  EXPECT_EQ(sub.hops[2].delay_us, 200500);
+  SlowestLink slow = slowest_link(report);
+  EXPECT_EQ(slow.from, "porthos");
+  EXPECT_EQ(slow.to, "aramis");
+  EXPECT_EQ(slow.delay_us, 200500);
+
+  json j = to_json(report);
+  EXPECT_EQ(j["slowest_hop"]["link"], "porthos > aramis");
+  EXPECT_EQ(j["sub_requests"][0]["hops"][0]["delay_us"], nullptr);
+  std::string line = to_line(report);
+  EXPECT_NE(line.find("athos >70us> porthos(q6056) >200.5ms> aramis"), std::string::npos) << line;
+  EXPECT_NE(line.find("slowest porthos>aramis 200.5ms"), std::string::npos) << line;
+}
+
+TEST(RequestReport, IncompleteWithoutNetworkSpan) {
+  RequestReport report;
+  json trace = sample_trace(100);
+  auto& spans = trace["data"][0]["spans"];
+  spans.erase(spans.begin() + 2);  // the network span
+  EXPECT_FALSE(fill_from_trace(sample_answer(), trace, report));
+  EXPECT_FALSE(report.sub_requests[0].has_network);
+  EXPECT_FALSE(fill_from_trace(sample_answer(), json::object(), report));
+  EXPECT_NE(to_line(report).find("no network data"), std::string::npos);
+}
+
+TEST(RequestReport, RejectsAnswersThatAreNotTheApis) {
+  std::string error;
+  EXPECT_FALSE(parse_api_answer("<html>", error));
+  EXPECT_FALSE(error.empty());
+  EXPECT_FALSE(parse_api_answer(R"({"trace_id":"x"})", error));
+}
+
+TEST(KeepAliveClient, SendsSeveralRequestsOnOneConnection) {
+  httplib::Server server;
+  std::mutex mutex;
+  std::set<int> remote_ports;
+  server.Post("/echo", [&](const httplib::Request& req, httplib::Response& res) {
+    {
+      std::lock_guard lock(mutex);
+      remote_ports.insert(req.remote_port);
+    }
+    res.set_content(req.get_header_value("traceparent") + ":" + std::to_string(req.body.size()),
+                    "text/plain");
+  });
+  int port = server.bind_to_any_port("::1");
+  ASSERT_GT(port, 0);
+  std::thread t([&] { server.listen_after_bind(); });
+  while (!server.is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+
+  KeepAliveClient client;
+  std::string error;
+  ASSERT_TRUE(client.connect("::1", static_cast<std::uint16_t>(port), 2000, error)) << error;
+  int fd = client.fd();
+  for (int i = 0; i < 3; ++i) {
+    HttpResponse res;
+    std::string body(1000 * (i + 1), 'x');
+    ASSERT_TRUE(client.request("POST", "/echo", {{"traceparent", "tp" + std::to_string(i)}}, body,
+                               res, error))
+        << error;
+    EXPECT_EQ(res.status, 200);
+    EXPECT_EQ(res.body, "tp" + std::to_string(i) + ":" + std::to_string(body.size()));
+    EXPECT_EQ(client.fd(), fd);
+  }
+  HttpResponse missing;
+  ASSERT_TRUE(client.request("GET", "/nothing", {}, {}, missing, error)) << error;
+  EXPECT_EQ(missing.status, 404);
+  client.close();  // else the server waits out its keep-alive timeout
+  server.stop();
+  t.join();
+  EXPECT_EQ(remote_ports.size(), 1u);  // one TCP connection for every request
+
+  EXPECT_FALSE(client.request("POST", "/echo", {}, "x", missing, error));
+  KeepAliveClient refused;
+  EXPECT_FALSE(refused.connect("::1", static_cast<std::uint16_t>(port), 500, error));
+  EXPECT_FALSE(refused.connect("not-an-address", 80, 500, error));
+}
+
+}  // namespace
+}  // namespace clt::demo
