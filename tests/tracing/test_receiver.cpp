@@ -3,7 +3,8 @@
 // OTLP/gRPC, and writes every request it receives as one OTLP/JSON line on
 // stdout. Listens on 127.0.0.1 with ports chosen by the kernel, announced on
 // the first line as "READY http=<port> grpc=<port>". With --discard it
-// parses and drops (for benchmarks), printing nothing more.
+// parses and drops (for benchmarks), printing nothing more; --grpc-unix PATH
+// also serves OTLP/gRPC on a Unix socket (for programs in network namespaces).
 #include <grpcpp/grpcpp.h>
 #include <httplib.h>
 
@@ -53,7 +54,20 @@ class GrpcService final : public TraceService::Service {
 }  // namespace
 
 int main(int argc, char** argv) {
-  Output output(argc > 1 && std::string(argv[1]) == "--discard");
+  bool discard = false;
+  std::string grpc_unix;
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    if (arg == "--discard") {
+      discard = true;
+    } else if (arg == "--grpc-unix" && i + 1 < argc) {
+      grpc_unix = argv[++i];
+    } else {
+      std::cerr << "usage: tracing_test_receiver [--discard] [--grpc-unix PATH]\n";
+      return 2;
+    }
+  }
+  Output output(discard);
   httplib::Server http;
   http.Post("/v1/traces", [&](const httplib::Request& request, httplib::Response& response) {
     ExportTraceServiceRequest parsed;
@@ -84,6 +98,8 @@ int main(int argc, char** argv) {
   grpc::ServerBuilder builder;
   int grpc_port = 0;
   builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &grpc_port);
+  if (!grpc_unix.empty())
+    builder.AddListeningPort("unix:" + grpc_unix, grpc::InsecureServerCredentials());
   builder.RegisterService(&service);
   auto trace_server = builder.BuildAndStart();
   if (!trace_server || grpc_port <= 0) {
