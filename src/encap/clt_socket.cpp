@@ -82,6 +82,7 @@ Status validate(const Config& config, std::string* message) {
   spec.namespace_id = config.namespace_id;
   spec.trace_type = config.trace_type;
   spec.slots = config.slots;
+  spec.opaque_words_per_slot = config.opaque_words_per_slot;
   const core::EncodeError e = core::validate(spec);
   if (e == core::EncodeError::kTooLarge)
     return fail_with(Status::kConfigTooLarge, core::describe(e, spec));
@@ -116,6 +117,7 @@ Encapsulator::Encapsulator(const Config& config, NodeFacts facts)
   spec_.namespace_id = config_.namespace_id;
   spec_.trace_type = config_.trace_type;
   spec_.slots = config_.slots;
+  spec_.opaque_words_per_slot = config_.opaque_words_per_slot;
   spec_.layout = core::Layout::kClt;
   header_size_ = core::hop_by_hop_size(spec_);
 }

@@ -57,8 +57,12 @@ struct Prefix {
 
 struct Config {
   std::uint16_t namespace_id = kDefaultNamespaceId;
-  std::uint32_t trace_type = kDefaultTraceType;   // 24 bits
-  std::uint8_t slots = kDefaultSlots;             // including the own entry's slot
+  std::uint32_t trace_type = kDefaultTraceType;  // 24 bits
+  std::uint8_t slots = kDefaultSlots;            // including the own entry's slot
+  // With trace-type bit 22 (opaque state snapshot), the extra 4-byte words
+  // each slot needs, which NodeLen does not count: 1 + the data words of the
+  // largest schema on the path.
+  std::uint8_t opaque_words_per_slot = 0;
   TraceIdBits trace_id_bits = TraceIdBits::k128;  // k64 carries the low 8 bytes
   // Fill the last slot with this node's own data so that the sender appears
   // on the path as its first node.

@@ -50,7 +50,7 @@ struct IoamNamespace {
 struct IoamSchema {
   std::string node;
   std::uint32_t id = 0;  // 24 bits
-  std::string data_hex;  // without 0x, whole 4-byte words
+  std::string data;      // without 0x, whole 4-byte words
   int line = 0;
 };
 

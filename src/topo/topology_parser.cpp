@@ -265,7 +265,7 @@ class Parser {
       if (other.node == s.node && other.id == s.id)
         fail("schema " + std::to_string(s.id) + " is already declared on " + s.node);
     if (w[3].size() > 255 * 4) fail("schema data is longer than 1020 bytes");
-    s.data_hex = std::string(w[3]);
+    s.data = std::string(w[3]);
     t_.schemas.push_back(std::move(s));
   }
 

@@ -105,8 +105,8 @@ std::vector<Step> plan_up(const Topology& t, std::string_view prefix) {
     p.sysctl(i.line, i.node, base + "ioam6_enabled", i.enabled ? "1" : "0");
   }
   for (const auto& s : t.schemas)
-    p.command(s.line, {"ip", "-n", p.ns(s.node), "ioam", "schema", "add", std::to_string(s.id),
-                       s.data_hex});
+    p.command(s.line,
+              {"ip", "-n", p.ns(s.node), "ioam", "schema", "add", std::to_string(s.id), s.data});
   for (const auto& ns : t.namespaces) {
     std::vector<std::string> argv = {"ip",        "-n",  p.ns(ns.node),        "ioam",
                                      "namespace", "add", std::to_string(ns.id)};

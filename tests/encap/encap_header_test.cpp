@@ -121,4 +121,22 @@ TEST(EncapHeader, TooSmallBufferWritesNothing) {
   EXPECT_EQ(e->build_header(kTrace, kSpan, {}, 64, buf, sizeof buf), 0u);
 }
 
+TEST(EncapHeader, OpaqueSnapshotsGetTheirRoomAndTheOwnEntrySaysNoSchema) {
+  Config c;
+  c.trace_type = 0x800002;  // node id + opaque state snapshot
+  c.slots = 3;
+  c.opaque_words_per_slot = 1;
+  std::string error;
+  auto e = Encapsulator::create(c, athos_facts(), error);
+  ASSERT_TRUE(e) << error;
+  std::uint8_t buf[264];
+  const auto t = decode(buf, e->build_header(kTrace, kSpan, {}, 64, buf, sizeof buf));
+  ASSERT_EQ(t.node_count, 1);
+  EXPECT_EQ(t.nodes[0].id, 1u);
+  EXPECT_EQ(t.nodes[0].oss.schema_id, 0xffffffu);
+  EXPECT_TRUE(t.ids_intact);
+  // Two free slots of (1 + 1) words, plus the ids.
+  EXPECT_EQ(t.remaining_len, 6 + 2 * 2);
+}
+
 }  // namespace
