@@ -69,12 +69,8 @@ void install_otlp_http_routes(httplib::Server& server, IngestQueue& queue, Metri
         res.set_content(message + "\n", "text/plain");
       }
     };
-    const std::string encoding = req.get_header_value("Content-Encoding");
-    if (!encoding.empty() && encoding != "identity") {
-      metrics.otlp_requests_rejected.fetch_add(1, std::memory_order_relaxed);
-      fail(415, "Content-Encoding '" + encoding + "' is not supported; send the body uncompressed");
-      return;
-    }
+    // httplib has already inflated gzip/deflate/br bodies (and refused other
+    // encodings with 415).
     if (!json && !proto) {
       metrics.otlp_requests_rejected.fetch_add(1, std::memory_order_relaxed);
       fail(415, "Content-Type '" + type +

@@ -157,6 +157,8 @@ void StoreWriterLoop::run() {
       const bool ok = process(batch, now);
       queue_.mark_done(batch.seq, ok);
     } else if (queue_.closed()) {
+      if (now - last_retention_us_ >= options_.retention_interval.count() * 1000)
+        apply_retention(now);
       break;
     } else if (joiner_.size() > 0) {
       if (store_.begin()) {

@@ -1,0 +1,95 @@
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "collector/otlp_spans.h"
+
+namespace clt::collector {
+namespace {
+
+using nlohmann::json;
+
+ExportTraceServiceRequest sample() {
+  ExportTraceServiceRequest req;
+  auto* rs = req.add_resource_spans();
+  auto* a = rs->mutable_resource()->add_attributes();
+  a->set_key("service.name");
+  a->mutable_value()->set_string_value("athos-api");
+  auto* h = rs->mutable_resource()->add_attributes();
+  h->set_key("host.name");
+  h->mutable_value()->set_string_value("athos");
+  auto* ss = rs->add_scope_spans();
+  ss->mutable_scope()->set_name("demo");
+  auto* span = ss->add_spans();
+  span->set_trace_id(std::string("\x0a\xf7\x65\x19\x16\xcd\x43\xdd\x84\x48\xeb\x21\x1c\x80\x31\x9c", 16));
+  span->set_span_id(std::string("\xb7\xad\x6b\x71\x69\x20\x33\x31", 8));
+  span->set_parent_span_id(std::string("\x00\x00\x00\x00\x00\x00\x00\x01", 8));
+  span->set_name("GET /check");
+  span->set_kind(opentelemetry::proto::trace::v1::Span::SPAN_KIND_CLIENT);
+  span->set_start_time_unix_nano(1'700'000'000'000'000'000ull);
+  span->set_end_time_unix_nano(1'700'000'000'002'500'000ull);
+  auto* attr = span->add_attributes();
+  attr->set_key("http.status_code");
+  attr->mutable_value()->set_int_value(503);
+  span->mutable_status()->set_code(opentelemetry::proto::trace::v1::Status::STATUS_CODE_ERROR);
+  auto* ev = span->add_events();
+  ev->set_name("retry");
+  ev->set_time_unix_nano(1'700'000'000'001'000'000ull);
+  auto* bad = ss->add_spans();
+  bad->set_trace_id("short");
+  bad->set_span_id(std::string(8, '\x01'));
+  bad->set_name("broken");
+  return req;
+}
+
+TEST(OtlpSpans, ConvertsAsJaegerDoesAndRejectsInvalidIds) {
+  OtlpConversion c;
+  convert_otlp(sample(), c);
+  ASSERT_EQ(c.rows.size(), 1u);
+  EXPECT_EQ(c.rejected, 1);
+  EXPECT_NE(c.first_error.find("broken"), std::string::npos);
+  const SpanRow& r = c.rows[0];
+  EXPECT_EQ(r.service, "athos-api");
+  EXPECT_EQ(r.operation, "GET /check");
+  EXPECT_EQ(core::to_hex(r.trace_id), "0af7651916cd43dd8448eb211c80319c");
+  EXPECT_EQ(core::to_hex(r.parent_id), "0000000000000001");
+  EXPECT_EQ(r.start_us, 1'700'000'000'000'000);
+  EXPECT_EQ(r.duration_us, 2500);
+  std::map<std::string, json> tags;
+  for (auto& t : json::parse(r.tags_json)) tags[t["key"]] = t;
+  EXPECT_EQ(tags["http.status_code"]["type"], "int64");
+  EXPECT_EQ(tags["http.status_code"]["value"], 503);
+  EXPECT_EQ(tags["span.kind"]["value"], "client");
+  EXPECT_EQ(tags["error"]["value"], true);
+  EXPECT_EQ(tags["otel.scope.name"]["value"], "demo");
+  auto process = json::parse(r.process_tags_json);
+  ASSERT_EQ(process.size(), 1u);
+  EXPECT_EQ(process[0]["key"], "host.name");
+  auto logs = json::parse(r.logs_json);
+  ASSERT_EQ(logs.size(), 1u);
+  EXPECT_EQ(logs[0]["timestamp"], 1'700'000'000'001'000);
+}
+
+TEST(OtlpSpans, RowsBackToOtlpKeepIdsServiceAndAttributes) {
+  OtlpConversion c;
+  convert_otlp(sample(), c);
+  ExportTraceServiceRequest out;
+  rows_to_otlp(c.rows, out);
+  ASSERT_EQ(out.resource_spans_size(), 1);
+  const auto& rs = out.resource_spans(0);
+  bool has_service = false;
+  for (const auto& a : rs.resource().attributes())
+    if (a.key() == "service.name") has_service = a.value().string_value() == "athos-api";
+  EXPECT_TRUE(has_service);
+  const auto& span = rs.scope_spans(0).spans(0);
+  EXPECT_EQ(span.trace_id(), sample().resource_spans(0).scope_spans(0).spans(0).trace_id());
+  EXPECT_EQ(span.kind(), opentelemetry::proto::trace::v1::Span::SPAN_KIND_CLIENT);
+  EXPECT_EQ(span.end_time_unix_nano() - span.start_time_unix_nano(), 2'500'000u);
+  bool has_status_code = false;
+  for (const auto& a : span.attributes())
+    if (a.key() == "http.status_code") has_status_code = a.value().int_value() == 503;
+  EXPECT_TRUE(has_status_code);
+}
+
+}  // namespace
+}  // namespace clt::collector

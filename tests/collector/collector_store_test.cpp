@@ -1,0 +1,254 @@
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <nlohmann/json.hpp>
+
+#include "collector/query_service.h"
+#include "collector/store_writer_loop.h"
+#include "collector_test_util.h"
+
+namespace clt::collector {
+namespace {
+
+using nlohmann::json;
+using testing::add_to_batch;
+using testing::make_report;
+
+constexpr const char* kTrace = "0af7651916cd43dd8448eb211c80319c";
+constexpr const char* kSpan = "b7ad6b7169203331";
+
+SpanRow app_span(const std::string& service, const std::string& op, const char* span_hex,
+                 std::int64_t start, std::int64_t duration, const std::string& tags = "[]") {
+  SpanRow r;
+  r.trace_id = *core::parse_trace_id(kTrace);
+  r.span_id = *core::parse_span_id(span_hex);
+  r.service = service;
+  r.operation = op;
+  r.start_us = start;
+  r.duration_us = duration;
+  r.tags_json = tags;
+  return r;
+}
+
+class StoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() /
+           ("clt-collector-store-test-" + std::to_string(::getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::remove_all(dir_);
+    std::filesystem::create_directories(dir_);
+    options_.path = (dir_ / "c.db").string();
+    names_.set(1, "athos");
+    names_.set(2, "porthos");
+    names_.set(3, "aramis");
+    open();
+  }
+  void TearDown() override {
+    loop_.reset();
+    store_.reset();
+    std::filesystem::remove_all(dir_);
+  }
+  void open() {
+    loop_.reset();
+    store_ = std::make_unique<StoreWriter>();
+    std::string error;
+    ASSERT_TRUE(store_->open(options_, error)) << error;
+    WriterOptions wo;
+    wo.join.quiet_us = 1000;
+    loop_ = std::make_unique<StoreWriterLoop>(queue_, *store_, names_, metrics_, nullptr, wo);
+  }
+  json trace_json() {
+    ReaderPool pool(options_.path);
+    QueryService q(pool);
+    std::string body;
+    EXPECT_EQ(q.trace(kTrace, body), 200) << body;
+    return json::parse(body)["data"][0];
+  }
+
+  std::filesystem::path dir_;
+  StoreOptions options_;
+  NodeNames names_;
+  Metrics metrics_;
+  IngestQueue queue_{1 << 20, metrics_};
+  std::unique_ptr<StoreWriter> store_;
+  std::unique_ptr<StoreWriterLoop> loop_;
+};
+
+std::map<std::string, json> spans_by_operation(const json& trace) {
+  std::map<std::string, json> out;
+  for (const auto& s : trace["spans"]) out[s["operationName"]] = s;
+  return out;
+}
+
+TEST_F(StoreTest, ReportsBeforeOrAfterTheSpanGiveTheSameTrace) {
+  // Order 1: reports first, then the application span.
+  IngestBatch b;
+  add_to_batch(b, make_report(kTrace, kSpan, {{1, 100, 0}, {2, 100, 200}, {3, 100, 230}}), 1000);
+  ASSERT_TRUE(loop_->process(b, 1000));
+  IngestBatch b2;
+  b2.spans.push_back(app_span("api", "GET /check", kSpan, 99'999'000, 5000));
+  ASSERT_TRUE(loop_->process(b2, 5000));  // quiet long enough: summary written
+  json first = trace_json();
+
+  // Order 2, in a fresh database: span first, then reports.
+  TearDown();
+  SetUp();
+  IngestBatch c;
+  c.spans.push_back(app_span("api", "GET /check", kSpan, 99'999'000, 5000));
+  ASSERT_TRUE(loop_->process(c, 1000));
+  IngestBatch c2;
+  add_to_batch(c2, make_report(kTrace, kSpan, {{1, 100, 0}, {2, 100, 200}, {3, 100, 230}}), 1000);
+  ASSERT_TRUE(loop_->process(c2, 1000));
+  ASSERT_TRUE(loop_->flush_all(9000));
+  json second = trace_json();
+
+  EXPECT_EQ(first["spans"].size(), 5u);
+  auto a = spans_by_operation(first);
+  auto z = spans_by_operation(second);
+  ASSERT_EQ(a.size(), z.size());
+  for (const auto& [op, span] : a) {
+    ASSERT_TRUE(z.count(op)) << op;
+    EXPECT_EQ(span["spanID"], z[op]["spanID"]);
+    EXPECT_EQ(span["tags"], z[op]["tags"]);
+    EXPECT_EQ(span["references"], z[op]["references"]);
+  }
+  EXPECT_EQ(a["network path"]["references"][0]["spanID"], kSpan);
+  EXPECT_EQ(a["hop 3 aramis"]["references"][0]["spanID"], a["network path"]["spanID"]);
+}
+
+TEST_F(StoreTest, LatePacketsRewriteTheSummaryWithAllPackets) {
+  IngestBatch b;
+  add_to_batch(b, make_report(kTrace, kSpan, {{1, 100, 0}, {2, 100, 100}}), 1000);
+  ASSERT_TRUE(loop_->process(b, 1000));
+  ASSERT_TRUE(loop_->flush_all(3000));
+  IngestBatch late;
+  add_to_batch(late, make_report(kTrace, kSpan, {{1, 100, 500}, {2, 100, 800}}), 4000);
+  add_to_batch(late, make_report(kTrace, kSpan, {{1, 100, 900}, {2, 100, 1200}}), 4000);
+  ASSERT_TRUE(loop_->process(late, 4000));
+  ASSERT_TRUE(loop_->flush_all(9000));
+  auto spans = spans_by_operation(trace_json());
+  ASSERT_TRUE(spans.count("hop 2 porthos"));
+  std::map<std::string, json> tags;
+  for (auto& t : spans["hop 2 porthos"]["tags"]) tags[t["key"]] = t["value"];
+  EXPECT_EQ(tags["ioam.packets"], 3);
+  EXPECT_EQ(tags["ioam.delay_us"], 300);  // median of 100, 300, 300
+}
+
+TEST_F(StoreTest, RecoveryWritesSummariesMissingAfterACrash) {
+  IngestBatch b;
+  add_to_batch(b, make_report(kTrace, kSpan, {{1, 100, 0}, {2, 100, 100}}), now_us());
+  ASSERT_TRUE(loop_->process(b, now_us()));  // stored, not yet summarized
+  open();                                  // a new process on the same file
+  loop_->recover();
+  auto spans = spans_by_operation(trace_json());
+  EXPECT_TRUE(spans.count("network path"));
+  EXPECT_TRUE(spans.count("hop 2 porthos"));
+}
+
+TEST_F(StoreTest, RawRecordsAreRetrievable) {
+  IngestBatch b;
+  add_to_batch(b, make_report(kTrace, kSpan, {{1, 100, 0}, {2, 100, 100, 4}}), 1'700'000'000'000'000);
+  add_to_batch(b, make_report(kTrace, kSpan, {{1, 100, 5}, {2, 100, 105}}), 1'700'000'000'000'001);
+  ASSERT_TRUE(loop_->process(b, 0));
+  ReaderPool pool(options_.path);
+  QueryService q(pool);
+  std::string body;
+  ASSERT_EQ(q.ioam_records(kTrace, kSpan, body), 200);
+  json j = json::parse(body);
+  ASSERT_EQ(j["data"].size(), 2u);
+  EXPECT_EQ(j["data"][0]["trace_id"], kTrace);
+  EXPECT_EQ(j["data"][0]["nodes"][1]["queue_depth"], 4);
+  EXPECT_EQ(j["data"][1]["nodes"][0]["timestamp_frac"], 5);
+  EXPECT_EQ(q.ioam_records("zz", kSpan, body), 400);
+}
+
+TEST_F(StoreTest, RetentionByAgeDeletesOldData) {
+  WriterOptions wo;
+  wo.retention_age_us = 1'000'000;
+  wo.retention_interval = std::chrono::milliseconds(0);
+  IngestBatch b;
+  b.spans.push_back(app_span("api", "old", "00000000000000a1", now_us() - 10'000'000, 5));
+  b.spans.push_back(app_span("api", "new", "00000000000000a2", now_us(), 5));
+  ASSERT_TRUE(loop_->process(b, now_us()));
+  loop_ = std::make_unique<StoreWriterLoop>(queue_, *store_, names_, metrics_, nullptr, wo);
+  queue_.close();
+  loop_->run();  // one retention pass, then stops: the queue is closed
+  auto spans = spans_by_operation(trace_json());
+  EXPECT_FALSE(spans.count("old"));
+  EXPECT_TRUE(spans.count("new"));
+  EXPECT_GE(metrics_.retention_deleted_rows.load(), 1u);
+}
+
+TEST_F(StoreTest, SearchFiltersByServiceOperationTagsAndDuration) {
+  IngestBatch b;
+  const std::int64_t t = 1'700'000'000'000'000;
+  b.spans.push_back(app_span("api", "GET /check", "00000000000000b1", t, 1000,
+                             R"([{"key":"http.method","type":"string","value":"GET"}])"));
+  SpanRow other = app_span("api", "POST /login", "00000000000000b2", t + 10, 50'000,
+                           R"([{"key":"http.status_code","type":"int64","value":500}])");
+  other.trace_id = *core::parse_trace_id("11111111111111111111111111111111");
+  b.spans.push_back(other);
+  add_to_batch(b, make_report(kTrace, "00000000000000b1", {{1, 1'700'000'000, 0}, {2, 1'700'000'000, 900}}), t);
+  ASSERT_TRUE(loop_->process(b, t));
+  ASSERT_TRUE(loop_->flush_all(t + 10'000'000));
+  ReaderPool pool(options_.path);
+  QueryService q(pool);
+  auto found = [&](std::multimap<std::string, std::string> params) {
+    TraceQuery query;
+    std::string error, body;
+    EXPECT_TRUE(parse_trace_query(params, t + 1'000'000, query, error)) << error;
+    EXPECT_EQ(q.search(query, body), 200) << body;
+    std::set<std::string> ids;
+    const json parsed = json::parse(body);
+    for (const auto& tr : parsed["data"]) ids.insert(tr["traceID"].get<std::string>());
+    return ids;
+  };
+  const std::string a = kTrace, o = "11111111111111111111111111111111";
+  EXPECT_EQ(found({{"service", "api"}, {"start", "0"}}), (std::set<std::string>{a, o}));
+  EXPECT_EQ(found({{"service", "api"}, {"operation", "POST /login"}, {"start", "0"}}),
+            (std::set<std::string>{o}));
+  EXPECT_EQ(found({{"service", "api"}, {"tags", R"({"http.status_code":"500"})"}, {"start", "0"}}),
+            (std::set<std::string>{o}));
+  EXPECT_EQ(found({{"service", "api"}, {"tag", "http.method:GET"}, {"start", "0"}}),
+            (std::set<std::string>{a}));
+  EXPECT_EQ(found({{"service", "api"}, {"minDuration", "10ms"}, {"start", "0"}}),
+            (std::set<std::string>{o}));
+  EXPECT_EQ(found({{"service", "api"}, {"maxDuration", "10ms"}, {"start", "0"}}),
+            (std::set<std::string>{a}));
+  EXPECT_EQ(found({{"service", "api"}, {"start", std::to_string(t + 5)}}), (std::set<std::string>{o}));
+  EXPECT_EQ(found({{"service", "ioam"}, {"tags", R"({"ioam.slowest_hop":"porthos"})"}, {"start", "0"}}),
+            (std::set<std::string>{a}));
+  EXPECT_EQ(found({{"service", "ioam"}, {"operation", "hop 2 porthos"}, {"start", "0"}}),
+            (std::set<std::string>{a}));
+  EXPECT_TRUE(found({{"service", "ioam"}, {"operation", "hop 9 nobody"}, {"start", "0"}}).empty());
+  EXPECT_EQ(found({{"service", "api"}, {"limit", "1"}, {"start", "0"}}).size(), 1u);
+}
+
+TEST(TraceQuery, RejectsBadParameters) {
+  TraceQuery q;
+  std::string error;
+  EXPECT_FALSE(parse_trace_query({{"minDuration", "fast"}}, 0, q, error));
+  EXPECT_NE(error.find("minDuration"), std::string::npos);
+  EXPECT_FALSE(parse_trace_query({{"start", "yesterday"}}, 0, q, error));
+  EXPECT_FALSE(parse_trace_query({{"tags", "[1]"}}, 0, q, error));
+  EXPECT_FALSE(parse_trace_query({{"tag", "novalue"}}, 0, q, error));
+  TraceQuery ok;
+  EXPECT_TRUE(parse_trace_query({{"lookback", "1h"}, {"end", "7200000000"}}, 0, ok, error));
+  EXPECT_EQ(ok.start_us, 3'600'000'000);
+  EXPECT_EQ(parse_duration_us("1.5s"), 1'500'000);
+  EXPECT_EQ(parse_duration_us("250us"), 250);
+  EXPECT_FALSE(parse_duration_us("12").has_value());
+}
+
+TEST(TraceIds, LooseParsingPadsShortIds) {
+  auto id = parse_trace_id_loose("abc");
+  ASSERT_TRUE(id);
+  EXPECT_EQ(core::to_hex(*id), "00000000000000000000000000000abc");
+  EXPECT_FALSE(parse_trace_id_loose("xyz"));
+  EXPECT_FALSE(parse_trace_id_loose(std::string(33, 'a')));
+}
+
+}  // namespace
+}  // namespace clt::collector
