@@ -61,6 +61,10 @@ class EchoServer {
         socklen_t len = sizeof a;
         ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
         if (type == SOCK_STREAM) ::listen(fd, 4);
+        // A client that never comes (or a lost final datagram) must not hang
+        // the test: accept/recv give up after 10 s.
+        timeval tv{10, 0};
+        ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
         bound.set_value(ntohs(a.sin6_port));
       } catch (...) {
         bound.set_exception(std::current_exception());
