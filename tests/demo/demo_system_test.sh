@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
-# End-to-end: `clt demo --requests 5 --exit --json` on the real kernel, twice:
+# End-to-end: `clt demo --requests 5 --exit --json` on the real kernel:
 #   plain     every sub-request has its hops in path order, each with a delay
 #   congested --congest porthos:200ms: the porthos > aramis hop is >= 200 ms
 #             and is the slowest
 # and after each run nothing is left behind (namespaces, processes, run dir).
-# Usage: demo_system_test.sh CLT_BINARY [plain|congested|all]
+# And (preflight) refusals with one clear message: not root, a busy port,
+# leftovers of an earlier run; then --cleanup removes the leftovers.
+# Usage: demo_system_test.sh CLT_BINARY [plain|congested|preflight|all]
 set -uo pipefail
-clt=${1:?usage: demo_system_test.sh CLT_BINARY [plain|congested|all]}
+clt=${1:?usage: demo_system_test.sh CLT_BINARY [plain|congested|preflight|all]}
 which=${2:-all}
 here=$(cd "$(dirname "$0")" && pwd)
 py=/usr/bin/python3
@@ -53,7 +55,7 @@ nothing_left_behind() {
 
 run_demo() {
   local label=$1; shift
-  "$clt" demo --requests 5 --exit --json --prefix "$prefix" --run-dir "$run_dir" \
+  "$clt" demo --requests "${requests:-5}" --exit --json --prefix "$prefix" --run-dir "$run_dir" \
     --ui-port "$p_ui" --otlp-grpc-port "$p_grpc" --otlp-http-port "$p_http" \
     --ioam-port "$p_ioam" "$@" >"$out_dir/$label.json" 2>"$out_dir/$label.log" &
   demo_pid=$!
@@ -81,5 +83,35 @@ if [ "$which" = congested ] || [ "$which" = all ]; then
   run_demo congested --congest porthos:200ms
   check_summary "$out_dir/congested.json" --requests 5 --slowest "porthos > aramis" --min-delay-us 200000
   echo "ok: congested run, porthos > aramis is the slowest hop at >= 200 ms"
+fi
+if [ "$which" = preflight ] || [ "$which" = all ]; then
+  common=(--requests 1 --exit --json --prefix "$prefix" --run-dir "$run_dir" --ui-port "$p_ui"
+          --otlp-grpc-port "$p_grpc" --otlp-http-port "$p_http" --ioam-port "$p_ioam")
+  expect_refusal() {  # label, expected text, command...
+    local label=$1 text=$2; shift 2
+    "$@" >"$out_dir/$label.json" 2>"$out_dir/$label.log"
+    local rc=$?
+    [ "$rc" -eq 1 ] || { cat "$out_dir/$label.log" >&2; fail "$label: exit status $rc, expected 1"; }
+    grep -qF -- "$text" "$out_dir/$label.log" || { cat "$out_dir/$label.log" >&2; fail "$label: no '$text' in the message"; }
+    "$py" -c 'import json,sys; d=json.load(open(sys.argv[1])); sys.exit(0 if d["ok"] is False and d["error"] else 1)' \
+      "$out_dir/$label.json" || fail "$label: JSON does not say ok=false with an error"
+  }
+  # Not root.
+  expect_refusal not-root "must run as root" setpriv --reuid=65534 --regid=65534 --clear-groups \
+    "$clt" demo "${common[@]}"
+  # A port with a listener.
+  "$py" -c 'import socket,sys,time; s=socket.socket(); s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(); time.sleep(60)' "$p_ui" &
+  listener=$!
+  for _ in $(seq 50); do ss -ltn "sport = :$p_ui" | grep -q LISTEN && break; sleep 0.1; done
+  expect_refusal port-in-use "port $p_ui on 127.0.0.1" "$clt" demo "${common[@]}"
+  kill "$listener"; wait "$listener" 2>/dev/null
+  # Leftovers of an earlier run; nothing may be touched by the refusal.
+  ip netns add "${prefix}athos" || fail "cannot create a leftover namespace"
+  expect_refusal leftovers "--cleanup" "$clt" demo "${common[@]}"
+  ip netns list | grep -q "^${prefix}athos" || fail "the refused run removed the leftover namespace"
+  # --cleanup removes them and the run goes ahead.
+  requests=1 run_demo cleanup --cleanup
+  check_summary "$out_dir/cleanup.json" --requests 1
+  echo "ok: preflight refusals (root, port, leftovers) and --cleanup"
 fi
 exit 0
