@@ -57,3 +57,12 @@ export function shortId(traceID) {
   const id = String(traceID);
   return (id.length === 32 && id.startsWith('0000000000000000') ? id.slice(16) : id).slice(0, 8);
 }
+
+// IOAM fills a field it cannot provide with all ones ("unavailable").
+export const UNAVAILABLE_16 = 0xffff;
+export const UNAVAILABLE_32 = 0xffffffff;
+
+export function interfaceText(id) {
+  if (id === null || id === undefined) return '–';
+  return id === UNAVAILABLE_16 || id === UNAVAILABLE_32 ? 'n/a' : String(id);
+}

@@ -1,3 +1,5 @@
+import { interfaceText } from './format.js';
+
 // Turns a Jaeger-format trace into the structure the views draw: a span tree,
 // and for every application span that has IOAM data its network span and hops.
 // Tag names are the collector's output contract (ioam.kind, ioam.delay_us...).
@@ -12,6 +14,11 @@ function num(v) {
   if (v === null || v === undefined || v === '') return null;
   const n = Number(v);
   return Number.isFinite(n) ? n : null;
+}
+
+// All ones is IOAM's "unavailable" for a 32-bit field.
+function available(n) {
+  return n === 0xffffffff ? null : n;
 }
 
 function bool(v) {
@@ -36,7 +43,7 @@ function hopFrom(span) {
     hopLimit: num(t.get('ioam.hop_limit')),
     ingressId: num(t.get('ioam.ingress_id')),
     egressId: num(t.get('ioam.egress_id')),
-    queueDepth: num(t.get('ioam.queue_depth')),
+    queueDepth: available(num(t.get('ioam.queue_depth'))),
     namespaceData: t.has('ioam.namespace_data') ? String(t.get('ioam.namespace_data')) : null,
     packets: num(t.get('ioam.packets')),
     delayUs: num(t.get('ioam.delay_us')),
@@ -148,8 +155,8 @@ export function traceTitle(trace) {
 
 // A link of the network path, identified by the nodes and interfaces at both ends.
 export function linkKey(prev, hop) {
-  const from = prev ? `${prev.name} (if ${prev.egressId ?? '?'})` : '?';
-  return `${from} → ${hop.name} (if ${hop.ingressId ?? '?'})`;
+  const from = prev ? `${prev.name} (if ${interfaceText(prev.egressId)})` : '?';
+  return `${from} → ${hop.name} (if ${interfaceText(hop.ingressId)})`;
 }
 
 // Across many traces: every link with its delays, ranked slowest first by

@@ -3,7 +3,7 @@
 // lead to. The slowest link and the node at its end are highlighted. Every
 // node and link is a button that opens the hop's raw IOAM records.
 import { h } from './dom.js';
-import { formatDuration, plural } from './format.js';
+import { formatDuration, interfaceText, plural } from './format.js';
 
 export function renderNetworkPath(net, onHop) {
   const maxDelay = Math.max(0, ...net.hops.map((x) => x.delayUs ?? 0));
@@ -38,7 +38,7 @@ function nodeItem(hop, onHop) {
     },
     h('span', { class: 'node-name' }, hop.name),
     h('span', { class: 'node-sub mono' }, `hop ${hop.hop ?? '?'} · id ${hop.nodeId ?? '?'}`),
-    h('span', { class: 'node-ifs mono' }, `in ${hop.ingressId ?? '–'} · out ${hop.egressId ?? '–'}`),
+    h('span', { class: 'node-ifs mono' }, `in ${interfaceText(hop.ingressId)} · out ${interfaceText(hop.egressId)}`),
     h('span', { class: 'node-stats' },
       h('span', { title: 'maximum egress queue depth seen by the packets' }, `queue ${hop.queueDepth ?? '–'}`),
       h('span', null, ` · ${hop.packets ?? '–'} pkt`))));
@@ -54,6 +54,6 @@ function linkItem(prev, hop, maxDelay, onHop) {
     },
     h('span', { class: 'link-delay' }, hop.delayUs !== null ? formatDuration(hop.delayUs) : 'no delay'),
     h('span', { class: 'link-line' }, h('span', { class: 'link-fill', style: { width: `${Math.round(share * 100)}%` } })),
-    h('span', { class: 'link-ifs mono' }, `if ${prev.egressId ?? '?'} → ${hop.ingressId ?? '?'}`),
+    h('span', { class: 'link-ifs mono' }, `if ${interfaceText(prev.egressId)} → ${interfaceText(hop.ingressId)}`),
     hop.slowest ? h('span', { class: 'slowest-badge' }, 'slowest') : null));
 }

@@ -1,7 +1,7 @@
 // Path overview: every link seen in the traces of the current search, ranked
 // by p95 one-way delay, so a congested link stands out at once.
 import { h, replaceChildren } from './dom.js';
-import { formatDuration, plural, shortId } from './format.js';
+import { formatDuration, interfaceText, plural, shortId } from './format.js';
 import { rankLinks } from './model.js';
 import { urlFromFormParams } from './query.js';
 import { errorBox, runSearch } from './search_view.js';
@@ -45,7 +45,7 @@ export async function renderOverviewView(main, params) {
         h('td', { class: 'num' }, String(i + 1)),
         h('td', null,
           h('span', { class: 'link-name' }, `${l.from} → ${l.to}`),
-          h('span', { class: 'mono muted small' }, ` if ${l.fromIf ?? '?'} → ${l.toIf ?? '?'}`)),
+          h('span', { class: 'mono muted small' }, ` if ${interfaceText(l.fromIf)} → ${interfaceText(l.toIf)}`)),
         h('td', { class: 'bar-col' },
           h('div', { class: 'delay-track' },
             h('div', { class: 'delay-p95', style: { width: `${(100 * (l.p95 ?? 0)) / maxDelay}%` } }),

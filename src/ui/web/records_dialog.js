@@ -41,7 +41,7 @@ export class RecordsDialog {
     replaceChildren(body,
       h('h3', null, 'Hop attributes'),
       tagsTable(hop.span.tags),
-      h('h3', null, `Raw IOAM records (${records.length} packets, span ${spanID})`),
+      h('h3', null, `Raw IOAM records (${records.length} packets, span `, h('span', { class: 'mono id' }, spanID), ')'),
       records.length ? recordsTable(records, hop) : h('p', { class: 'muted' }, 'The collector holds no raw records for this span.'),
       records.length
         ? h('details', null, h('summary', null, 'All records as JSON'), h('pre', { class: 'raw-json' }, JSON.stringify(records, null, 2)))
@@ -54,6 +54,17 @@ function nodeOfHop(record, hop) {
   const nodes = Array.isArray(record.nodes) ? record.nodes : [];
   const byId = nodes.find((n) => n && (n.id === hop.nodeId || n.id_wide === hop.nodeId));
   return byId || nodes[(hop.hop ?? 1) - 1] || null;
+}
+
+const SHORT_FIELDS = new Set(['ingress_id', 'egress_id']);
+
+// All ones means "unavailable" in IOAM: say so, keeping the raw value in the tooltip.
+function nodeCell(key, value) {
+  if (value === undefined) return h('td', { class: 'mono' }, '–');
+  const allOnes = value === 0xffffffff || (SHORT_FIELDS.has(key) && value === 0xffff);
+  return allOnes
+    ? h('td', { class: 'mono muted', title: `${value}: unavailable` }, 'n/a')
+    : h('td', { class: 'mono' }, String(value));
 }
 
 function recordsTable(records, hop) {
@@ -74,7 +85,7 @@ function recordsTable(records, hop) {
           h('td', null, String(r.frame ?? i + 1)),
           h('td', { class: 'mono' }, r.time !== undefined ? String(r.time) : '–'),
           addresses ? h('td', { class: 'mono' }, `${r.src ?? '?'} → ${r.dst ?? '?'}`) : null,
-          present.map(([k]) => h('td', { class: 'mono' }, n[k] === undefined ? '–' : String(n[k]))),
+          present.map(([k]) => nodeCell(k, n[k])),
           h('td', null, [flags, r.ids_intact === false ? ' ids lost' : ''].join('').trim() || '–'));
       }))));
 }
