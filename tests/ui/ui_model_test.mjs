@@ -1,0 +1,99 @@
+// The UI's data logic outside the browser (node's test runner): parsing the
+// search form, and turning Jaeger traces into network paths and link rankings.
+//   node --experimental-default-type=module --test tests/ui/ui_model_test.mjs
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { formatDuration, interfaceText, parseDuration, shortId } from '../../src/ui/web/format.js';
+import { buildTrace, rankLinks, waterfallOrder } from '../../src/ui/web/model.js';
+import { apiQueryFromFormParams, parseTags, urlFromFormParams } from '../../src/ui/web/query.js';
+
+const tag = (key, value) => ({ key, value, type: typeof value === 'number' ? 'int64' : 'string' });
+
+function trace(traceID, delays, { parent = 'a1', withApp = true } = {}) {
+  const spans = [];
+  if (withApp) {
+    spans.push({ traceID, spanID: 'a1', operationName: 'GET /', references: [], startTime: 1000, duration: 500, processID: 'p1', tags: [] });
+  }
+  spans.push({
+    traceID, spanID: 'n1', operationName: 'network path', processID: 'p2', startTime: 1100, duration: 100,
+    references: parent ? [{ refType: 'CHILD_OF', traceID, spanID: parent }] : [],
+    tags: [tag('ioam.kind', 'network'), tag('ioam.packets', 3), tag('ioam.path', 'athos > porthos > aramis')],
+  });
+  ['athos', 'porthos', 'aramis'].forEach((name, i) => {
+    const tags = [tag('ioam.kind', 'hop'), tag('ioam.hop', i + 1), tag('ioam.node_id', i + 1), tag('net.node.name', name),
+      tag('ioam.ingress_id', i === 0 ? 0xffff : 10 * (i + 1) + 1), tag('ioam.egress_id', 10 * (i + 1) + 2),
+      tag('ioam.queue_depth', i === 2 ? 0xffffffff : 7)];
+    if (i > 0) tags.push(tag('ioam.delay_us', delays[i - 1]));
+    spans.push({ traceID, spanID: `h${i + 1}`, operationName: `hop ${i + 1} ${name}`, processID: 'p2', startTime: 1100,
+      duration: 100, references: [{ refType: 'CHILD_OF', traceID, spanID: 'n1' }], tags });
+  });
+  return { traceID, spans, processes: { p1: { serviceName: 'athos', tags: [] }, p2: { serviceName: 'ioam', tags: [] } } };
+}
+
+test('tags: key=value pairs, quoted values, clear errors', () => {
+  assert.deepEqual(parseTags(''), {});
+  assert.deepEqual(parseTags('a=1 b="x y"  c=<img>'), { a: '1', b: 'x y', c: '<img>' });
+  assert.throws(() => parseTags('a=1 oops'), /expected key=value at "oops"/);
+});
+
+test('durations: units, bare numbers are milliseconds, nonsense is refused', () => {
+  assert.equal(parseDuration('300us'), 300);
+  assert.equal(parseDuration('1.5s'), 1_500_000);
+  assert.equal(parseDuration('250'), 250_000);
+  assert.equal(parseDuration(''), null);
+  assert.throws(() => parseDuration('fast'), /not a duration/);
+  assert.equal(formatDuration(48000), '48 ms');
+  assert.equal(formatDuration(90), '90 µs');
+  assert.equal(formatDuration(1_500_000), '1.5 s');
+});
+
+test('search form <-> URL <-> API query', () => {
+  const params = { service: 'athos', operation: '', tags: 'http.status_code=500', lookback: '1h', start: '', end: '',
+    minDuration: '100ms', maxDuration: '', limit: '20', slowMs: '10' };
+  assert.equal(urlFromFormParams('search', params), '/search?service=athos&tags=http.status_code%3D500&minDuration=100ms');
+  const q = apiQueryFromFormParams(params, 1_000_000);
+  assert.equal(q.end - q.start, 3600e6);
+  assert.equal(q.minDuration, 100_000);
+  assert.deepEqual(q.tags, { 'http.status_code': '500' });
+  assert.throws(() => apiQueryFromFormParams({ ...params, minDuration: '2s', maxDuration: '1s' }), /max duration/);
+  assert.throws(() => apiQueryFromFormParams({ ...params, service: '' }), /choose a service/);
+});
+
+test('a network span and its hops hang under the application span', () => {
+  const t = buildTrace(trace('t1', [48000, 90]));
+  assert.equal(t.networks.length, 1);
+  const net = t.networks[0];
+  assert.equal(net.appSpan.spanID, 'a1');
+  assert.deepEqual(net.hops.map((h) => h.name), ['athos', 'porthos', 'aramis']);
+  assert.equal(net.hops.find((h) => h.slowest).name, 'porthos');
+  assert.equal(net.slowestDelayUs, 48000);
+  assert.equal(net.hops[2].queueDepth, null, 'all-ones queue depth is unavailable');
+  assert.equal(interfaceText(net.hops[0].ingressId), 'n/a');
+  // Hops are drawn in the path diagram, not as waterfall rows.
+  assert.deepEqual(waterfallOrder(t).map((r) => r.span.spanID), ['a1', 'n1']);
+  assert.equal(t.appSpanCount, 1);
+});
+
+test('a network span without its application span still shows its path', () => {
+  const t = buildTrace(trace('t2', [5, 6], { parent: null, withApp: false }));
+  assert.equal(t.roots.length, 1);
+  assert.equal(t.networks[0].appSpan, null);
+  assert.equal(t.networks[0].slowestHop, 'aramis');
+});
+
+test('links ranked by p95 across traces; slow traces counted', () => {
+  const traces = [
+    buildTrace(trace('t1', [100, 40000])),
+    buildTrace(trace('t2', [120, 50])),
+    buildTrace(trace('t3', [110, 60])),
+  ];
+  const links = rankLinks(traces, 10_000);
+  assert.equal(links.length, 2);
+  assert.equal(links[0].to, 'aramis');
+  assert.equal(links[0].slowTraces, 1);
+  assert.equal(links[0].max, 40000);
+  assert.equal(links[0].worst.traceID, 't1');
+  assert.equal(links[1].median, 110);
+  assert.equal(links[1].fromIf, 12);
+  assert.equal(shortId('0000000000000000abcdef0123456789'), 'abcdef01');
+});
