@@ -4,7 +4,8 @@ Every request has its two sub-requests (/check, /validate); every sub-request
 has network data whose hops are in path order (athos > porthos > aramis, hop
 numbers increasing) with a delay on every hop after the first. With --slowest
 LINK, that link is each request's slowest and its delay is at least
---min-delay-us on every sub-request.
+--min-delay-us on every sub-request. With --queue-at NODE, that node reports
+a non-zero queue depth on every sub-request.
 """
 import argparse
 import json
@@ -24,6 +25,7 @@ def main():
     ap.add_argument("--requests", type=int, required=True)
     ap.add_argument("--slowest")
     ap.add_argument("--min-delay-us", type=int, default=0)
+    ap.add_argument("--queue-at", help="node whose queue depth must be > 0 on every sub-request")
     args = ap.parse_args()
 
     with open(args.summary) as f:
@@ -58,6 +60,10 @@ def main():
             for h in hops[1:]:
                 if not isinstance(h.get("delay_us"), int) or h["delay_us"] < 0:
                     fail(where + ": hop %s has no delay" % h.get("node"))
+            if args.queue_at:
+                depth = [h.get("queue_depth") for h in hops if h["node"] == args.queue_at]
+                if not depth or not isinstance(depth[0], int) or depth[0] <= 0:
+                    fail(where + ": no queue at %s: %r" % (args.queue_at, depth))
             if args.slowest:
                 frm, to = [x.strip() for x in args.slowest.split(">")]
                 link = [h for i, h in enumerate(hops) if i > 0 and hops[i - 1]["node"] == frm and h["node"] == to]

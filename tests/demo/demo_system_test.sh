@@ -3,12 +3,13 @@
 #   plain     every sub-request has its hops in path order, each with a delay
 #   congested --congest porthos:200ms: the porthos > aramis hop is >= 200 ms
 #             and is the slowest
+#   queue     --congest porthos:rate=1mbit: porthos reports a queue depth
 # and after each run nothing is left behind (namespaces, processes, run dir).
 # And (preflight) refusals with one clear message: not root, a busy port,
 # leftovers of an earlier run; then --cleanup removes the leftovers.
-# Usage: demo_system_test.sh CLT_BINARY [plain|congested|preflight|all]
+# Usage: demo_system_test.sh CLT_BINARY [plain|congested|queue|preflight|all]
 set -uo pipefail
-clt=${1:?usage: demo_system_test.sh CLT_BINARY [plain|congested|preflight|all]}
+clt=${1:?usage: demo_system_test.sh CLT_BINARY [plain|congested|queue|preflight|all]}
 which=${2:-all}
 here=$(cd "$(dirname "$0")" && pwd)
 py=/usr/bin/python3
@@ -83,6 +84,11 @@ if [ "$which" = congested ] || [ "$which" = all ]; then
   run_demo congested --congest porthos:200ms
   check_summary "$out_dir/congested.json" --requests 5 --slowest "porthos > aramis" --min-delay-us 200000
   echo "ok: congested run, porthos > aramis is the slowest hop at >= 200 ms"
+fi
+if [ "$which" = queue ] || [ "$which" = all ]; then
+  run_demo queue --congest porthos:rate=1mbit
+  check_summary "$out_dir/queue.json" --requests 5 --queue-at porthos
+  echo "ok: rate-limited run, porthos reports a queue on every sub-request"
 fi
 if [ "$which" = preflight ] || [ "$which" = all ]; then
   common=(--requests 1 --exit --json --prefix "$prefix" --run-dir "$run_dir" --ui-port "$p_ui"
