@@ -69,6 +69,8 @@ async function runBrowserChecks(base, expect, { artifacts, docsImages }) {
     assert.ok(!fastMarker.includes('slow'), 'a fast trace is not marked slow');
     const xssTitle = await page.textContent(`a.result[data-trace-id="${expect.xssTraceId}"] .result-title`);
     assert.ok(xssTitle.includes(expect.xssName), `the malicious span name is shown as text: ${xssTitle}`);
+    assert.equal(await page.locator('.duration-chart .dot').count(), resultIds.length, 'one chart dot per result');
+    assert.equal(await page.locator('.duration-chart .dot.slow').count(), expect.slowTraceCount, 'slow traces are red dots');
     await shot(page, 'search');
 
     step('open a trace from the results');

@@ -168,6 +168,7 @@ async function loadCollector({ otlpUrl, ioamAddress, queryUrl, nowUs = Date.now(
     packetsPerSpan: 6,
     slowLinkName: 'athos → porthos',
     slowLinkSlowTraces: '2 of 5',
+    slowTraceCount: 2,
     slowLinkMaxText: '52 ms',
     rootAttribute: 'http.method',
     rootEvent: 'request received',

@@ -36,6 +36,7 @@ async function main() {
       packetsPerSpan: 6,
       slowLinkName: 'athos → porthos',
       slowLinkSlowTraces: '2 of 5',
+      slowTraceCount: 2,
       slowLinkMaxText: '52 ms',
       rootAttribute: 'http.method',
       rootEvent: 'request received',

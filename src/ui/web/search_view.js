@@ -7,6 +7,7 @@ import { buildTrace, traceTitle } from './model.js';
 import { apiQueryFromFormParams, urlFromFormParams } from './query.js';
 import { serviceColor } from './colors.js';
 import { shortId } from './format.js';
+import { durationChart } from './duration_chart.js';
 
 export async function runSearch(params) {
   const query = apiQueryFromFormParams(params);
@@ -65,6 +66,7 @@ export async function renderSearchView(main, params) {
       h('span', { class: 'spacer' }),
       h('a', { href: urlFromFormParams('overview', params), class: 'button', id: 'to-overview' }, 'Path overview of these traces'),
       h('label', { class: 'inline' }, 'Sort ', sortSelect)),
+    h('div', { class: 'chart-box' }, durationChart(traces, query.slowUs)),
     list);
 }
 
