@@ -354,7 +354,7 @@ int Demo::request_loop() {
     say("UI: http://127.0.0.1:%u   (open it in a browser; traces appear as they arrive)",
         o_.ui_port);
     if (keys.active()) {
-      say("keys: d = toggle %s delay on porthos > aramis, r = toggle rate limit, q = quit", "a");
+      say("keys: d = toggle a delay on porthos > aramis, r = toggle a rate limit, q = quit");
     }
     say("Ctrl-C stops the demo and removes everything it created");
     std::printf("%-32s  %-8s  sub-requests: duration [path with per-hop delays]\n", "trace id",
