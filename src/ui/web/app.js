@@ -37,6 +37,8 @@ function currentRoute() {
 
 async function route() {
   const token = ++renderToken;
+  // A slow answer for a view the user already left must not replace the new one.
+  const isCurrent = () => token === renderToken;
   // data-ready names the view once it is fully drawn (tests and scripts wait on it).
   delete document.body.dataset.ready;
   const r = currentRoute();
@@ -46,7 +48,7 @@ async function route() {
   document.body.dataset.view = r.view;
   if (r.view === 'trace') {
     panel.hidden = true;
-    await renderTraceView(main, r.id, ctx);
+    await renderTraceView(main, r.id, ctx, isCurrent);
   } else {
     panel.hidden = false;
     document.title = r.view === 'overview' ? 'Path overview · clt' : 'Search · clt';
@@ -62,7 +64,7 @@ async function route() {
     const slowMs = Number(params.slowMs);
     if (Number.isFinite(slowMs) && slowMs >= 0) ctx.slowUs = slowMs * 1000;
     const render = r.view === 'overview' ? renderOverviewView : renderSearchView;
-    await render(main, params);
+    await render(main, params, isCurrent);
   }
   if (token === renderToken) document.body.dataset.ready = r.view;
 }

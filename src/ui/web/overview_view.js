@@ -6,15 +6,16 @@ import { rankLinks } from './model.js';
 import { urlFromFormParams } from './query.js';
 import { errorBox, runSearch } from './search_view.js';
 
-export async function renderOverviewView(main, params) {
+export async function renderOverviewView(main, params, isCurrent = () => true) {
   replaceChildren(main, h('p', { class: 'loading' }, 'Searching…'));
   let result;
   try {
     result = await runSearch(params);
   } catch (e) {
-    replaceChildren(main, errorBox(e.message));
+    if (isCurrent()) replaceChildren(main, errorBox(e.message));
     return;
   }
+  if (!isCurrent()) return;
   const { traces, query } = result;
   const links = rankLinks(traces, query.slowUs);
   const withNetwork = traces.filter((t) => t.networks.length).length;

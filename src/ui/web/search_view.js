@@ -27,15 +27,16 @@ function slowest(t) {
   return t.slowestNetwork ? t.slowestNetwork.slowestDelayUs ?? -1 : -1;
 }
 
-export async function renderSearchView(main, params) {
+export async function renderSearchView(main, params, isCurrent = () => true) {
   replaceChildren(main, h('p', { class: 'loading' }, 'Searching…'));
   let result;
   try {
     result = await runSearch(params);
   } catch (e) {
-    replaceChildren(main, errorBox(e.message));
+    if (isCurrent()) replaceChildren(main, errorBox(e.message));
     return;
   }
+  if (!isCurrent()) return;
   const { traces, query } = result;
   if (!traces.length) {
     replaceChildren(main,

@@ -9,7 +9,7 @@ import { errorBox } from './search_view.js';
 import { eventsTable, tagsTable } from './tables.js';
 import { serviceColor } from './colors.js';
 
-export async function renderTraceView(main, traceID, ctx) {
+export async function renderTraceView(main, traceID, ctx, isCurrent = () => true) {
   replaceChildren(main, h('p', { class: 'loading' }, 'Loading trace…'));
   if (!/^[0-9a-fA-F]{1,32}$/.test(traceID)) {
     replaceChildren(main, errorBox(`"${traceID}" is not a trace id: expected up to 32 hexadecimal digits`));
@@ -19,9 +19,10 @@ export async function renderTraceView(main, traceID, ctx) {
   try {
     trace = buildTrace(await api.trace(traceID));
   } catch (e) {
-    replaceChildren(main, errorBox(e.message));
+    if (isCurrent()) replaceChildren(main, errorBox(e.message));
     return;
   }
+  if (!isCurrent()) return;
   document.title = `${traceTitle(trace)} · clt`;
   const onHop = (net, hop) => ctx.records.open(trace.traceID, net, hop);
   replaceChildren(main,
