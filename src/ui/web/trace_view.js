@@ -63,7 +63,7 @@ function ruler(trace) {
 
 function waterfall(trace, onHop) {
   const rows = waterfallOrder(trace);
-  const list = h('div', { class: 'waterfall', role: 'tree', 'aria-label': 'Spans' }, ruler(trace));
+  const list = h('div', { class: 'waterfall', role: 'region', 'aria-label': 'Spans' }, ruler(trace));
   for (const { span, depth } of rows) list.appendChild(spanRow(trace, span, depth, onHop));
   list.addEventListener('keydown', (e) => moveFocus(e, list));
   return list;
@@ -88,8 +88,8 @@ function spanRow(trace, span, depth, onHop) {
   const isNetwork = span.kind === 'network';
   const details = h('div', { class: 'wf-details', hidden: true });
   const toggle = h('button', {
-    type: 'button', class: 'wf-toggle', 'aria-expanded': 'false', role: 'treeitem',
-    'aria-level': String(depth + 1), dataset: { navItem: '1', spanId: span.spanID },
+    type: 'button', class: 'wf-toggle', 'aria-expanded': 'false',
+    dataset: { navItem: '1', spanId: span.spanID },
     style: { 'padding-left': `${0.5 + depth * 1.1}rem` },
   },
   h('span', { class: 'caret', 'aria-hidden': 'true' }, '▸'),
