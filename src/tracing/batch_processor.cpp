@@ -21,11 +21,18 @@ void BatchSpanProcessor::on_end(SpanData&& span) {
     return;
   }
   queued_.fetch_add(1, std::memory_order_relaxed);
-  // Once a full batch is waiting, one span wakes the worker. Without the mutex
-  // a wake-up can be missed, which the schedule delay bounds.
+  // Once a full batch is waiting, one span wakes the worker. The worker holds
+  // the mutex only between its checks, never while exporting; the caller does
+  // not wait for it: when the mutex is taken the next span tries again.
   if (queue_.size() >= options_.max_export_batch_size &&
-      !wake_pending_.load(std::memory_order_relaxed) && !wake_pending_.exchange(true))
-    wake_worker_.notify_one();
+      !wake_pending_.load(std::memory_order_relaxed) && !wake_pending_.exchange(true)) {
+    std::unique_lock lock(mutex_, std::try_to_lock);
+    if (lock.owns_lock()) {
+      wake_worker_.notify_one();
+    } else {
+      wake_pending_.store(false);
+    }
+  }
 }
 
 void BatchSpanProcessor::drain() {
@@ -44,11 +51,13 @@ void BatchSpanProcessor::drain() {
 void BatchSpanProcessor::run() {
   std::unique_lock lock(mutex_);
   for (;;) {
+    // Reset under the mutex before checking: a span that sets it afterwards
+    // notifies while the worker waits, so no full batch goes unnoticed.
+    wake_pending_.store(false);
     wake_worker_.wait_for(lock, options_.schedule_delay, [this] {
       return stopping_.load() || flush_requested_ != flush_completed_ ||
              queue_.size() >= options_.max_export_batch_size;
     });
-    wake_pending_.store(false);
     const std::uint64_t flush_target = flush_requested_;
     const bool stop = stopping_.load();
     lock.unlock();

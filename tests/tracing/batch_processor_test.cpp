@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <mutex>
 #include <thread>
 
@@ -120,6 +121,38 @@ TEST(BatchProcessor, ShutdownExportsTheRestAndManyThreadsLoseNothing) {
   std::lock_guard lock(state.mutex);
   EXPECT_EQ(state.names.size(), 8000u);
   EXPECT_TRUE(state.shut_down);
+}
+
+TEST(BatchProcessor, KeepsUpWithASteadyProducerWithoutTheScheduleDelay) {
+  // Every full batch must wake the worker, also batches that fill up while
+  // it is exporting; otherwise the queue stays full until the (long) schedule
+  // delay and spans are dropped.
+  std::atomic<std::uint64_t> exported{0};
+  class Counting final : public SpanExporter {
+   public:
+    explicit Counting(std::atomic<std::uint64_t>& count) : count_(count) {}
+    ExportResult export_spans(std::span<const SpanData> spans) override {
+      std::this_thread::sleep_for(std::chrono::microseconds(20));
+      count_ += spans.size();
+      return ExportResult::success;
+    }
+
+   private:
+    std::atomic<std::uint64_t>& count_;
+  };
+  BatchSpanProcessor processor(std::make_unique<Counting>(exported),
+                               {.max_queue_size = 1024,
+                                .max_export_batch_size = 16,
+                                .schedule_delay = std::chrono::seconds(60)});
+  constexpr int kSpans = 4000;
+  for (int i = 0; i < kSpans; ++i) {
+    processor.on_end(named("s"));
+    if (i % 16 == 15) std::this_thread::sleep_for(std::chrono::microseconds(300));
+  }
+  const auto stats = processor.stats();
+  EXPECT_LT(stats.dropped, static_cast<std::uint64_t>(kSpans / 10)) << "worker missed wake-ups";
+  ASSERT_TRUE(processor.force_flush(std::chrono::seconds(10)));
+  EXPECT_EQ(exported.load() + stats.dropped, static_cast<std::uint64_t>(kSpans));
 }
 
 TEST(BoundedQueue, FifoAndCapacity) {
