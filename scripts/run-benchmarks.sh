@@ -38,3 +38,7 @@ node bench/tracing_node_bench.js "$build/tests/tracing/tracing_test_receiver"
 echo "== Encapsulation: enable+disable cost, request latency with and without CLT (root)"
 "$build/bench/bench_encap"
 "$build/bench/bench_encap_latency" 10000 0 100
+
+echo "== Agent: decode / pair / encode per core, live capture vs a bare capture loop (root)"
+"$build/bench/bench_agent"
+bench/agent_live.sh "$build" 3

@@ -1,6 +1,8 @@
 #include "agent/reporter.h"
 
 #include <grpcpp/grpcpp.h>
+#include <sys/resource.h>
+#include <unistd.h>
 
 #include <thread>
 
@@ -14,6 +16,7 @@ namespace clt::agent {
 namespace {
 
 constexpr std::size_t kBatch = 256;
+constexpr int kReporterNice = 10;
 using Clock = std::chrono::steady_clock;
 
 std::int64_t steady_ns(Clock::time_point t) {
@@ -127,6 +130,10 @@ void Reporter::close_stream(bool broken) {
 }
 
 void Reporter::run(const std::atomic<bool>& capture_done) {
+  // Under CPU pressure the capture thread must win: a late report costs a
+  // queue slot, a late ring drain costs packets. gRPC's threads, created from
+  // this one, inherit the lower priority.
+  (void)setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()), kReporterNice);
   ioam_api::IOAMTrace message;
   for (;;) {
     bool progressed = false;

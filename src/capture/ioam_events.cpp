@@ -233,7 +233,7 @@ std::unique_ptr<IoamEventSocket> IoamEventSocket::open(std::string& error,
     }
     return nullptr;
   }
-  events->buffer_.resize(kReceiveBufferBytes);
+  events->buffer_.resize(kBatch * kDatagramBytes);
   return events;
 }
 
@@ -242,9 +242,20 @@ IoamEventSocket::~IoamEventSocket() {
 }
 
 std::size_t IoamEventSocket::receive() {
+  std::array<iovec, kBatch> iov;
+  std::array<mmsghdr, kBatch> messages{};
+  for (std::size_t i = 0; i < kBatch; ++i) {
+    iov[i] = {buffer_.data() + i * kDatagramBytes, kDatagramBytes};
+    messages[i].msg_hdr.msg_iov = &iov[i];
+    messages[i].msg_hdr.msg_iovlen = 1;
+  }
   for (;;) {
-    const ssize_t n = recv(fd_, buffer_.data(), buffer_.size(), MSG_DONTWAIT);
-    if (n > 0) return static_cast<std::size_t>(n);
+    const int n = recvmmsg(fd_, messages.data(), kBatch, MSG_DONTWAIT, nullptr);
+    if (n > 0) {
+      for (int i = 0; i < n; ++i)
+        lengths_[static_cast<std::size_t>(i)] = messages[static_cast<std::size_t>(i)].msg_len;
+      return static_cast<std::size_t>(n);
+    }
     if (n < 0 && errno == ENOBUFS) {
       ++overruns_;
       continue;

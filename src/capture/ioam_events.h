@@ -1,6 +1,7 @@
 #pragma once
 
 #include <algorithm>
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -51,11 +52,15 @@ class IoamEventSocket {
 
  private:
   IoamEventSocket() = default;
-  // Reads one datagram into buffer_; its size, 0 when nothing is queued.
+  // Reads up to kBatch datagrams into buffer_ with one recvmmsg; returns how
+  // many (0 when nothing is queued); lengths_ holds their sizes.
   std::size_t receive();
+  static constexpr std::size_t kBatch = 64;
+  static constexpr std::size_t kDatagramBytes = 4096;
   int fd_ = -1;
   std::uint16_t family_id_ = 0;
-  std::vector<std::uint8_t> buffer_;
+  std::vector<std::uint8_t> buffer_;  // kBatch slots of kDatagramBytes
+  std::array<std::size_t, kBatch> lengths_{};
   std::uint64_t overruns_ = 0;
   std::uint64_t malformed_ = 0;
 };
@@ -65,29 +70,32 @@ std::size_t netlink_message_length(std::span<const std::uint8_t> bytes);
 template <typename OnEvent>
 std::size_t IoamEventSocket::drain(OnEvent&& on_event) {
   std::size_t handed = 0;
-  while (std::size_t n = receive()) {
-    std::span<const std::uint8_t> rest(buffer_.data(), n);
-    while (!rest.empty()) {
-      const std::size_t len = netlink_message_length(rest);
-      if (len == 0) {
-        ++malformed_;
-        break;
-      }
-      IoamEvent event;
-      switch (parse_ioam_event(rest.first(std::min(len, rest.size())), family_id_, event)) {
-        case EventParse::kTraceEvent:
-          on_event(static_cast<const IoamEvent&>(event));
-          ++handed;
-          break;
-        case EventParse::kOtherMessage:
-          break;
-        case EventParse::kMalformed:
+  while (std::size_t datagrams = receive()) {
+    for (std::size_t d = 0; d < datagrams; ++d) {
+      std::span<const std::uint8_t> rest(buffer_.data() + d * kDatagramBytes, lengths_[d]);
+      while (!rest.empty()) {
+        const std::size_t len = netlink_message_length(rest);
+        if (len == 0) {
           ++malformed_;
           break;
+        }
+        IoamEvent event;
+        switch (parse_ioam_event(rest.first(std::min(len, rest.size())), family_id_, event)) {
+          case EventParse::kTraceEvent:
+            on_event(static_cast<const IoamEvent&>(event));
+            ++handed;
+            break;
+          case EventParse::kOtherMessage:
+            break;
+          case EventParse::kMalformed:
+            ++malformed_;
+            break;
+        }
+        if (len >= rest.size()) break;
+        rest = rest.subspan(len);
       }
-      if (len >= rest.size()) break;
-      rest = rest.subspan(len);
     }
+    if (datagrams < kBatch) break;
   }
   return handed;
 }
