@@ -395,6 +395,10 @@ int Demo::request_loop() {
     } else {
       report.error = next->error;
     }
+    if (!complete && signals_.pending()) {
+      interrupted = true;  // cut short by Ctrl-C: not a request without network data
+      break;
+    }
     if (!complete) ++incomplete;
     if (o_.json) {
       summary.push_back(to_json(report));
@@ -403,7 +407,8 @@ int Demo::request_loop() {
       std::fflush(stdout);
     }
   }
-  load_->stop();
+  // A request still in flight ends when teardown stops the services.
+  load_->request_stop();
   if (!interrupted && failure_.empty() && !o_.exit_when_done) {
     say("%d requests done; the collector and UI stay up until Ctrl-C", received);
     while (sleep_unless_signalled(signals_, milliseconds(500))) {
@@ -441,9 +446,10 @@ int Demo::request_loop() {
 void Demo::teardown() {
   if (torn_down_) return;
   torn_down_ = true;
-  if (load_) load_->stop();
+  if (load_) load_->request_stop();
   if (congestion_) congestion_->clear();
   children_.stop_all();
+  if (load_) load_->stop();
   if (topology_up_) {
     std::string out;
     if (run_command({o_.clt_binary, "topo", "down", "--prefix", o_.prefix}, &out) != 0) {

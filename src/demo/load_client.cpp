@@ -55,9 +55,13 @@ void LoadClient::start() {
   thread_ = std::thread([this] { loop(); });
 }
 
-void LoadClient::stop() {
+void LoadClient::request_stop() {
   stop_ = true;
   cv_.notify_all();
+}
+
+void LoadClient::stop() {
+  request_stop();
   if (thread_.joinable()) thread_.join();
 }
 

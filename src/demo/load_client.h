@@ -30,6 +30,8 @@ class LoadClient {
   LoadClient& operator=(const LoadClient&) = delete;
 
   void start();
+  // Asks the thread to stop after its current request; stop() also waits.
+  void request_stop();
   void stop();
   // The next answer, or nullopt if none came within timeout.
   std::optional<Result> next(std::chrono::milliseconds timeout);
