@@ -32,10 +32,16 @@ send 10 $trace 4444444444444444 1 1000
 wait_for 15 "[ \$(jq -r .span_id '$tmp/got2.jsonl' 2>/dev/null | grep -c 4444444444444444) -eq 10 ]" ||
   fail "traces not sent after the collector restarted"
 [ "$(stat .collector.stream_failures)" -ge 1 ] || fail "lost stream not counted"
+
+# Shutdown with the collector gone and traces queued: the agent still exits
+# within its flush timeout (1 s here), and what it could not send is counted.
+stop_collector KILL
+send 5 $trace 5555555555555555 1 1000
+wait_for 5 "[ \$(matched) -eq 50 ]" || fail "last traces not reported"
 stop_agent
 
 total=$(matched)
-[ "$total" = 45 ] || fail "expected 45 traces, stats say $total"
+[ "$total" = 50 ] || fail "expected 50 traces, stats say $total"
 [ $(( $(stat .reports.queued_total) + $(stat .reports.dropped_queue_full) )) = "$total" ] ||
   fail "queued + dropped != traces"
 [ $(( $(stat .reports.sent) + $(stat .reports.dropped_at_exit) )) = "$(stat .reports.queued_total)" ] ||

@@ -8,7 +8,7 @@ TEST_NAME=agtopo
 source "$(dirname "$0")/agent_test_lib.sh"
 topo_up
 start_collector "$tmp/got.jsonl"
-start_agent -c "unix:$tmp/c.sock" --jsonl "$tmp/agent.jsonl" --plain-namespace 124
+start_agent -c "unix:$tmp/c.sock" --jsonl "$tmp/agent.jsonl" --plain-namespace 124 -o
 
 trace=4bf92f3577b34da6a3ce929d0e0e4736
 send 10 $trace 00000000000000a1 1 2000
@@ -50,4 +50,7 @@ jq 'select(.span_id == "00000000000000a1") | .namespace == 123 and .bitfield == 
 jq 'select(.span_id == "00000000000000a1") | .trace_id == "'$trace'" and ([.nodes[].id] == [1,2,3])
        and .ids_intact and .src == "fd00:1::1" and .trace_type == "0xf60000"' "$tmp/agent.jsonl" |
   all_true || fail "jsonl content"
+# -o: one readable line per trace with the ids and the path.
+[ "$(grep -c "span 00000000000000a1 fd00:1::1 -> fd00:2::2 path 1 > 2 > 3 \[capture+event\]" "$tmp/agent.out")" = 10 ] ||
+  fail "console output"
 echo "PASS: 25 traces, ids and athos > porthos > aramis in path order"
