@@ -23,8 +23,9 @@ CREATE TABLE IF NOT EXISTS operations(service TEXT NOT NULL, operation TEXT NOT 
 CREATE TABLE IF NOT EXISTS network(
   trace_id BLOB NOT NULL, span_id BLOB NOT NULL, start_us INTEGER NOT NULL,
   duration_us INTEGER NOT NULL, packets INTEGER NOT NULL, summary TEXT NOT NULL,
-  PRIMARY KEY(trace_id, span_id));
+  updated_us INTEGER NOT NULL, PRIMARY KEY(trace_id, span_id));
 CREATE INDEX IF NOT EXISTS network_start ON network(start_us);
+CREATE INDEX IF NOT EXISTS network_updated ON network(updated_us);
 CREATE TABLE IF NOT EXISTS ioam_records(
   id INTEGER PRIMARY KEY, trace_id BLOB NOT NULL, span_id BLOB NOT NULL,
   ids_lost INTEGER NOT NULL, received_us INTEGER NOT NULL, count INTEGER NOT NULL,
@@ -116,7 +117,7 @@ bool StoreWriter::open(const StoreOptions& options, std::string& error) {
                                   .c_str());
   upsert_network_ = Statement(h,
                               "INSERT OR REPLACE INTO network(trace_id, span_id, start_us, "
-                              "duration_us, packets, summary) VALUES(?,?,?,?,?,?)");
+                              "duration_us, packets, summary, updated_us) VALUES(?,?,?,?,?,?,?)");
   add_operation_ = Statement(h, "INSERT OR IGNORE INTO operations(service, operation) VALUES(?,?)");
   network_packets_ = Statement(h, "SELECT packets FROM network WHERE trace_id=? AND span_id=?");
   load_records_ = Statement(
@@ -168,13 +169,15 @@ bool StoreWriter::upsert_span(const SpanRow& r) {
       .run();
 }
 
-bool StoreWriter::upsert_network(const NetworkSummary& s, const std::string& summary_json) {
+bool StoreWriter::upsert_network(const NetworkSummary& s, const std::string& summary_json,
+                                 std::int64_t updated_us) {
   return upsert_network_.bind_blob(1, bytes_of(s.key.trace_id))
       .bind_blob(2, bytes_of(s.key.span_id))
       .bind(3, s.start_us)
       .bind(4, s.duration_us)
       .bind(5, std::int64_t{s.packets})
       .bind(6, summary_json)
+      .bind(7, updated_us)
       .run();
 }
 
@@ -242,7 +245,7 @@ std::vector<std::pair<std::string, std::string>> StoreWriter::operations() {
 std::int64_t StoreWriter::delete_older_than(std::int64_t cutoff_us) {
   std::int64_t deleted = 0;
   const char* sqls[] = {"DELETE FROM spans WHERE start_us < ?",
-                        "DELETE FROM network WHERE start_us < ?",
+                        "DELETE FROM network WHERE updated_us < ?",
                         "DELETE FROM ioam_records WHERE received_us < ?"};
   for (const char* sql : sqls) {
     Statement s(db_.handle(), sql);
@@ -258,7 +261,7 @@ std::optional<std::int64_t> StoreWriter::oldest_us() {
   Statement t(
       db_.handle(),
       "SELECT min(t) FROM (SELECT min(start_us) AS t FROM spans UNION ALL "
-      "SELECT min(received_us) FROM ioam_records UNION ALL SELECT min(start_us) FROM network)");
+      "SELECT min(received_us) FROM ioam_records UNION ALL SELECT min(updated_us) FROM network)");
   if (t.valid() && t.step() == SQLITE_ROW && !t.column_text(0).empty()) out = t.column_int(0);
   return out;
 }
@@ -268,7 +271,7 @@ std::optional<std::int64_t> StoreWriter::newest_us() {
   Statement t(
       db_.handle(),
       "SELECT max(t) FROM (SELECT max(start_us) AS t FROM spans UNION ALL "
-      "SELECT max(received_us) FROM ioam_records UNION ALL SELECT max(start_us) FROM network)");
+      "SELECT max(received_us) FROM ioam_records UNION ALL SELECT max(updated_us) FROM network)");
   if (t.valid() && t.step() == SQLITE_ROW && !t.column_text(0).empty()) out = t.column_int(0);
   return out;
 }

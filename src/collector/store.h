@@ -35,7 +35,10 @@ class StoreWriter {
   bool insert_records(const JoinKey& key, bool ids_lost, std::int64_t received_us,
                       std::uint32_t count, std::string_view blob);
   bool upsert_span(const SpanRow& row);
-  bool upsert_network(const NetworkSummary& summary, const std::string& summary_json);
+  // updated_us: when it was written (retention of summaries goes by it: the
+  // IOAM timestamps come from the nodes' clocks).
+  bool upsert_network(const NetworkSummary& summary, const std::string& summary_json,
+                      std::int64_t updated_us);
   bool add_operation(const std::string& service, const std::string& operation);
   // Packets of the stored summary of key, if any.
   std::optional<std::uint32_t> network_packets(const JoinKey& key);

@@ -49,7 +49,7 @@ bool StoreWriterLoop::summarize(const JoinKey& key, PendingSpan* pending) {
   if (metas.empty()) return true;
   NetworkSummary summary = collector::summarize(key, metas, hops, names_);
   summary.ids_lost = ids_lost;
-  if (!store_.upsert_network(summary, summary_to_json(summary))) return false;
+  if (!store_.upsert_network(summary, summary_to_json(summary), now_us())) return false;
   metrics_.network_spans_written.fetch_add(1, std::memory_order_relaxed);
   derived_.clear();
   append_network_spans(summary, derived_);

@@ -40,8 +40,8 @@ TEST(IoamTimestamp, SecondsPlusMicrosecondFraction) {
   EXPECT_EQ(ioam_timestamp_us(true, 10, true, 250), 10'000'250);
   EXPECT_EQ(ioam_timestamp_us(true, 10, false, 0), 10'000'000);
   EXPECT_EQ(ioam_timestamp_us(false, 10, true, 5), -1);
-  EXPECT_EQ(ioam_timestamp_us(true, 0xffffffffu, true, 5), -1);   // unavailable
-  EXPECT_EQ(ioam_timestamp_us(true, 10, true, 1'000'000), -1);    // not a microsecond fraction
+  EXPECT_EQ(ioam_timestamp_us(true, 0xffffffffu, true, 5), -1);  // unavailable
+  EXPECT_EQ(ioam_timestamp_us(true, 10, true, 1'000'000), -1);   // not a microsecond fraction
 }
 
 TEST(Median, OddEvenAndNegative) {

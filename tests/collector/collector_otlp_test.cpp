@@ -21,7 +21,8 @@ ExportTraceServiceRequest sample() {
   auto* ss = rs->add_scope_spans();
   ss->mutable_scope()->set_name("demo");
   auto* span = ss->add_spans();
-  span->set_trace_id(std::string("\x0a\xf7\x65\x19\x16\xcd\x43\xdd\x84\x48\xeb\x21\x1c\x80\x31\x9c", 16));
+  span->set_trace_id(
+      std::string("\x0a\xf7\x65\x19\x16\xcd\x43\xdd\x84\x48\xeb\x21\x1c\x80\x31\x9c", 16));
   span->set_span_id(std::string("\xb7\xad\x6b\x71\x69\x20\x33\x31", 8));
   span->set_parent_span_id(std::string("\x00\x00\x00\x00\x00\x00\x00\x01", 8));
   span->set_name("GET /check");

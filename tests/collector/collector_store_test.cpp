@@ -140,7 +140,7 @@ TEST_F(StoreTest, RecoveryWritesSummariesMissingAfterACrash) {
   IngestBatch b;
   add_to_batch(b, make_report(kTrace, kSpan, {{1, 100, 0}, {2, 100, 100}}), now_us());
   ASSERT_TRUE(loop_->process(b, now_us()));  // stored, not yet summarized
-  open();                                  // a new process on the same file
+  open();                                    // a new process on the same file
   loop_->recover();
   auto spans = spans_by_operation(trace_json());
   EXPECT_TRUE(spans.count("network path"));
@@ -149,7 +149,8 @@ TEST_F(StoreTest, RecoveryWritesSummariesMissingAfterACrash) {
 
 TEST_F(StoreTest, RawRecordsAreRetrievable) {
   IngestBatch b;
-  add_to_batch(b, make_report(kTrace, kSpan, {{1, 100, 0}, {2, 100, 100, 4}}), 1'700'000'000'000'000);
+  add_to_batch(b, make_report(kTrace, kSpan, {{1, 100, 0}, {2, 100, 100, 4}}),
+               1'700'000'000'000'000);
   add_to_batch(b, make_report(kTrace, kSpan, {{1, 100, 5}, {2, 100, 105}}), 1'700'000'000'000'001);
   ASSERT_TRUE(loop_->process(b, 0));
   ReaderPool pool(options_.path);
@@ -190,7 +191,9 @@ TEST_F(StoreTest, SearchFiltersByServiceOperationTagsAndDuration) {
                            R"([{"key":"http.status_code","type":"int64","value":500}])");
   other.trace_id = *core::parse_trace_id("11111111111111111111111111111111");
   b.spans.push_back(other);
-  add_to_batch(b, make_report(kTrace, "00000000000000b1", {{1, 1'700'000'000, 0}, {2, 1'700'000'000, 900}}), t);
+  add_to_batch(
+      b, make_report(kTrace, "00000000000000b1", {{1, 1'700'000'000, 0}, {2, 1'700'000'000, 900}}),
+      t);
   ASSERT_TRUE(loop_->process(b, t));
   ASSERT_TRUE(loop_->flush_all(t + 10'000'000));
   ReaderPool pool(options_.path);
@@ -217,9 +220,11 @@ TEST_F(StoreTest, SearchFiltersByServiceOperationTagsAndDuration) {
             (std::set<std::string>{o}));
   EXPECT_EQ(found({{"service", "api"}, {"maxDuration", "10ms"}, {"start", "0"}}),
             (std::set<std::string>{a}));
-  EXPECT_EQ(found({{"service", "api"}, {"start", std::to_string(t + 5)}}), (std::set<std::string>{o}));
-  EXPECT_EQ(found({{"service", "ioam"}, {"tags", R"({"ioam.slowest_hop":"porthos"})"}, {"start", "0"}}),
-            (std::set<std::string>{a}));
+  EXPECT_EQ(found({{"service", "api"}, {"start", std::to_string(t + 5)}}),
+            (std::set<std::string>{o}));
+  EXPECT_EQ(
+      found({{"service", "ioam"}, {"tags", R"({"ioam.slowest_hop":"porthos"})"}, {"start", "0"}}),
+      (std::set<std::string>{a}));
   EXPECT_EQ(found({{"service", "ioam"}, {"operation", "hop 2 porthos"}, {"start", "0"}}),
             (std::set<std::string>{a}));
   EXPECT_TRUE(found({{"service", "ioam"}, {"operation", "hop 9 nobody"}, {"start", "0"}}).empty());

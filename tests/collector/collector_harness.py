@@ -1,0 +1,95 @@
+"""Starting and stopping a `clt collector` on free ports for the tests."""
+import json
+import os
+import socket
+import subprocess
+import time
+import urllib.error
+import urllib.request
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Collector:
+    def __init__(self, clt, workdir, extra=()):
+        self.clt = clt
+        self.workdir = workdir
+        self.db = os.path.join(workdir, "collector.db")
+        self.ioam = free_port()
+        self.otlp_grpc = free_port()
+        self.otlp_http = free_port()
+        self.query = free_port()
+        self.unix = os.path.join(workdir, "ioam.sock")
+        self.extra = list(extra)
+        self.proc = None
+
+    def start(self):
+        args = [self.clt, "collector", "--db", self.db,
+                "--ioam-grpc", str(self.ioam), "--ioam-grpc", "unix:" + self.unix,
+                "--otlp-grpc", str(self.otlp_grpc), "--otlp-http", str(self.otlp_http),
+                "--query-http", str(self.query), "--join-delay", "100ms",
+                "--node-name", "1=athos", "--node-name", "2=porthos", "--node-name", "3=aramis",
+                ] + self.extra
+        self.log = open(os.path.join(self.workdir, "collector.log"), "ab")
+        self.proc = subprocess.Popen(args, stdout=self.log, stderr=self.log)
+        deadline = time.time() + 20
+        while time.time() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError("collector exited with %d; see %s/collector.log"
+                                   % (self.proc.returncode, self.workdir))
+            try:
+                if self.get("/healthz", raw=True) == b"ok\n":
+                    return self
+            except (urllib.error.URLError, ConnectionError):
+                pass
+            time.sleep(0.1)
+        raise RuntimeError("collector did not become healthy")
+
+    def stop(self, sig=15):
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(sig)
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+    def url(self, path, port=None):
+        return "http://127.0.0.1:%d%s" % (port or self.query, path)
+
+    def get(self, path, raw=False):
+        with urllib.request.urlopen(self.url(path), timeout=10) as r:
+            body = r.read()
+        return body if raw else json.loads(body)
+
+    def post(self, path, body, content_type, port=None):
+        req = urllib.request.Request(self.url(path, port or self.otlp_http), data=body,
+                                     headers={"Content-Type": content_type}, method="POST")
+        try:
+            with urllib.request.urlopen(req, timeout=30) as r:
+                return r.status, r.read(), dict(r.headers)
+        except urllib.error.HTTPError as e:
+            return e.code, e.read(), dict(e.headers)
+
+    def wait_for(self, predicate, what, timeout=10):
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            try:
+                v = predicate()
+                if v:
+                    return v
+            except (urllib.error.URLError, KeyError, IndexError):
+                pass
+            time.sleep(0.1)
+        raise AssertionError("timed out waiting for " + what)
+
+    def metric(self, name):
+        text = self.get("/metrics", raw=True).decode()
+        for line in text.splitlines():
+            if line.startswith("clt_collector_" + name + " "):
+                return int(line.split()[1])
+        raise KeyError(name)
