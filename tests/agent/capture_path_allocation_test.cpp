@@ -1,0 +1,112 @@
+// The capture thread's per-packet work (decode, record, pairing with the
+// kernel event, queueing) must not touch the heap. Counts every operator new
+// while that work runs.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <cstdlib>
+#include <memory>
+#include <new>
+#include <vector>
+
+#include "agent/agent_test_support.h"
+#include "agent/report_queue.h"
+#include "agent/trace_matcher.h"
+#include "core/packet.h"
+
+namespace {
+std::atomic<std::uint64_t> g_allocations{0};
+}  // namespace
+
+void* operator new(std::size_t n) {
+  g_allocations.fetch_add(1, std::memory_order_relaxed);
+  if (void* p = std::malloc(n ? n : 1)) return p;
+  throw std::bad_alloc();
+}
+void operator delete(void* p) noexcept {
+  std::free(p);
+}
+void operator delete(void* p, std::size_t) noexcept {
+  std::free(p);
+}
+
+namespace clt::agent {
+namespace {
+
+struct QueueSink : TraceSink {
+  explicit QueueSink(ReportQueue& q) : queue(q) {}
+  ReportQueue& queue;
+  std::uint64_t dropped = 0;
+  void emit(const TraceRecord& r) override {
+    if (!queue.try_push(r)) ++dropped;
+  }
+};
+
+// IPv6 + Hop-by-Hop (PadN + IOAM option with CLT ids, athos's and porthos's
+// entries filled, two free slots) + 8 bytes of payload.
+std::vector<std::uint8_t> captured_packet(std::vector<std::uint8_t>& event_data) {
+  core::HopByHopSpec spec;
+  std::array<std::uint8_t, 256> hbh{};
+  std::size_t len = 0;
+  core::encode_hop_by_hop(spec, *core::parse_trace_id("4bf92f3577b34da6a3ce929d0e0e4736"),
+                          *core::parse_span_id("00f067aa0ba902b7"), nullptr, hbh, len);
+  const auto nodes = test::filled({1, 2});
+  std::uint8_t& remaining = hbh[core::kHbhTraceHeaderOffset + 3];
+  const std::size_t data_at = core::kHbhTraceHeaderOffset + 8;
+  remaining = static_cast<std::uint8_t>(remaining - nodes.size() / 4);
+  std::copy(nodes.begin(), nodes.end(), hbh.begin() + static_cast<long>(data_at + remaining * 4u));
+  hbh[0] = 17;
+  std::vector<std::uint8_t> packet(40, 0);
+  packet[0] = 0x60;
+  packet[5] = static_cast<std::uint8_t>(len + 8);
+  packet[7] = 62;
+  packet.insert(packet.end(), hbh.begin(), hbh.begin() + static_cast<long>(len));
+  packet.resize(packet.size() + 8, 0);
+  event_data = test::filled({1, 2, 3});
+  return packet;
+}
+
+TEST(CapturePath, NoHeapAllocationPerPacket) {
+  std::vector<std::uint8_t> event_data;
+  const auto packet = captured_packet(event_data);
+  ReportQueue queue(64);
+  QueueSink sink(queue);
+  TraceMatcher matcher({}, sink);
+  auto decoded = std::make_unique<core::DecodedPacket>();
+  const core::LayoutPolicy policy;
+  TraceRecord record;
+  std::uint64_t emitted_before = 0;
+
+  const std::uint64_t before = g_allocations.load();
+  for (std::uint64_t i = 0; i < 1000; ++i) {
+    ASSERT_EQ(core::decode_packet(packet, core::LinkType::kIpv6, policy, *decoded),
+              core::DecodeError::kOk);
+    const core::Trace& t = decoded->traces[0];
+    record.namespace_id = t.namespace_id;
+    record.node_len = t.node_len;
+    record.trace_type = t.trace_type;
+    record.remaining_len = t.remaining_len;
+    record.ids_intact = t.ids_intact;
+    record.trace_id = t.trace_id;
+    record.span_id = t.span_id;
+    const auto filled = t.option.subspan(12 + std::size_t{t.remaining_len} * 4);
+    std::copy(filled.begin(), filled.end(), record.node_bytes.begin());
+    record.node_bytes_len = static_cast<std::uint16_t>(filled.size());
+    matcher.on_capture(record, true, i);
+    matcher.on_event({t.namespace_id, t.node_len, t.trace_type, event_data}, core::Layout::kClt, 0,
+                     0, i);
+    // Keep the queue from filling: the reporting thread's side.
+    while (queue.peek_local()) {
+      queue.advance_local();
+      ++emitted_before;
+    }
+    queue.release_to_local();
+  }
+  EXPECT_EQ(g_allocations.load() - before, 0u);
+  EXPECT_EQ(matcher.counters().matched, 1000u);
+  EXPECT_EQ(emitted_before, 1000u);
+  EXPECT_EQ(sink.dropped, 0u);
+}
+
+}  // namespace
+}  // namespace clt::agent
