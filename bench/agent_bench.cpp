@@ -117,7 +117,8 @@ void BM_DecodeAndPairWithEvent(benchmark::State& state) {
     matcher.on_event({t.namespace_id, t.node_len, t.trace_type, s.event_data}, core::Layout::kClt,
                      0, 0, now);
   }
-  if (sink.count != static_cast<std::uint64_t>(state.iterations())) state.SkipWithError("packets did not pair");
+  if (sink.count != static_cast<std::uint64_t>(state.iterations()))
+    state.SkipWithError("packets did not pair");
   state.SetItemsProcessed(state.iterations());
 }
 BENCHMARK(BM_DecodeAndPairWithEvent);
