@@ -1,6 +1,7 @@
 #include "agent/capture_loop.h"
 
 #include <poll.h>
+#include <sys/socket.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -147,6 +148,15 @@ void CaptureLoop::run(const std::atomic<bool>& stop) {
   while (!stop.load(std::memory_order_relaxed)) {
     const int ready = poll(fds.data(), fds.size(), kPollTimeoutMs);
     if (ready < 0 && errno != EINTR) break;
+    for (auto& f : fds) {
+      // A pending socket error (ENETDOWN when an interface goes away) keeps
+      // poll() returning at once; reading SO_ERROR clears it.
+      if (f.revents & POLLERR) {
+        int error = 0;
+        socklen_t len = sizeof error;
+        (void)getsockopt(f.fd, SOL_SOCKET, SO_ERROR, &error, &len);
+      }
+    }
     const std::uint64_t now = monotonic_ns();
     drain_rings(now);
     drain_events(now);
