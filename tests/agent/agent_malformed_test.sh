@@ -24,4 +24,8 @@ got=$(jq -cS .decode_errors_by_reason "$tmp/stats.json")
 [ "$(stat .traces_decoded)" = 5 ] || fail "only the 5 good traces are traces"
 [ "$(lines "$tmp/got.jsonl")" = 5 ] || fail "malformed frames reached the collector"
 [ "$(stat .packets_seen)" = "$(stat '.rings[0].seen')" ] || fail "per-ring count"
+# Every captured packet is exactly one of: a trace, not IOAM, malformed.
+[ "$(stat .packets_seen)" = $(( $(stat .traces_decoded) + $(stat .not_ioam) + $(stat .decode_errors) )) ] ||
+  fail "packets_seen != traces + not_ioam + malformed"
+[ "$(stat .packets_seen)" = "$(stat '.rings[0].kernel_packets')" ] || fail "kernel and agent counts differ"
 echo "PASS: $(stat .decode_errors) malformed frames counted by reason, agent alive"
