@@ -34,6 +34,8 @@ HttpServer::~HttpServer() {
 }
 
 bool HttpServer::start(const HttpEndpoint& endpoint, std::string& error) {
+  // Small JSON answers must not wait for the peer's delayed ACK.
+  server_->set_tcp_nodelay(true);
   if (!server_->bind_to_port(endpoint.host.c_str(), endpoint.port)) {
     error = "cannot listen on " + endpoint.host + ":" + std::to_string(endpoint.port) +
             " (in use? use another port or stop the other process)";

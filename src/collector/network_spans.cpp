@@ -55,6 +55,11 @@ core::SpanId hop_span_id(const JoinKey& key, int hop) {
   return id;
 }
 
+std::string hop_operation_name(const HopSummary& h) {
+  return "hop " + std::to_string(h.hop) + " " +
+         (h.name.empty() ? std::to_string(h.node_id) : h.name);
+}
+
 void append_network_spans(const NetworkSummary& s, std::vector<SpanRow>& out) {
   const core::SpanId net_id = network_span_id(s.key);
   SpanRow net;
@@ -84,8 +89,7 @@ void append_network_spans(const NetworkSummary& s, std::vector<SpanRow>& out) {
     row.span_id = hop_span_id(s.key, h.hop);
     row.parent_id = net_id;
     row.service = kIoamService;
-    const std::string label = h.name.empty() ? std::to_string(h.node_id) : h.name;
-    row.operation = "hop " + std::to_string(h.hop) + " " + label;
+    row.operation = hop_operation_name(h);
     row.start_us = h.start_us;
     row.duration_us = h.duration_us;
     json t = json::array();
@@ -107,38 +111,85 @@ void append_network_spans(const NetworkSummary& s, std::vector<SpanRow>& out) {
   }
 }
 
-std::string summary_to_json(const NetworkSummary& s) {
-  json j;
-  j["trace_id"] = core::to_hex(s.key.trace_id);
-  j["span_id"] = core::to_hex(s.key.span_id);
-  j["ids_lost"] = s.ids_lost;
-  j["overflow"] = s.overflow;
-  j["packets"] = s.packets;
-  j["path"] = s.path;
-  if (s.slowest_hop) j["slowest_hop"] = *s.slowest_hop;
-  if (s.slowest_hop_delay_us) j["slowest_hop_delay_us"] = *s.slowest_hop_delay_us;
-  j["start_us"] = s.start_us;
-  j["duration_us"] = s.duration_us;
-  json hops = json::array();
-  for (const HopSummary& h : s.hops) {
-    json o;
-    o["hop"] = h.hop;
-    o["node_id"] = h.node_id;
-    if (!h.name.empty()) o["name"] = h.name;
-    o["namespace_id"] = h.namespace_id;
-    if (h.hop_limit) o["hop_limit"] = *h.hop_limit;
-    if (h.ingress_id) o["ingress_id"] = *h.ingress_id;
-    if (h.egress_id) o["egress_id"] = *h.egress_id;
-    if (h.queue_depth_max) o["queue_depth"] = *h.queue_depth_max;
-    if (h.namespace_data_hex) o["namespace_data"] = *h.namespace_data_hex;
-    o["packets"] = h.packets;
-    if (h.delay_us) o["delay_us"] = *h.delay_us;
-    o["start_us"] = h.start_us;
-    o["duration_us"] = h.duration_us;
-    hops.push_back(std::move(o));
+namespace {
+
+// Written by hand: this runs once per summarized span on the store writer
+// thread, where a DOM-building serializer cost more than the SQLite insert.
+void append_json_string(std::string& out, std::string_view v) {
+  out += '"';
+  for (char c : v) {
+    const auto u = static_cast<unsigned char>(c);
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += c;
+    } else if (u < 0x20) {
+      static constexpr char kHex[] = "0123456789abcdef";
+      out += "\\u00";
+      out += kHex[u >> 4];
+      out += kHex[u & 0xf];
+    } else {
+      out += c;
+    }
   }
-  j["hops"] = std::move(hops);
-  return j.dump();
+  out += '"';
+}
+
+void append_field(std::string& out, const char* name, std::int64_t v) {
+  out += ",\"";
+  out += name;
+  out += "\":";
+  out += std::to_string(v);
+}
+
+void append_field(std::string& out, const char* name, std::string_view v) {
+  out += ",\"";
+  out += name;
+  out += "\":";
+  append_json_string(out, v);
+}
+
+}  // namespace
+
+std::string summary_to_json(const NetworkSummary& s) {
+  std::string o;
+  o.reserve(256 + 192 * s.hops.size());
+  o += "{\"trace_id\":\"";
+  o += core::to_hex(s.key.trace_id);
+  o += "\",\"span_id\":\"";
+  o += core::to_hex(s.key.span_id);
+  o += "\",\"ids_lost\":";
+  o += s.ids_lost ? "true" : "false";
+  o += ",\"overflow\":";
+  o += s.overflow ? "true" : "false";
+  append_field(o, "packets", s.packets);
+  append_field(o, "path", s.path);
+  if (s.slowest_hop) append_field(o, "slowest_hop", *s.slowest_hop);
+  if (s.slowest_hop_delay_us) append_field(o, "slowest_hop_delay_us", *s.slowest_hop_delay_us);
+  append_field(o, "start_us", s.start_us);
+  append_field(o, "duration_us", s.duration_us);
+  o += ",\"hops\":[";
+  bool first = true;
+  for (const HopSummary& h : s.hops) {
+    if (!first) o += ',';
+    first = false;
+    o += "{\"hop\":";
+    o += std::to_string(h.hop);
+    append_field(o, "node_id", h.node_id);
+    if (!h.name.empty()) append_field(o, "name", h.name);
+    append_field(o, "namespace_id", h.namespace_id);
+    if (h.hop_limit) append_field(o, "hop_limit", *h.hop_limit);
+    if (h.ingress_id) append_field(o, "ingress_id", *h.ingress_id);
+    if (h.egress_id) append_field(o, "egress_id", *h.egress_id);
+    if (h.queue_depth_max) append_field(o, "queue_depth", *h.queue_depth_max);
+    if (h.namespace_data_hex) append_field(o, "namespace_data", *h.namespace_data_hex);
+    append_field(o, "packets", h.packets);
+    if (h.delay_us) append_field(o, "delay_us", *h.delay_us);
+    append_field(o, "start_us", h.start_us);
+    append_field(o, "duration_us", h.duration_us);
+    o += '}';
+  }
+  o += "]}";
+  return o;
 }
 
 bool summary_from_json(const std::string& text, NetworkSummary& out) {

@@ -19,6 +19,9 @@ core::SpanId hop_span_id(const JoinKey& key, int hop);
 // with the tags of the data model (docs/collector.md).
 void append_network_spans(const NetworkSummary& s, std::vector<SpanRow>& out);
 
+// "hop 2 porthos" (the node id when it has no name).
+std::string hop_operation_name(const HopSummary& h);
+
 // Summary <-> JSON text, the form in which it is stored.
 std::string summary_to_json(const NetworkSummary& s);
 bool summary_from_json(const std::string& text, NetworkSummary& out);

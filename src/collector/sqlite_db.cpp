@@ -51,11 +51,11 @@ Statement& Statement::bind(int i, std::int64_t v) {
   return *this;
 }
 Statement& Statement::bind(int i, std::string_view text) {
-  sqlite3_bind_text(stmt_, i, text.data(), static_cast<int>(text.size()), SQLITE_TRANSIENT);
+  sqlite3_bind_text(stmt_, i, text.data(), static_cast<int>(text.size()), SQLITE_STATIC);
   return *this;
 }
 Statement& Statement::bind_blob(int i, std::span<const std::uint8_t> bytes) {
-  sqlite3_bind_blob(stmt_, i, bytes.data(), static_cast<int>(bytes.size()), SQLITE_TRANSIENT);
+  sqlite3_bind_blob(stmt_, i, bytes.data(), static_cast<int>(bytes.size()), SQLITE_STATIC);
   return *this;
 }
 Statement& Statement::bind_null(int i) {

@@ -28,7 +28,8 @@ class SqliteDb {
   sqlite3* db_ = nullptr;
 };
 
-// A prepared statement, reset after each use.
+// A prepared statement, reset after each use. Bound text and blobs are not
+// copied: they must stay alive until the statement is stepped and reset.
 class Statement {
  public:
   Statement() = default;

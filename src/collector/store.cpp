@@ -25,13 +25,11 @@ CREATE TABLE IF NOT EXISTS network(
   duration_us INTEGER NOT NULL, packets INTEGER NOT NULL, summary TEXT NOT NULL,
   updated_us INTEGER NOT NULL, PRIMARY KEY(trace_id, span_id));
 CREATE INDEX IF NOT EXISTS network_start ON network(start_us);
-CREATE INDEX IF NOT EXISTS network_updated ON network(updated_us);
 CREATE TABLE IF NOT EXISTS ioam_records(
   id INTEGER PRIMARY KEY, trace_id BLOB NOT NULL, span_id BLOB NOT NULL,
   ids_lost INTEGER NOT NULL, received_us INTEGER NOT NULL, count INTEGER NOT NULL,
   data BLOB NOT NULL);
 CREATE INDEX IF NOT EXISTS ioam_records_key ON ioam_records(trace_id, span_id);
-CREATE INDEX IF NOT EXISTS ioam_records_received ON ioam_records(received_us);
 )sql";
 
 std::span<const std::uint8_t> bytes_of(const core::TraceId& id) {
@@ -244,9 +242,16 @@ std::vector<std::pair<std::string, std::string>> StoreWriter::operations() {
 
 std::int64_t StoreWriter::delete_older_than(std::int64_t cutoff_us) {
   std::int64_t deleted = 0;
-  const char* sqls[] = {"DELETE FROM spans WHERE start_us < ?",
-                        "DELETE FROM network WHERE updated_us < ?",
-                        "DELETE FROM ioam_records WHERE received_us < ?"};
+  // Records and summaries are appended in time order (a rewritten summary
+  // gets a new rowid), so rowid order is write order: deleting up to the first
+  // row young enough needs no index on the time column, which would cost on
+  // every insert.
+  const char* sqls[] = {
+      "DELETE FROM spans WHERE start_us < ?",
+      "DELETE FROM network WHERE rowid < coalesce((SELECT rowid FROM network WHERE "
+      "updated_us >= ?1 ORDER BY rowid LIMIT 1), (SELECT max(rowid) + 1 FROM network))",
+      "DELETE FROM ioam_records WHERE id < coalesce((SELECT id FROM ioam_records WHERE "
+      "received_us >= ?1 ORDER BY id LIMIT 1), (SELECT max(id) + 1 FROM ioam_records))"};
   for (const char* sql : sqls) {
     Statement s(db_.handle(), sql);
     if (!s.valid()) continue;

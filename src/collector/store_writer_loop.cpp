@@ -51,10 +51,13 @@ bool StoreWriterLoop::summarize(const JoinKey& key, PendingSpan* pending) {
   summary.ids_lost = ids_lost;
   if (!store_.upsert_network(summary, summary_to_json(summary), now_us())) return false;
   metrics_.network_spans_written.fetch_add(1, std::memory_order_relaxed);
-  derived_.clear();
-  append_network_spans(summary, derived_);
-  for (const SpanRow& row : derived_) note_operation(row.service, row.operation);
-  if (exporter_) exporter_->enqueue(std::move(derived_));
+  note_operation(kIoamService, kNetworkOperation);
+  for (const HopSummary& h : summary.hops) note_operation(kIoamService, hop_operation_name(h));
+  if (exporter_) {
+    derived_.clear();
+    append_network_spans(summary, derived_);
+    exporter_->enqueue(std::move(derived_));
+  }
   return true;
 }
 

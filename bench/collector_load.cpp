@@ -1,0 +1,258 @@
+// Load generator for `clt collector` (our own, loopback only).
+//   ioam  TARGET STREAMS REPORTS_PER_STREAM PACKETS_PER_SPAN
+//         concurrent IOAMService/Report streams; a stream counts once the
+//         collector acknowledged it (= stored). Prints reports/s.
+//   otlp  TARGET THREADS REQUESTS SPANS_PER_REQUEST
+//         OTLP/gRPC exports, 10 spans per trace, trace ids (run, thread,
+//         request, k); prints spans/s.
+//   query HOST:PORT QUERIES THREADS_USED REQUESTS_USED TRACES_PER_REQUEST RUN
+//         GET /api/traces/{id} for random stored traces; prints p50/p99.
+//   sink  PORT   a gRPC Report server that discards (the transport baseline).
+#include <grpcpp/grpcpp.h>
+#include <httplib.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <random>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <grpcpp/impl/codegen/method_handler.h>
+#include <grpcpp/impl/codegen/rpc_service_method.h>
+
+#include "ioam_api.grpc.pb.h"
+#include "opentelemetry/proto/collector/trace/v1/trace_service.grpc.pb.h"
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+namespace otlp = opentelemetry::proto::collector::trace::v1;
+
+double seconds_since(Clock::time_point t) {
+  return std::chrono::duration<double>(Clock::now() - t).count();
+}
+
+ioam_api::IOAMTrace base_report() {
+  ioam_api::IOAMTrace r;
+  r.set_namespaceid(123);
+  r.set_bitfield(0xf60000u << 8);
+  for (std::uint32_t i = 1; i <= 3; ++i) {
+    auto* n = r.add_nodes();
+    n->set_hoplimit(65 - i);
+    n->set_id(i);
+    n->set_ingressid(10 * i + 1);
+    n->set_egressid(10 * i + 2);
+    n->set_timestampsecs(1'700'000'000);
+    n->set_queuedepth(i);
+    n->set_namespacedata(std::string("\xa0\x00\x00", 3) + static_cast<char>(i));
+  }
+  return r;
+}
+
+int run_ioam(const std::string& target, int streams, int reports, int per_span) {
+  const std::uint64_t run = static_cast<std::uint64_t>(std::time(nullptr));
+  std::atomic<long> acked{0}, failed{0};
+  const auto start = Clock::now();
+  std::vector<std::thread> threads;
+  for (int s = 0; s < streams; ++s) {
+    threads.emplace_back([&, s] {
+      auto channel = grpc::CreateChannel(target, grpc::InsecureChannelCredentials());
+      auto stub = ioam_api::IOAMService::NewStub(channel);
+      grpc::ClientContext ctx;
+      google::protobuf::Empty reply;
+      auto writer = stub->Report(&ctx, &reply);
+      ioam_api::IOAMTrace r = base_report();
+      r.set_traceid_high(run);
+      for (int i = 0; i < reports; ++i) {
+        const std::uint64_t span = static_cast<std::uint64_t>(i / per_span);
+        r.set_traceid_low((static_cast<std::uint64_t>(s) << 32) | (span / 5));
+        r.set_spanid(span + 1);
+        for (int k = 0; k < 3; ++k)
+          r.mutable_nodes(k)->set_timestampfrac(
+              static_cast<std::uint32_t>((i * 10 + k * 150) % 1'000'000));
+        if (!writer->Write(r)) break;
+      }
+      writer->WritesDone();
+      if (writer->Finish().ok())
+        acked += reports;
+      else
+        ++failed;
+    });
+  }
+  for (auto& t : threads) t.join();
+  const double secs = seconds_since(start);
+  std::printf(
+      "ioam: %ld reports acknowledged in %.2f s = %.0f reports/s (%d streams, %d packets/span, %ld "
+      "failed streams)\n",
+      acked.load(), secs, static_cast<double>(acked.load()) / secs, streams, per_span,
+      failed.load());
+  return failed ? 1 : 0;
+}
+
+void fill_trace_id(std::string& out, std::uint64_t run, int thread, int request, int k) {
+  unsigned char b[16];
+  const std::uint64_t hi = run, lo = (static_cast<std::uint64_t>(thread) << 48) |
+                                     (static_cast<std::uint64_t>(request) << 16) |
+                                     static_cast<std::uint64_t>(k);
+  for (int i = 0; i < 8; ++i) {
+    b[i] = static_cast<unsigned char>(hi >> (56 - 8 * i));
+    b[8 + i] = static_cast<unsigned char>(lo >> (56 - 8 * i));
+  }
+  out.assign(reinterpret_cast<char*>(b), 16);
+}
+
+int run_otlp(const std::string& target, int threads_n, int requests, int spans_per_request,
+             std::uint64_t run) {
+  std::atomic<long> spans_ok{0}, failed{0};
+  const auto start = Clock::now();
+  std::vector<std::thread> threads;
+  for (int t = 0; t < threads_n; ++t) {
+    threads.emplace_back([&, t] {
+      auto channel = grpc::CreateChannel(target, grpc::InsecureChannelCredentials());
+      auto stub = otlp::TraceService::NewStub(channel);
+      otlp::ExportTraceServiceRequest req;
+      auto* rs = req.add_resource_spans();
+      auto* attr = rs->mutable_resource()->add_attributes();
+      attr->set_key("service.name");
+      attr->mutable_value()->set_string_value("load-" + std::to_string(t % 4));
+      auto* ss = rs->add_scope_spans();
+      for (int i = 0; i < spans_per_request; ++i) {
+        auto* sp = ss->add_spans();
+        sp->set_name("op-" + std::to_string(i % 10));
+        sp->set_kind(opentelemetry::proto::trace::v1::Span::SPAN_KIND_SERVER);
+        auto* a = sp->add_attributes();
+        a->set_key("http.method");
+        a->mutable_value()->set_string_value("GET");
+        auto* b = sp->add_attributes();
+        b->set_key("http.status_code");
+        b->mutable_value()->set_int_value(200);
+      }
+      std::string tid;
+      for (int r = 0; r < requests; ++r) {
+        const std::uint64_t now_ns =
+            static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                           std::chrono::system_clock::now().time_since_epoch())
+                                           .count());
+        for (int i = 0; i < spans_per_request; ++i) {
+          auto* sp = ss->mutable_spans(i);
+          fill_trace_id(tid, run, t, r, i / 10);
+          sp->set_trace_id(tid);
+          unsigned char sid[8] = {0, 0, 0, 0, 0, 0, static_cast<unsigned char>((i % 10) + 1), 1};
+          sp->set_span_id(reinterpret_cast<char*>(sid), 8);
+          if (i % 10) {
+            unsigned char pid[8] = {0, 0, 0, 0, 0, 0, 1, 1};
+            sp->set_parent_span_id(reinterpret_cast<char*>(pid), 8);
+          }
+          sp->set_start_time_unix_nano(now_ns + static_cast<std::uint64_t>(i) * 1000);
+          sp->set_end_time_unix_nano(now_ns + static_cast<std::uint64_t>(i) * 1000 + 500'000);
+        }
+        grpc::ClientContext ctx;
+        otlp::ExportTraceServiceResponse resp;
+        if (stub->Export(&ctx, req, &resp).ok())
+          spans_ok += spans_per_request;
+        else
+          ++failed;
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  const double secs = seconds_since(start);
+  std::printf(
+      "otlp: %ld spans acknowledged in %.2f s = %.0f spans/s (%d threads, %d spans/request, %ld "
+      "failed requests)\n",
+      spans_ok.load(), secs, static_cast<double>(spans_ok.load()) / secs, threads_n,
+      spans_per_request, failed.load());
+  return failed ? 1 : 0;
+}
+
+int run_query(const std::string& hostport, int queries, int threads_used, int requests_used,
+              int traces_per_request, std::uint64_t run) {
+  const auto colon = hostport.rfind(':');
+  httplib::Client client(hostport.substr(0, colon), std::atoi(hostport.c_str() + colon + 1));
+  client.set_keep_alive(true);
+  client.set_tcp_nodelay(true);
+  std::mt19937_64 rng(42);
+  std::vector<double> ms;
+  std::string tid;
+  int not_found = 0;
+  static constexpr char kHex[] = "0123456789abcdef";
+  for (int q = 0; q < queries; ++q) {
+    fill_trace_id(tid, run, static_cast<int>(rng() % threads_used),
+                  static_cast<int>(rng() % requests_used),
+                  static_cast<int>(rng() % traces_per_request));
+    std::string hex;
+    for (unsigned char c : tid) {
+      hex += kHex[c >> 4];
+      hex += kHex[c & 0xf];
+    }
+    const auto t0 = Clock::now();
+    auto res = client.Get(("/api/traces/" + hex).c_str());
+    ms.push_back(seconds_since(t0) * 1000);
+    if (!res || res->status != 200 || res->body.find("\"spans\"") == std::string::npos) ++not_found;
+  }
+  std::sort(ms.begin(), ms.end());
+  auto pct = [&](double p) {
+    return ms[std::min(ms.size() - 1,
+                       static_cast<std::size_t>(p * static_cast<double>(ms.size())))];
+  };
+  std::printf(
+      "query: %d trace-by-id lookups: p50 %.2f ms, p99 %.2f ms, max %.2f ms (%d not found)\n",
+      queries, pct(0.5), pct(0.99), ms.back(), not_found);
+  return not_found ? 1 : 0;
+}
+
+class SinkService : public grpc::Service {
+ public:
+  SinkService() {
+    AddMethod(new grpc::internal::RpcServiceMethod(
+        "/ioam_api.IOAMService/Report", grpc::internal::RpcMethod::CLIENT_STREAMING,
+        new grpc::internal::ClientStreamingHandler<SinkService, grpc::ByteBuffer, grpc::ByteBuffer>(
+            [](SinkService*, grpc::ServerContext*, grpc::ServerReader<grpc::ByteBuffer>* reader,
+               grpc::ByteBuffer* response) {
+              grpc::ByteBuffer b;
+              while (reader->Read(&b)) {
+              }
+              grpc::Slice empty("");
+              *response = grpc::ByteBuffer(&empty, 1);
+              return grpc::Status::OK;
+            },
+            this)));
+  }
+};
+
+int run_sink(const std::string& port) {
+  SinkService service;
+  grpc::ServerBuilder builder;
+  builder.AddListeningPort("127.0.0.1:" + port, grpc::InsecureServerCredentials());
+  builder.RegisterService(&service);
+  auto server = builder.BuildAndStart();
+  if (!server) return 1;
+  server->Wait();
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const std::string mode = argc > 1 ? argv[1] : "";
+  if (mode == "ioam" && argc == 6)
+    return run_ioam(argv[2], std::atoi(argv[3]), std::atoi(argv[4]), std::atoi(argv[5]));
+  if (mode == "otlp" && argc == 7)
+    return run_otlp(argv[2], std::atoi(argv[3]), std::atoi(argv[4]), std::atoi(argv[5]),
+                    std::strtoull(argv[6], nullptr, 10));
+  if (mode == "query" && argc == 8)
+    return run_query(argv[2], std::atoi(argv[3]), std::atoi(argv[4]), std::atoi(argv[5]),
+                     std::atoi(argv[6]), std::strtoull(argv[7], nullptr, 10));
+  if (mode == "sink" && argc == 3) return run_sink(argv[2]);
+  std::fprintf(stderr,
+               "usage: bench_collector_load ioam TARGET STREAMS REPORTS PACKETS_PER_SPAN\n"
+               "       bench_collector_load otlp TARGET THREADS REQUESTS SPANS_PER_REQUEST RUN\n"
+               "       bench_collector_load query HOST:PORT QUERIES THREADS REQUESTS "
+               "TRACES_PER_REQUEST RUN\n"
+               "       bench_collector_load sink PORT\n");
+  return 2;
+}
