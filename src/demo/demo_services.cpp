@@ -65,7 +65,7 @@ struct SubRequestResult {
 
 // Calls one sub-request inside its own client span, with CLT on the socket for
 // exactly that span's duration.
-SubRequestResult call_sub_request(tracing::Tracer& tracer, const encap::Encapsulator& encap,
+SubRequestResult call_sub_request(tracing::Tracer& tracer, const encap::PreparedSocket& socket,
                                   KeepAliveClient& backend, const tracing::SpanContext& parent,
                                   const std::string& path, const std::string& payload) {
   SubRequestResult result;
@@ -75,9 +75,10 @@ SubRequestResult call_sub_request(tracing::Tracer& tracer, const encap::Encapsul
   options.attributes = {{"http.request.method", "POST"},
                         {"url.path", path},
                         {"server.address", "aramis"},
-                        {"network.peer.socket.fd", static_cast<std::int64_t>(backend.fd())}};
+                        {"network.transport", "tcp"},
+                        {"network.type", "ipv6"}};
   auto start = Clock::now();
-  auto call = tracing::start_clt_span(tracer, encap, backend.fd(), "POST " + path, options);
+  auto call = tracing::start_clt_span(tracer, socket, "POST " + path, options);
   result.span_id = core::to_hex(call.span().context().span_id);
   if (auto clt = call.clt_result(); clt && !clt->ok()) {
     call.span().set_attribute("clt.error", encap::describe(clt->status));
@@ -171,9 +172,12 @@ int run_api_service(int argc, char** argv) {
     if (!backend.connect(backend_host, backend_port, 3000, failure)) {
       span.set_status(tracing::StatusCode::error, failure);
     } else {
+      // The socket's checks are done once per connection; each span edge is
+      // then one setsockopt.
+      encap::PreparedSocket socket = encap->prepare(backend.fd());
       for (const char* path : {"/check", "/validate"}) {
         SubRequestResult r =
-            call_sub_request(tracer, *encap, backend, span.context(), path, payload);
+            call_sub_request(tracer, socket, backend, span.context(), path, payload);
         subs.push_back({{"name", r.name},
                         {"span_id", r.span_id},
                         {"duration_ms", r.duration_ms},
