@@ -42,3 +42,6 @@ echo "== Encapsulation: enable+disable cost, request latency with and without CL
 echo "== Agent: decode / pair / encode per core, live capture vs a bare capture loop (root)"
 "$build/bench/bench_agent"
 bench/agent_live.sh "$build" 3
+
+echo "== Collector: IOAM reports/s, OTLP spans/s, trace-by-id latency with 1M spans, memory"
+bench/collector_bench.sh "$build"

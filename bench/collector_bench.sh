@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Collector throughput on loopback with our load generator:
+#   1. baseline: the same IOAM report streams into a gRPC server that discards
+#      them (the transport's ceiling on this machine, same run);
+#   2. IOAM reports/s acknowledged by `clt collector` (parse, join, SQLite);
+#   3. OTLP/gRPC spans/s acknowledged (1M spans, 10 per trace);
+#   4. trace-by-id query latency with those 1M spans stored;
+#   5. the collector's peak resident memory.
+# usage: bench/collector_bench.sh BUILD_DIR
+set -euo pipefail
+build=$(cd "${1:-build}" && pwd)
+load="$build/bench/bench_collector_load"
+work=$(mktemp -d)
+pids=()
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  rm -rf "$work"
+}
+trap cleanup EXIT
+port() { /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+
+streams=${COLLECTOR_BENCH_STREAMS:-4}
+reports=${COLLECTOR_BENCH_REPORTS:-100000}
+sink=$(port)
+"$load" sink "$sink" & pids+=($!)
+sleep 0.5
+echo "-- baseline: discard sink"
+"$load" ioam "127.0.0.1:$sink" "$streams" "$reports" 8
+
+ioam=$(port); otlp=$(port); query=$(port)
+"$build/clt" collector --db "$work/bench.db" --ioam-grpc "$ioam" --otlp-grpc "$otlp" \
+  --otlp-http 0 --query-http "$query" --retention 0 --max-db-size 0 2>"$work/collector.log" &
+collector=$!
+pids+=("$collector")
+for _ in $(seq 50); do curl -sf "http://127.0.0.1:$query/healthz" >/dev/null && break; sleep 0.1; done
+echo "-- clt collector"
+"$load" ioam "127.0.0.1:$ioam" "$streams" "$reports" 8
+"$load" ioam "127.0.0.1:$ioam" "$streams" "$reports" 32
+run=$(date +%s)
+"$load" otlp "127.0.0.1:$otlp" 4 250 1000 "$run"
+"$load" query "127.0.0.1:$query" 2000 4 250 100 "$run"
+grep -E 'VmHWM|VmRSS' "/proc/$collector/status"
+ls -l "$work/bench.db" | awk '{printf "database: %.0f MB\n", $5/1e6}'
