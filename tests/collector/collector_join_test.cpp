@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "collector/ingest_queue.h"
 #include "collector/joiner.h"
 #include "collector/network_spans.h"
 #include "collector/network_summary.h"
@@ -202,6 +203,45 @@ TEST(Joiner, GroupsBySpanAndIdLessBySyntheticKey) {
   due.clear();
   j.due(10'000, due);
   EXPECT_EQ(due.size(), 3u);
+}
+
+}  // namespace
+}  // namespace clt::collector
+
+namespace clt::collector {
+namespace {
+
+TEST(IngestQueue, RefusesWhenFullAndReportsCommitOutcomes) {
+  Metrics metrics;
+  IngestQueue q(256, metrics);
+  auto report = make_report(kTrace, kSpan, {{1, 1, 0}, {2, 1, 5}});
+  JoinKey key;
+  PacketMeta meta;
+  std::vector<HopSample> hops;
+  std::string error, raw = report.SerializeAsString();
+  ASSERT_TRUE(read_report(report, 0, key, meta, hops, error));
+  const std::uint64_t seq = q.add_report(key, meta, hops, raw, false);
+  EXPECT_EQ(seq, 1u);
+  // The batch is over its byte budget now: a non-blocking producer is refused
+  // (HTTP 503), nothing half-added.
+  std::uint64_t refused = 1;
+  for (int i = 0; i < 10 && refused; ++i) refused = q.add_report(key, meta, hops, raw, false);
+  EXPECT_EQ(refused, 0u);
+  IngestBatch b;
+  ASSERT_TRUE(q.take(b, std::chrono::milliseconds(0)));
+  EXPECT_EQ(b.seq, 1u);
+  EXPECT_EQ(b.metas.size(), b.keys.size());
+  EXPECT_EQ(b.raw_ends.size(), b.metas.size());
+  EXPECT_EQ(q.wait_committed(1, std::chrono::milliseconds(1)), IngestQueue::Outcome::timeout);
+  q.mark_done(1, false);
+  EXPECT_EQ(q.wait_committed(1, std::chrono::milliseconds(1)), IngestQueue::Outcome::failed);
+  // Room again after the writer took the batch.
+  EXPECT_EQ(q.add_report(key, meta, hops, raw, false), 2u);
+  ASSERT_TRUE(q.take(b, std::chrono::milliseconds(0)));
+  q.mark_done(2, true);
+  EXPECT_EQ(q.wait_committed(2, std::chrono::milliseconds(1)), IngestQueue::Outcome::committed);
+  q.close();
+  EXPECT_EQ(q.add_report(key, meta, hops, raw, true), 0u);
 }
 
 }  // namespace
