@@ -1,10 +1,13 @@
 #include "collector/grpc_receivers.h"
 
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include <grpcpp/impl/codegen/method_handler.h>
 #include <grpcpp/impl/codegen/rpc_service_method.h>
+#include <cstring>
 #include <filesystem>
 
 #include "collector/otlp_spans.h"
@@ -156,15 +159,36 @@ class OtlpTraceService : public grpc::Service {
   std::chrono::milliseconds ack_timeout_;
 };
 
-void prepare_unix_address(const std::string& address) {
-  if (address.rfind("unix:", 0) != 0) return;
+bool prepare_unix_address(const std::string& address, std::string& error) {
+  if (address.rfind("unix:", 0) != 0) return true;
   std::string path = address.substr(5);
   if (path.rfind("//", 0) == 0) path = path.substr(2);
   std::error_code ec;
   const auto parent = std::filesystem::path(path).parent_path();
   if (!parent.empty()) std::filesystem::create_directories(parent, ec);
   struct stat st {};
-  if (::lstat(path.c_str(), &st) == 0 && S_ISSOCK(st.st_mode)) ::unlink(path.c_str());
+  if (::lstat(path.c_str(), &st) != 0) return true;
+  if (!S_ISSOCK(st.st_mode)) {
+    error = path + " exists and is not a socket; remove it or choose another path";
+    return false;
+  }
+  // A socket file someone still accepts on belongs to a running process.
+  sockaddr_un sa{};
+  sa.sun_family = AF_UNIX;
+  if (path.size() >= sizeof sa.sun_path) {
+    error = "socket path " + path + " is too long";
+    return false;
+  }
+  std::memcpy(sa.sun_path, path.c_str(), path.size() + 1);
+  const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  const bool live = fd >= 0 && ::connect(fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa) == 0;
+  if (fd >= 0) ::close(fd);
+  if (live) {
+    error = path + " is in use by another process (another collector?)";
+    return false;
+  }
+  ::unlink(path.c_str());
+  return true;
 }
 
 GrpcReceivers::GrpcReceivers(IngestQueue& queue, Metrics& metrics, GrpcReceiverOptions options)
@@ -182,15 +206,17 @@ bool GrpcReceivers::start(std::string& error) {
   // agents and OTLP exporters each call only their own).
   grpc::ServerBuilder builder;
   builder.SetMaxReceiveMessageSize(options_.max_message_bytes);
+  // A second collector on the same port must fail to start, not share it.
+  builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
   std::vector<std::pair<std::string, int>> ports;
   ports.reserve(options_.ioam_addresses.size() + options_.otlp_addresses.size());
   for (const auto& a : options_.ioam_addresses) {
-    prepare_unix_address(a);
+    if (!prepare_unix_address(a, error)) return false;
     ports.emplace_back(a, 0);
     builder.AddListeningPort(a, grpc::InsecureServerCredentials(), &ports.back().second);
   }
   for (const auto& a : options_.otlp_addresses) {
-    prepare_unix_address(a);
+    if (!prepare_unix_address(a, error)) return false;
     ports.emplace_back(a, 0);
     builder.AddListeningPort(a, grpc::InsecureServerCredentials(), &ports.back().second);
   }

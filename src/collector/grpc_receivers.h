@@ -44,8 +44,8 @@ class GrpcReceivers {
   std::unique_ptr<grpc::Server> server_;
 };
 
-// Removes a stale Unix socket file of a gRPC address ("unix:/path"), and
-// creates its directory.
-void prepare_unix_address(const std::string& address);
+// For a gRPC address "unix:/path": creates its directory and removes a stale
+// socket file; false (with `error` set) when a live process still accepts on it.
+bool prepare_unix_address(const std::string& address, std::string& error);
 
 }  // namespace clt::collector

@@ -36,6 +36,12 @@ HttpServer::~HttpServer() {
 bool HttpServer::start(const HttpEndpoint& endpoint, std::string& error) {
   // Small JSON answers must not wait for the peer's delayed ACK.
   server_->set_tcp_nodelay(true);
+  // No SO_REUSEPORT (httplib's default): a second collector on the same port
+  // must fail, not silently take half of the traffic.
+  server_->set_socket_options([](socket_t sock) {
+    int yes = 1;
+    ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+  });
   if (!server_->bind_to_port(endpoint.host.c_str(), endpoint.port)) {
     error = "cannot listen on " + endpoint.host + ":" + std::to_string(endpoint.port) +
             " (in use? use another port or stop the other process)";
