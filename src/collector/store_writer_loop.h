@@ -61,6 +61,8 @@ class StoreWriterLoop {
   std::vector<PacketMeta> reload_metas_;
   std::vector<HopSample> reload_hops_;
   std::int64_t last_retention_us_ = 0;
+  std::int64_t last_due_scan_us_ = 0;
+  static constexpr std::int64_t kDueScanIntervalUs = 20'000;
 };
 
 std::int64_t now_us();
