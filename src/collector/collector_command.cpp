@@ -101,12 +101,14 @@ int clt::cli::run_collector(int argc, char** argv) {
     stop_all();
     return fail(error);
   }
-  std::string grpc_list;
-  for (const auto& a : o.ioam_grpc) grpc_list += " ioam=" + a;
-  for (const auto& a : o.otlp_grpc) grpc_list += " otlp-grpc=" + a;
-  std::fprintf(stderr, "clt collector: ready; db=%s%s otlp-http=%s:%d query=%s:%d\n",
-               o.store.path.c_str(), grpc_list.c_str(), o.otlp_http.host.c_str(), o.otlp_http.port,
-               o.query_http.host.c_str(), o.query_http.port);
+  std::string endpoints;
+  for (const auto& a : o.ioam_grpc) endpoints += " ioam=" + a;
+  for (const auto& a : o.otlp_grpc) endpoints += " otlp-grpc=" + a;
+  if (o.otlp_http.port)
+    endpoints += " otlp-http=" + o.otlp_http.host + ":" + std::to_string(o.otlp_http.port);
+  if (o.query_http.port)
+    endpoints += " query=" + o.query_http.host + ":" + std::to_string(o.query_http.port);
+  std::fprintf(stderr, "clt collector: ready; db=%s%s\n", o.store.path.c_str(), endpoints.c_str());
 
   int sig = 0;
   sigwait(&stop_signals, &sig);

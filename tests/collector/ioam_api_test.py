@@ -157,6 +157,9 @@ def main():
         except Exception as e:  # noqa: BLE001
             err = e
         check(err is not None, "bad trace id refused")
+        index = col.get("/", raw=True)
+        check(col.get("/trace/" + TRACE, raw=True) == index and b"<html" in index.lower(),
+              "UI served on / and for app paths such as /trace/<id>")
         print("PASS")
         return 0
     finally:
