@@ -1,5 +1,5 @@
 // Interop: the official OpenTelemetry JS SDK (npm) exports to `clt collector`
-// over OTLP/HTTP protobuf and OTLP/gRPC; the spans come back through the
+// over OTLP/HTTP protobuf, OTLP/gRPC and OTLP/HTTP JSON (the SDK's serializer);
 // Jaeger-compatible query API with their ids, parents, names and attributes.
 // usage: node otel_sdk_interop.js OTLP_HTTP_PORT OTLP_GRPC_PORT QUERY_PORT
 'use strict';
@@ -12,6 +12,7 @@ const { Resource } = req('@opentelemetry/resources');
 const { OTLPTraceExporter: ProtoExporter } = req('@opentelemetry/exporter-trace-otlp-proto');
 const { OTLPTraceExporter: GrpcExporter } = req('@opentelemetry/exporter-trace-otlp-grpc');
 const api = req('@opentelemetry/api');
+const { JsonTraceSerializer } = req('@opentelemetry/otlp-transformer');
 const http = require('http');
 
 const [httpPort, grpcPort, queryPort] = process.argv.slice(2).map(Number);
@@ -81,10 +82,30 @@ async function verify(service, ids) {
   assert(found.some((t) => t.traceID === ids.trace), service + ': found by search');
 }
 
+// OTLP/HTTP JSON as the SDK's own serializer writes it (the JSON exporter
+// package is this serializer plus an HTTP POST).
+class JsonPostExporter {
+  constructor(url) { this.url = new URL(url); }
+  export(spans, done) {
+    const body = Buffer.from(JsonTraceSerializer.serializeRequest(spans));
+    const r = http.request({ host: this.url.hostname, port: this.url.port, path: this.url.pathname, method: 'POST',
+      headers: { 'Content-Type': 'application/json', 'Content-Length': body.length } }, (res) => {
+      res.resume();
+      res.on('end', () => done({ code: res.statusCode === 200 ? 0 : 1 }));
+    });
+    r.on('error', () => done({ code: 1 }));
+    r.end(body);
+  }
+  shutdown() { return Promise.resolve(); }
+  forceFlush() { return Promise.resolve(); }
+}
+
 (async () => {
   const viaHttp = await produce('interop-http', new ProtoExporter({ url: `http://127.0.0.1:${httpPort}/v1/traces` }));
   await verify('interop-http', viaHttp);
   const viaGrpc = await produce('interop-grpc', new GrpcExporter({ url: `http://127.0.0.1:${grpcPort}` }));
   await verify('interop-grpc', viaGrpc);
+  const viaJson = await produce('interop-json', new JsonPostExporter(`http://127.0.0.1:${httpPort}/v1/traces`));
+  await verify('interop-json', viaJson);
   console.log('PASS');
 })().catch((e) => { console.error('FAIL:', e); process.exit(1); });
