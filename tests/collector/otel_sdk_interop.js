@@ -1,5 +1,6 @@
 // Interop: the official OpenTelemetry JS SDK (npm) exports to `clt collector`
 // over OTLP/HTTP protobuf, OTLP/gRPC and OTLP/HTTP JSON (the SDK's serializer);
+// the spans come back through the
 // Jaeger-compatible query API with their ids, parents, names and attributes.
 // usage: node otel_sdk_interop.js OTLP_HTTP_PORT OTLP_GRPC_PORT QUERY_PORT
 'use strict';
