@@ -40,6 +40,13 @@ struct HopAccumulator {
   std::int64_t start = std::numeric_limits<std::int64_t>::max();
   std::int64_t end = std::numeric_limits<std::int64_t>::min();
   std::vector<std::int64_t> delays;
+  // The previous node's timestamp, and whether it stayed the same on every
+  // packet. A sender that fills its own entry at socket level (CLT's
+  // IPV6_HOPOPTS) stamps it once, when CLT is enabled for the span, so every
+  // later packet of the span looks delayed by the time since then. Only the
+  // earliest packet then measures the link: its delay is the minimum.
+  std::int64_t prev_first = -1;
+  bool prev_constant = true;
 };
 
 }  // namespace
@@ -79,7 +86,14 @@ NetworkSummary summarize(const JoinKey& key, std::span<const PacketMeta> meta,
         const std::int64_t from = prev >= 0 ? prev : h.timestamp_us;
         a.start = std::min(a.start, std::min(from, h.timestamp_us));
         a.end = std::max(a.end, h.timestamp_us);
-        if (prev >= 0) a.delays.push_back(h.timestamp_us - prev);
+        if (prev >= 0) {
+          a.delays.push_back(h.timestamp_us - prev);
+          if (a.prev_first < 0) {
+            a.prev_first = prev;
+          } else if (prev != a.prev_first) {
+            a.prev_constant = false;
+          }
+        }
       }
     }
     at += m.node_count;
@@ -103,7 +117,11 @@ NetworkSummary summarize(const JoinKey& key, std::span<const PacketMeta> meta,
     if (a.first.namespace_data_len)
       s.namespace_data_hex = hex_of(a.first.namespace_data, a.first.namespace_data_len);
     s.packets = a.packets;
-    if (k > 0 && !a.delays.empty()) s.delay_us = median(a.delays);
+    if (k > 0 && !a.delays.empty()) {
+      s.delay_us = a.prev_constant && a.delays.size() > 1
+                       ? *std::min_element(a.delays.begin(), a.delays.end())
+                       : median(a.delays);
+    }
     if (a.start <= a.end) {
       s.start_us = a.start;
       s.duration_us = a.end - a.start;

@@ -107,6 +107,21 @@ TEST(Summarize, MedianDelaysMaxQueueAndSlowestHop) {
   EXPECT_EQ(s.hops[0].packets, 3u);
 }
 
+TEST(Summarize, SenderStampedOnceUsesTheEarliestPacket) {
+  Packets p;
+  // athos stamps its own entry once per span (socket-level CLT): its
+  // timestamp is the same on every packet, so later packets look slower on
+  // athos > porthos. The link's delay is the first packet's: 40 us.
+  p.add(make_report(kTrace, kSpan, {{1, 100, 0}, {2, 100, 40}, {3, 100, 45}}));
+  p.add(make_report(kTrace, kSpan, {{1, 100, 0}, {2, 100, 5000}, {3, 100, 5006}}));
+  p.add(make_report(kTrace, kSpan, {{1, 100, 0}, {2, 100, 9000}, {3, 100, 9007}}));
+  NetworkSummary s = summarize(p.key, p.metas, p.hops, three_names());
+  ASSERT_EQ(s.hops.size(), 3u);
+  EXPECT_EQ(*s.hops[1].delay_us, 40);
+  EXPECT_EQ(*s.hops[2].delay_us, 6);  // porthos stamps every packet: the median
+  EXPECT_EQ(*s.slowest_hop, "porthos");
+}
+
 TEST(Summarize, UnnamedNodesUseIds) {
   Packets p;
   p.add(make_report(kTrace, kSpan, {{7, 100, 0}, {9, 100, 10}}));
