@@ -16,7 +16,7 @@ build_pkgs=(
 test_pkgs=(
   libgtest-dev libgmock-dev libbenchmark-dev libclang-rt-14-dev
   tshark python3-scapy python3-grpcio python3-protobuf
-  nodejs npm chromium ethtool tcpdump psmisc jq bc
+  nodejs npm chromium ethtool tcpdump psmisc jq bc curl
 )
 
 pkgs=("${build_pkgs[@]}")
