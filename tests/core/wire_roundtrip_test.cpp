@@ -20,7 +20,9 @@ core::TraceId make_trace_id(bool wide) {
   for (int i = 0; i < 16; ++i) id[i] = static_cast<std::uint8_t>(wide || i >= 8 ? 0x10 + i : 0);
   return id;
 }
-core::SpanId make_span_id() { return {0xa1, 0xb2, 0xc3, 0xd4, 0xe5, 0xf6, 0x07, 0x18}; }
+core::SpanId make_span_id() {
+  return {0xa1, 0xb2, 0xc3, 0xd4, 0xe5, 0xf6, 0x07, 0x18};
+}
 
 core::NodeData make_node(std::uint32_t k) {
   core::NodeData n;
@@ -58,6 +60,20 @@ std::vector<std::uint8_t> make_packet(std::span<const std::uint8_t> hbh) {
   std::memcpy(p.data() + 40, hbh.data(), hbh.size());
   p[40] = 17;  // UDP after the Hop-by-Hop header
   return p;
+}
+
+// The header built for spec (128-bit ids, no own entry) inside an IPv6
+// packet; empty, with a test failure, if the encoder refuses spec.
+std::vector<std::uint8_t> encoded_packet(const core::HopByHopSpec& spec) {
+  std::array<std::uint8_t, 256> buf{};
+  std::size_t len = 0;
+  const auto e =
+      core::encode_hop_by_hop(spec, make_trace_id(true), make_span_id(), nullptr, buf, len);
+  if (e != core::EncodeError::kOk) {
+    ADD_FAILURE() << "encode: " << core::to_string(e);
+    return {};
+  }
+  return make_packet(std::span(buf.data(), len));
 }
 
 // Simulates a stock-kernel transit node: writes its entry at
@@ -175,11 +191,8 @@ TEST(Wire, AllDefinedBitsTogether) {
   core::HopByHopSpec spec;
   spec.trace_type = 0xfff000;
   spec.slots = 2;
-  std::array<std::uint8_t, 256> buf{};
-  std::size_t len = 0;
-  ASSERT_EQ(core::encode_hop_by_hop(spec, make_trace_id(true), make_span_id(), nullptr, buf, len),
-            core::EncodeError::kOk);
-  auto pkt = make_packet(std::span(buf.data(), len));
+  auto pkt = encoded_packet(spec);
+  ASSERT_FALSE(pkt.empty());
   kernel_fill(pkt, make_node(1));
   kernel_fill(pkt, make_node(2));
   auto d = decode(pkt);
@@ -197,11 +210,8 @@ TEST(Wire, UndefinedBitsAreSkipped) {
   core::HopByHopSpec spec;
   spec.trace_type = bit(0) | bit(13) | bit(17) | bit(6);
   spec.slots = 3;
-  std::array<std::uint8_t, 256> buf{};
-  std::size_t len = 0;
-  ASSERT_EQ(core::encode_hop_by_hop(spec, make_trace_id(true), make_span_id(), nullptr, buf, len),
-            core::EncodeError::kOk);
-  auto pkt = make_packet(std::span(buf.data(), len));
+  auto pkt = encoded_packet(spec);
+  ASSERT_FALSE(pkt.empty());
   kernel_fill(pkt, make_node(1));
   kernel_fill(pkt, make_node(2));
   auto d = decode(pkt);
@@ -218,11 +228,8 @@ TEST(Wire, OpaqueStateSnapshot) {
   spec.trace_type = bit(0) | core::trace_bits::kOpaqueStateSnapshot;
   spec.slots = 2;
   spec.opaque_words_per_slot = 3;  // 4-byte OSS header + 8 bytes of schema data
-  std::array<std::uint8_t, 256> buf{};
-  std::size_t len = 0;
-  ASSERT_EQ(core::encode_hop_by_hop(spec, make_trace_id(true), make_span_id(), nullptr, buf, len),
-            core::EncodeError::kOk);
-  auto pkt = make_packet(std::span(buf.data(), len));
+  auto pkt = encoded_packet(spec);
+  ASSERT_FALSE(pkt.empty());
   // A kernel node with a schema: fixed part, then len(words)=2, schema 0x000042, 8 bytes.
   std::uint8_t* trace = pkt.data() + 40 + core::kHbhTraceHeaderOffset;
   std::uint8_t rem = trace[3] & 0x7f;
@@ -248,11 +255,8 @@ TEST(Wire, OverflowWhenThePathIsLongerThanTheSlots) {
   core::HopByHopSpec spec;
   spec.trace_type = 0xfff000;
   spec.slots = 2;
-  std::array<std::uint8_t, 256> buf{};
-  std::size_t len = 0;
-  ASSERT_EQ(core::encode_hop_by_hop(spec, make_trace_id(true), make_span_id(), nullptr, buf, len),
-            core::EncodeError::kOk);
-  auto pkt = make_packet(std::span(buf.data(), len));
+  auto pkt = encoded_packet(spec);
+  ASSERT_FALSE(pkt.empty());
   for (std::uint32_t k = 1; k <= 3; ++k) kernel_fill(pkt, make_node(k));
   auto d = decode(pkt);
   ASSERT_EQ(d.error, core::DecodeError::kOk);
@@ -267,11 +271,8 @@ TEST(Wire, IdsLostWhenSmallNodesOverwriteThem) {
   core::HopByHopSpec spec;
   spec.trace_type = bit(0);
   spec.slots = 2;
-  std::array<std::uint8_t, 256> buf{};
-  std::size_t len = 0;
-  ASSERT_EQ(core::encode_hop_by_hop(spec, make_trace_id(true), make_span_id(), nullptr, buf, len),
-            core::EncodeError::kOk);
-  auto pkt = make_packet(std::span(buf.data(), len));
+  auto pkt = encoded_packet(spec);
+  ASSERT_FALSE(pkt.empty());
   for (std::uint32_t k = 1; k <= 4; ++k) kernel_fill(pkt, make_node(k));
   auto d = decode(pkt);
   ASSERT_EQ(d.error, core::DecodeError::kOk);
@@ -287,11 +288,8 @@ TEST(Wire, PlainLayoutHasNoIds) {
   spec.trace_type = 0xf00000;
   spec.slots = 3;
   spec.layout = core::Layout::kPlain;
-  std::array<std::uint8_t, 256> buf{};
-  std::size_t len = 0;
-  ASSERT_EQ(core::encode_hop_by_hop(spec, make_trace_id(true), make_span_id(), nullptr, buf, len),
-            core::EncodeError::kOk);
-  auto pkt = make_packet(std::span(buf.data(), len));
+  auto pkt = encoded_packet(spec);
+  ASSERT_FALSE(pkt.empty());
   kernel_fill(pkt, make_node(1));
   auto d = decode(pkt, core::Layout::kPlain);
   ASSERT_EQ(d.error, core::DecodeError::kOk);
@@ -329,7 +327,8 @@ TEST(Wire, OwnEntryIsTheFirstNodeOnThePath) {
   ASSERT_EQ(d.error, core::DecodeError::kOk);
   const auto& t = d.packet->traces[0];
   ASSERT_EQ(t.node_count, 3);
-  for (std::uint32_t k = 1; k <= 3; ++k) expect_node_eq(t.nodes[k - 1], make_node(k), spec.trace_type);
+  for (std::uint32_t k = 1; k <= 3; ++k)
+    expect_node_eq(t.nodes[k - 1], make_node(k), spec.trace_type);
   EXPECT_TRUE(t.ids_intact);
   EXPECT_EQ(t.remaining_len, 6);
 }
@@ -348,7 +347,7 @@ TEST(Encode, LayoutAndAlignment) {
   EXPECT_EQ(buf[4], 0x31);
   EXPECT_EQ(buf[5], 130);
   EXPECT_EQ((40 + core::kHbhOptionOffset) % 4, 0u);  // option starts 4n from the IPv6 header
-  EXPECT_EQ(buf[11], 6 + 4 * 6);  // RemainingLen counts the ids
+  EXPECT_EQ(buf[11], 6 + 4 * 6);                     // RemainingLen counts the ids
   EXPECT_EQ(std::memcmp(buf.data() + core::kHbhTraceIdOffset, make_trace_id(true).data(), 16), 0);
 }
 
