@@ -23,8 +23,12 @@ void* operator new(std::size_t n) {
   if (void* p = std::malloc(n ? n : 1)) return p;
   throw std::bad_alloc();
 }
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t) noexcept { std::free(p); }
+void operator delete(void* p) noexcept {
+  std::free(p);
+}
+void operator delete(void* p, std::size_t) noexcept {
+  std::free(p);
+}
 
 namespace {
 
@@ -42,7 +46,8 @@ std::vector<std::uint8_t> make_frame(int slots, int filled) {
   tid.fill(0x5a);
   core::SpanId sid{};
   sid.fill(0xa5);
-  if (core::encode_hop_by_hop(spec, tid, sid, nullptr, hbh, len) != core::EncodeError::kOk) std::abort();
+  if (core::encode_hop_by_hop(spec, tid, sid, nullptr, hbh, len) != core::EncodeError::kOk)
+    std::abort();
   std::vector<std::uint8_t> f(14 + 40 + len + 20, 0);
   f[12] = 0x86;
   f[13] = 0xdd;
@@ -82,14 +87,18 @@ void decode(benchmark::State& state, int slots, int filled) {
     benchmark::DoNotOptimize(packet->traces[0].nodes[0].id);
     if (packet->traces[0].node_count != filled) state.SkipWithError("wrong node count");
   }
-  state.counters["traces/s"] = benchmark::Counter(static_cast<double>(state.iterations()),
-                                                  benchmark::Counter::kIsRate);
+  state.counters["traces/s"] =
+      benchmark::Counter(static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
   state.counters["allocs/trace"] =
       static_cast<double>(g_allocations.load() - before) / static_cast<double>(state.iterations());
 }
 
-void BM_Decode3NodeTrace(benchmark::State& s) { decode(s, 4, 3); }
-void BM_Decode6NodeFullTrace(benchmark::State& s) { decode(s, 6, 6); }
+void BM_Decode3NodeTrace(benchmark::State& s) {
+  decode(s, 4, 3);
+}
+void BM_Decode6NodeFullTrace(benchmark::State& s) {
+  decode(s, 6, 6);
+}
 
 void BM_EncodeHopByHop(benchmark::State& state) {
   core::HopByHopSpec spec;
@@ -106,8 +115,8 @@ void BM_EncodeHopByHop(benchmark::State& state) {
     benchmark::DoNotOptimize(e);
     benchmark::DoNotOptimize(hbh.data());
   }
-  state.counters["headers/s"] = benchmark::Counter(static_cast<double>(state.iterations()),
-                                                   benchmark::Counter::kIsRate);
+  state.counters["headers/s"] =
+      benchmark::Counter(static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
   state.counters["allocs/header"] =
       static_cast<double>(g_allocations.load() - before) / static_cast<double>(state.iterations());
 }
@@ -118,7 +127,8 @@ void BM_SetCltIds(benchmark::State& state) {
   std::size_t len = 0;
   core::TraceId tid{};
   core::SpanId sid{};
-  if (core::encode_hop_by_hop(spec, tid, sid, nullptr, hbh, len) != core::EncodeError::kOk) std::abort();
+  if (core::encode_hop_by_hop(spec, tid, sid, nullptr, hbh, len) != core::EncodeError::kOk)
+    std::abort();
   for (auto _ : state) {
     tid[15]++;
     core::set_clt_ids(std::span(hbh.data(), len), tid, sid);

@@ -26,7 +26,9 @@ inline void put16(std::uint8_t* p, std::uint16_t v) {
   p[1] = static_cast<std::uint8_t>(v);
 }
 
-std::size_t ids_bytes(const HopByHopSpec& s) { return s.layout == Layout::kClt ? kCltIdBytes : 0; }
+std::size_t ids_bytes(const HopByHopSpec& s) {
+  return s.layout == Layout::kClt ? kCltIdBytes : 0;
+}
 std::size_t slot_bytes(const HopByHopSpec& s) {
   return std::size_t{node_len_for(s.trace_type)} * 4 + std::size_t{s.opaque_words_per_slot} * 4;
 }
@@ -39,13 +41,20 @@ std::size_t option_data_bytes(const HopByHopSpec& s) {
 
 const char* to_string(EncodeError e) {
   switch (e) {
-    case EncodeError::kOk: return "ok";
-    case EncodeError::kNoSlots: return "no slots";
-    case EncodeError::kReservedBit: return "reserved trace-type bit 23 set";
-    case EncodeError::kEmptyTraceType: return "trace type selects no field";
-    case EncodeError::kTooLarge: return "does not fit in one IOAM option";
-    case EncodeError::kBufferTooSmall: return "output buffer too small";
-    case EncodeError::kOwnEntryDoesNotFit: return "no free slot for the sender's own entry";
+    case EncodeError::kOk:
+      return "ok";
+    case EncodeError::kNoSlots:
+      return "no slots";
+    case EncodeError::kReservedBit:
+      return "reserved trace-type bit 23 set";
+    case EncodeError::kEmptyTraceType:
+      return "trace type selects no field";
+    case EncodeError::kTooLarge:
+      return "does not fit in one IOAM option";
+    case EncodeError::kBufferTooSmall:
+      return "output buffer too small";
+    case EncodeError::kOwnEntryDoesNotFit:
+      return "no free slot for the sender's own entry";
   }
   return "unknown error";
 }
@@ -81,7 +90,8 @@ std::string describe(EncodeError e, const HopByHopSpec& spec) {
                     option_data_bytes(spec), unsigned{max_slots(spec)});
       return buf;
     case EncodeError::kNoSlots:
-      std::snprintf(buf, sizeof buf, "at least one slot is needed (at most %u fit for trace type 0x%06x)",
+      std::snprintf(buf, sizeof buf,
+                    "at least one slot is needed (at most %u fit for trace type 0x%06x)",
                     unsigned{max_slots(spec)}, spec.trace_type);
       return buf;
     case EncodeError::kEmptyTraceType:
@@ -112,12 +122,30 @@ std::size_t encode_node(const NodeData& n, std::uint32_t type, std::uint8_t* p) 
     put16(p + 2, n.egress_id);
     p += 4;
   }
-  if (type & bit(2)) { put32(p, n.timestamp_secs); p += 4; }
-  if (type & bit(3)) { put32(p, n.timestamp_frac); p += 4; }
-  if (type & bit(4)) { put32(p, n.transit_delay); p += 4; }
-  if (type & bit(5)) { put32(p, n.namespace_data); p += 4; }
-  if (type & bit(6)) { put32(p, n.queue_depth); p += 4; }
-  if (type & bit(7)) { put32(p, n.checksum_complement); p += 4; }
+  if (type & bit(2)) {
+    put32(p, n.timestamp_secs);
+    p += 4;
+  }
+  if (type & bit(3)) {
+    put32(p, n.timestamp_frac);
+    p += 4;
+  }
+  if (type & bit(4)) {
+    put32(p, n.transit_delay);
+    p += 4;
+  }
+  if (type & bit(5)) {
+    put32(p, n.namespace_data);
+    p += 4;
+  }
+  if (type & bit(6)) {
+    put32(p, n.queue_depth);
+    p += 4;
+  }
+  if (type & bit(7)) {
+    put32(p, n.checksum_complement);
+    p += 4;
+  }
   if (type & bit(8)) {
     store_be64(p, n.id_wide & 0x00ffffffffffffffULL);
     p[0] = n.hop_limit;
@@ -128,8 +156,14 @@ std::size_t encode_node(const NodeData& n, std::uint32_t type, std::uint8_t* p) 
     put32(p + 4, n.egress_id_wide);
     p += 8;
   }
-  if (type & bit(10)) { store_be64(p, n.namespace_data_wide); p += 8; }
-  if (type & bit(11)) { put32(p, n.buffer_occupancy); p += 4; }
+  if (type & bit(10)) {
+    store_be64(p, n.namespace_data_wide);
+    p += 8;
+  }
+  if (type & bit(11)) {
+    put32(p, n.buffer_occupancy);
+    p += 4;
+  }
   for (int b = 12; b <= 21; ++b) {
     if (type & bit(b)) {
       put32(p, 0xffffffff);  // undefined: "unavailable", as Linux fills them

@@ -25,11 +25,11 @@ struct HopByHopSpec {
 enum class EncodeError : std::uint8_t {
   kOk = 0,
   kNoSlots,
-  kReservedBit,       // trace-type bit 23
-  kEmptyTraceType,    // no field selected
-  kTooLarge,          // does not fit in one IOAM option (255 bytes)
+  kReservedBit,     // trace-type bit 23
+  kEmptyTraceType,  // no field selected
+  kTooLarge,        // does not fit in one IOAM option (255 bytes)
   kBufferTooSmall,
-  kOwnEntryDoesNotFit // no free slot left for the sender's own entry
+  kOwnEntryDoesNotFit  // no free slot left for the sender's own entry
 };
 
 const char* to_string(EncodeError e);
@@ -48,9 +48,9 @@ std::size_t hop_by_hop_size(const HopByHopSpec& spec);
 EncodeError validate(const HopByHopSpec& spec);
 
 // Byte offsets inside the header built by encode_hop_by_hop.
-inline constexpr std::size_t kHbhOptionOffset = 4;        // 0x31
-inline constexpr std::size_t kHbhTraceHeaderOffset = 8;   // namespace id
-inline constexpr std::size_t kHbhTraceIdOffset = 16;      // CLT layout only
+inline constexpr std::size_t kHbhOptionOffset = 4;       // 0x31
+inline constexpr std::size_t kHbhTraceHeaderOffset = 8;  // namespace id
+inline constexpr std::size_t kHbhTraceIdOffset = 16;     // CLT layout only
 inline constexpr std::size_t kHbhSpanIdOffset = 32;
 
 // Builds the whole Hop-by-Hop header into out (Next Header byte 0: the kernel

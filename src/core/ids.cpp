@@ -47,7 +47,11 @@ std::string to_hex(const SpanId& id) {
   return s;
 }
 
-std::optional<TraceId> parse_trace_id(std::string_view hex) { return parse_hex<16>(hex); }
-std::optional<SpanId> parse_span_id(std::string_view hex) { return parse_hex<8>(hex); }
+std::optional<TraceId> parse_trace_id(std::string_view hex) {
+  return parse_hex<16>(hex);
+}
+std::optional<SpanId> parse_span_id(std::string_view hex) {
+  return parse_hex<8>(hex);
+}
 
 }  // namespace clt::core

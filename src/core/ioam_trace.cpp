@@ -27,12 +27,30 @@ void read_fixed_fields(const std::uint8_t* p, std::uint32_t type, NodeData& n) {
     n.egress_id = be16(p + 2);
     p += 4;
   }
-  if (type & bit(2)) { n.timestamp_secs = be32(p); p += 4; }
-  if (type & bit(3)) { n.timestamp_frac = be32(p); p += 4; }
-  if (type & bit(4)) { n.transit_delay = be32(p); p += 4; }
-  if (type & bit(5)) { n.namespace_data = be32(p); p += 4; }
-  if (type & bit(6)) { n.queue_depth = be32(p); p += 4; }
-  if (type & bit(7)) { n.checksum_complement = be32(p); p += 4; }
+  if (type & bit(2)) {
+    n.timestamp_secs = be32(p);
+    p += 4;
+  }
+  if (type & bit(3)) {
+    n.timestamp_frac = be32(p);
+    p += 4;
+  }
+  if (type & bit(4)) {
+    n.transit_delay = be32(p);
+    p += 4;
+  }
+  if (type & bit(5)) {
+    n.namespace_data = be32(p);
+    p += 4;
+  }
+  if (type & bit(6)) {
+    n.queue_depth = be32(p);
+    p += 4;
+  }
+  if (type & bit(7)) {
+    n.checksum_complement = be32(p);
+    p += 4;
+  }
   if (type & bit(8)) {
     n.hop_limit = p[0];
     n.id_wide = load_be64(p) & 0x00ffffffffffffffULL;
@@ -43,8 +61,13 @@ void read_fixed_fields(const std::uint8_t* p, std::uint32_t type, NodeData& n) {
     n.egress_id_wide = be32(p + 4);
     p += 8;
   }
-  if (type & bit(10)) { n.namespace_data_wide = load_be64(p); p += 8; }
-  if (type & bit(11)) { n.buffer_occupancy = be32(p); }
+  if (type & bit(10)) {
+    n.namespace_data_wide = load_be64(p);
+    p += 8;
+  }
+  if (type & bit(11)) {
+    n.buffer_occupancy = be32(p);
+  }
   // Bits 12-21 are undefined: their 4 bytes each are counted in NodeLen and skipped.
 }
 

@@ -25,14 +25,14 @@ inline constexpr std::size_t kMaxNodes = 64;
 enum class Layout : std::uint8_t { kClt, kPlain };
 
 struct OpaqueSnapshot {
-  std::uint32_t schema_id = 0;             // 24 bits
-  std::span<const std::uint8_t> data;      // points into the packet
+  std::uint32_t schema_id = 0;         // 24 bits
+  std::span<const std::uint8_t> data;  // points into the packet
 };
 
 // One node's data. Only the fields selected by the trace type are meaningful.
 struct NodeData {
   std::uint8_t hop_limit = 0;
-  std::uint32_t id = 0;                    // 24 bits
+  std::uint32_t id = 0;  // 24 bits
   std::uint16_t ingress_id = 0;
   std::uint16_t egress_id = 0;
   std::uint32_t timestamp_secs = 0;
@@ -41,7 +41,7 @@ struct NodeData {
   std::uint32_t namespace_data = 0;
   std::uint32_t queue_depth = 0;
   std::uint32_t checksum_complement = 0;
-  std::uint64_t id_wide = 0;               // 56 bits (hop limit is shared with bit 0's)
+  std::uint64_t id_wide = 0;  // 56 bits (hop limit is shared with bit 0's)
   std::uint32_t ingress_id_wide = 0;
   std::uint32_t egress_id_wide = 0;
   std::uint64_t namespace_data_wide = 0;
@@ -59,12 +59,12 @@ struct TraceFlags {
 // keep the packet alive while using them. No heap allocation.
 struct Trace {
   std::uint16_t namespace_id = 0;
-  std::uint8_t node_len = 0;        // 4-byte words per node (fixed part)
+  std::uint8_t node_len = 0;  // 4-byte words per node (fixed part)
   TraceFlags flags;
-  std::uint8_t remaining_len = 0;   // 4-byte words still free
-  std::uint32_t trace_type = 0;     // 24 bits
+  std::uint8_t remaining_len = 0;  // 4-byte words still free
+  std::uint32_t trace_type = 0;    // 24 bits
   Layout layout = Layout::kClt;
-  bool ids_intact = false;          // CLT layout and RemainingLen >= 6
+  bool ids_intact = false;  // CLT layout and RemainingLen >= 6
   TraceId trace_id{};
   SpanId span_id{};
   std::uint8_t node_count = 0;

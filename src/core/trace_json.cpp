@@ -26,7 +26,8 @@ void append_hex_bytes(std::string& out, const std::uint8_t* p, std::size_t n) {
 
 void append_be_hex(std::string& out, std::uint64_t v, std::size_t bytes) {
   std::uint8_t b[8];
-  for (std::size_t i = 0; i < bytes; ++i) b[i] = static_cast<std::uint8_t>(v >> (8 * (bytes - 1 - i)));
+  for (std::size_t i = 0; i < bytes; ++i)
+    b[i] = static_cast<std::uint8_t>(v >> (8 * (bytes - 1 - i)));
   append_hex_bytes(out, b, bytes);
 }
 

@@ -9,7 +9,7 @@
 namespace clt::core {
 
 struct JsonContext {
-  std::uint64_t frame = 0;       // 1-based frame number (or a sequence number)
+  std::uint64_t frame = 0;  // 1-based frame number (or a sequence number)
   std::int64_t time_sec = 0;
   std::int32_t time_usec = 0;
   const Ipv6Address* src = nullptr;

@@ -9,7 +9,9 @@
 // of a uint32_t (e.g. 0xf60000 = bits 0,1,2,3,5,6).
 namespace clt::core::trace_bits {
 
-inline constexpr std::uint32_t bit(int n) { return 1u << (23 - n); }
+inline constexpr std::uint32_t bit(int n) {
+  return 1u << (23 - n);
+}
 
 inline constexpr std::uint32_t kHopLimitNodeId = bit(0);
 inline constexpr std::uint32_t kIngressEgress = bit(1);

@@ -6,14 +6,18 @@ namespace {
 
 std::optional<core::LinkType> link_for(int dlt) {
   switch (dlt) {
-    case DLT_EN10MB: return core::LinkType::kEthernet;
+    case DLT_EN10MB:
+      return core::LinkType::kEthernet;
     case DLT_RAW:
     case 101:  // LINKTYPE_RAW as stored in files
     case 229:  // LINKTYPE_IPV6
       return core::LinkType::kIpv6;
-    case DLT_LINUX_SLL: return core::LinkType::kLinuxCooked;
-    case 276: return core::LinkType::kLinuxCooked2;  // DLT_LINUX_SLL2
-    default: return std::nullopt;
+    case DLT_LINUX_SLL:
+      return core::LinkType::kLinuxCooked;
+    case 276:
+      return core::LinkType::kLinuxCooked2;  // DLT_LINUX_SLL2
+    default:
+      return std::nullopt;
   }
 }
 
@@ -31,14 +35,17 @@ std::optional<PcapReader> PcapReader::open(const std::string& path, std::string&
   return PcapReader(h);
 }
 
-int PcapReader::dlt() const { return pcap_datalink(handle_.get()); }
+int PcapReader::dlt() const {
+  return pcap_datalink(handle_.get());
+}
 
 std::optional<PcapReader::Frame> PcapReader::next() {
   pcap_pkthdr* hdr = nullptr;
   const u_char* data = nullptr;
   const int rc = pcap_next_ex(handle_.get(), &hdr, &data);
   if (rc == 1) {
-    return Frame{{data, hdr->caplen}, static_cast<std::int64_t>(hdr->ts.tv_sec),
+    return Frame{{data, hdr->caplen},
+                 static_cast<std::int64_t>(hdr->ts.tv_sec),
                  static_cast<std::int32_t>(hdr->ts.tv_usec)};
   }
   if (rc == PCAP_ERROR) error_ = pcap_geterr(handle_.get());

@@ -17,7 +17,9 @@ using nlohmann::json;
 
 namespace {
 
-std::string data_path(const std::string& name) { return std::string(CLT_TEST_DATA) + "/" + name; }
+std::string data_path(const std::string& name) {
+  return std::string(CLT_TEST_DATA) + "/" + name;
+}
 
 json load_json(const std::string& name) {
   std::ifstream in(data_path(name));
@@ -81,8 +83,8 @@ TEST_P(Fixture, MatchesWhatWasSent) {
   SCOPED_TRACE(file);
   const bool clt = m.at("layout") == "clt";
   const auto frames = decode_file(file, clt ? core::Layout::kClt : core::Layout::kPlain);
-  const std::uint32_t type = static_cast<std::uint32_t>(
-      std::stoul(m.at("trace_type").get<std::string>(), nullptr, 16));
+  const std::uint32_t type =
+      static_cast<std::uint32_t>(std::stoul(m.at("trace_type").get<std::string>(), nullptr, 16));
   const int routers = m.at("routers");
   // oss.pcap: each router adds a snapshot of schema 8 with 16 bytes of data
   // (4-byte header + 16 bytes = 5 words), not counted in NodeLen.
@@ -91,8 +93,8 @@ TEST_P(Fixture, MatchesWhatWasSent) {
 
   std::set<std::string> sent;
   for (const auto& s : m.at("spans")) {
-    if (!s.at("trace_id").is_null()) sent.insert(s.at("trace_id").get<std::string>() + "/" +
-                                                 s.at("span_id").get<std::string>());
+    if (!s.at("trace_id").is_null())
+      sent.insert(s.at("trace_id").get<std::string>() + "/" + s.at("span_id").get<std::string>());
   }
   std::set<std::string> seen;
   int traces = 0;
@@ -149,7 +151,9 @@ TEST_P(Fixture, MatchesWhatWasSent) {
 
 INSTANTIATE_TEST_SUITE_P(Manifest, Fixture, ::testing::Range(0, 9));
 
-TEST(Fixtures, ManifestListsNineCaptures) { EXPECT_EQ(load_json("manifest.json").size(), 9u); }
+TEST(Fixtures, ManifestListsNineCaptures) {
+  EXPECT_EQ(load_json("manifest.json").size(), 9u);
+}
 
 TEST(Malformed, EveryLabelGivesItsTypedResult) {
   using E = core::DecodeError;
@@ -176,8 +180,8 @@ TEST(Malformed, EveryLabelGivesItsTypedResult) {
   ASSERT_EQ(labels.size(), std::size(want));
   for (std::size_t i = 0; i < frames.size(); ++i) {
     EXPECT_EQ(frames[i].error, want[i])
-        << "frame " << i + 1 << " (" << labels.at(std::to_string(i)).get<std::string>()
-        << "): got " << core::to_string(frames[i].error);
+        << "frame " << i + 1 << " (" << labels.at(std::to_string(i)).get<std::string>() << "): got "
+        << core::to_string(frames[i].error);
   }
   ASSERT_EQ(frames[0].traces.size(), 1u);
   EXPECT_EQ(frames[0].traces[0].node_count, 2);
