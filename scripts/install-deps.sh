@@ -14,7 +14,7 @@ build_pkgs=(
   libssl-dev zlib1g-dev iproute2 procps kmod
 )
 test_pkgs=(
-  libgtest-dev libgmock-dev libbenchmark-dev libclang-rt-14-dev
+  libgtest-dev libgmock-dev libbenchmark-dev libclang-rt-14-dev clang-format
   tshark python3-scapy python3-grpcio python3-protobuf
   nodejs npm chromium ethtool tcpdump psmisc jq bc curl
 )
