@@ -17,7 +17,9 @@ wait_for 5 "[ \$(stat .collector.connect_failures) -ge 1 ]" || fail "no connect 
 
 start_collector "$tmp/got1.jsonl"
 wait_for 15 "[ \$(lines '$tmp/got1.jsonl') -ge 8 ]" || fail "queued traces not sent after the collector came up"
-send 10 $trace 2222222222222222 1 1000
+# Batches that must arrive whole are spaced 20 ms apart: the queue holds 8,
+# so only a reporting thread stalled for 160 ms could drop one.
+send 10 $trace 2222222222222222 1 20000
 wait_for 10 "[ \$(lines '$tmp/got1.jsonl') -ge 18 ]" || fail "new traces not sent"
 [ "$(jq -r .span_id "$tmp/got1.jsonl" | sort | uniq -c | tr -s ' ')" = " 8 1111111111111111
  10 2222222222222222" ] || fail "collector content after first connection"
@@ -31,7 +33,7 @@ start_collector "$tmp/got2.jsonl"
 send 3 $trace 3333333333333333 1 1000
 wait_for 15 "[ \$(stat .collector.reconnects) -ge 1 ] && [ \$(stat .reports.queued) -eq 0 ]" ||
   fail "no reconnect after the collector restarted"
-send 10 $trace 4444444444444444 1 1000
+send 10 $trace 4444444444444444 1 20000
 wait_for 15 "[ \$(jq -r .span_id '$tmp/got2.jsonl' 2>/dev/null | grep -c 4444444444444444) -eq 10 ]" ||
   fail "traces not sent after the collector restarted"
 [ "$(stat .collector.stream_failures)" -ge 1 ] || fail "lost stream not counted"
