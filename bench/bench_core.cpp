@@ -4,31 +4,14 @@
 #include <benchmark/benchmark.h>
 
 #include <array>
-#include <atomic>
 #include <cstdlib>
 #include <cstring>
 #include <memory>
-#include <new>
 #include <vector>
 
 #include "core/encode.h"
 #include "core/packet.h"
-
-// Counting allocator for this benchmark program only.
-namespace {
-std::atomic<std::uint64_t> g_allocations{0};
-}
-void* operator new(std::size_t n) {
-  g_allocations.fetch_add(1, std::memory_order_relaxed);
-  if (void* p = std::malloc(n ? n : 1)) return p;
-  throw std::bad_alloc();
-}
-void operator delete(void* p) noexcept {
-  std::free(p);
-}
-void operator delete(void* p, std::size_t) noexcept {
-  std::free(p);
-}
+#include "support/counting_allocator.h"
 
 namespace {
 
@@ -80,7 +63,7 @@ void decode(benchmark::State& state, int slots, int filled) {
   const auto frame = make_frame(slots, filled);
   const core::LayoutPolicy policy;
   auto packet = std::make_unique<core::DecodedPacket>();
-  const std::uint64_t before = g_allocations.load();
+  const std::uint64_t before = clt::testing::allocations();
   for (auto _ : state) {
     auto e = core::decode_packet(frame, core::LinkType::kEthernet, policy, *packet);
     benchmark::DoNotOptimize(e);
@@ -89,8 +72,8 @@ void decode(benchmark::State& state, int slots, int filled) {
   }
   state.counters["traces/s"] =
       benchmark::Counter(static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
-  state.counters["allocs/trace"] =
-      static_cast<double>(g_allocations.load() - before) / static_cast<double>(state.iterations());
+  state.counters["allocs/trace"] = static_cast<double>(clt::testing::allocations() - before) /
+                                   static_cast<double>(state.iterations());
 }
 
 void BM_Decode3NodeTrace(benchmark::State& s) {
@@ -107,7 +90,7 @@ void BM_EncodeHopByHop(benchmark::State& state) {
   core::SpanId sid{};
   core::NodeData own;
   own.id = 1;
-  const std::uint64_t before = g_allocations.load();
+  const std::uint64_t before = clt::testing::allocations();
   for (auto _ : state) {
     std::size_t len = 0;
     tid[15]++;
@@ -117,8 +100,8 @@ void BM_EncodeHopByHop(benchmark::State& state) {
   }
   state.counters["headers/s"] =
       benchmark::Counter(static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
-  state.counters["allocs/header"] =
-      static_cast<double>(g_allocations.load() - before) / static_cast<double>(state.iterations());
+  state.counters["allocs/header"] = static_cast<double>(clt::testing::allocations() - before) /
+                                    static_cast<double>(state.iterations());
 }
 
 void BM_SetCltIds(benchmark::State& state) {

@@ -13,22 +13,7 @@
 #include "agent/report_queue.h"
 #include "agent/trace_matcher.h"
 #include "core/packet.h"
-
-namespace {
-std::atomic<std::uint64_t> g_allocations{0};
-}  // namespace
-
-void* operator new(std::size_t n) {
-  g_allocations.fetch_add(1, std::memory_order_relaxed);
-  if (void* p = std::malloc(n ? n : 1)) return p;
-  throw std::bad_alloc();
-}
-void operator delete(void* p) noexcept {
-  std::free(p);
-}
-void operator delete(void* p, std::size_t) noexcept {
-  std::free(p);
-}
+#include "support/counting_allocator.h"
 
 namespace clt::agent {
 namespace {
@@ -77,7 +62,7 @@ TEST(CapturePath, NoHeapAllocationPerPacket) {
   TraceRecord record;
   std::uint64_t emitted_before = 0;
 
-  const std::uint64_t before = g_allocations.load();
+  const std::uint64_t before = clt::testing::allocations();
   for (std::uint64_t i = 0; i < 1000; ++i) {
     ASSERT_EQ(core::decode_packet(packet, core::LinkType::kIpv6, policy, *decoded),
               core::DecodeError::kOk);
@@ -102,7 +87,7 @@ TEST(CapturePath, NoHeapAllocationPerPacket) {
     }
     queue.release_to_local();
   }
-  EXPECT_EQ(g_allocations.load() - before, 0u);
+  EXPECT_EQ(clt::testing::allocations() - before, 0u);
   EXPECT_EQ(matcher.counters().matched, 1000u);
   EXPECT_EQ(emitted_before, 1000u);
   EXPECT_EQ(sink.dropped, 0u);
