@@ -11,12 +11,12 @@ build_pkgs=(
   build-essential cmake ninja-build pkg-config git clang
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   libpcap-dev libsqlite3-dev nlohmann-json3-dev libcpp-httplib-dev libcli11-dev
-  libssl-dev zlib1g-dev iproute2 procps kmod
+  libssl-dev zlib1g-dev iproute2 procps kmod libbpf-dev bpftool
 )
 test_pkgs=(
   libgtest-dev libgmock-dev libbenchmark-dev libclang-rt-14-dev clang-format
   tshark python3-scapy python3-grpcio python3-protobuf
-  nodejs npm chromium ethtool tcpdump psmisc jq bc curl
+  nodejs npm chromium ethtool tcpdump psmisc jq bc curl iperf3
 )
 
 pkgs=("${build_pkgs[@]}")

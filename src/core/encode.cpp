@@ -226,6 +226,35 @@ EncodeError encode_hop_by_hop(const HopByHopSpec& spec, const TraceId& trace_id,
   return EncodeError::kOk;
 }
 
+namespace {
+// Offset of a field inside one node entry: the bytes of the fields before it.
+std::size_t node_field_offset(std::uint32_t type, int field_bit) {
+  std::size_t offset = 0;
+  for (int b = 0; b < field_bit; ++b)
+    if (type & bit(b)) offset += trace_bits::fixed_node_bytes(bit(b));
+  return offset;
+}
+}  // namespace
+
+OwnEntryOffsets own_entry_offsets(const HopByHopSpec& spec) {
+  OwnEntryOffsets o;
+  if (validate(spec) != EncodeError::kOk) return o;
+  const bool oss = spec.trace_type & trace_bits::kOpaqueStateSnapshot;
+  const std::size_t entry = std::size_t{node_len_for(spec.trace_type)} * 4 + (oss ? 4 : 0);
+  const std::size_t data_words = (ids_bytes(spec) + spec.slots * slot_bytes(spec)) / 4;
+  o.entry = kPrefixBytes + data_words * 4 - entry;
+  auto field = [&](int field_bit) {
+    return spec.trace_type & bit(field_bit)
+               ? o.entry + node_field_offset(spec.trace_type, field_bit)
+               : kAbsentField;
+  };
+  o.hop_limit = field(0);
+  o.hop_limit_wide = field(8);
+  o.timestamp_secs = field(2);
+  o.timestamp_frac = field(3);
+  return o;
+}
+
 void set_clt_ids(std::span<std::uint8_t> hbh, const TraceId& trace_id, const SpanId& span_id) {
   if (hbh.size() < kHbhSpanIdOffset + 8) return;
   std::memcpy(hbh.data() + kHbhTraceIdOffset, trace_id.data(), 16);

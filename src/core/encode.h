@@ -65,6 +65,21 @@ EncodeError encode_hop_by_hop(const HopByHopSpec& spec, const TraceId& trace_id,
 void set_clt_ids(std::span<std::uint8_t> hop_by_hop, const TraceId& trace_id,
                  const SpanId& span_id);
 
+// Where the sender's own entry and its per-packet values sit in the header
+// encode_hop_by_hop builds with an own entry, in bytes from the header's
+// start: a datapath that stamps every packet patches a prebuilt header there.
+// kAbsentField when the trace type has no such field.
+inline constexpr std::size_t kAbsentField = static_cast<std::size_t>(-1);
+struct OwnEntryOffsets {
+  std::size_t entry = kAbsentField;
+  std::size_t hop_limit = kAbsentField;       // bit 0's hop limit byte
+  std::size_t hop_limit_wide = kAbsentField;  // bit 8's hop limit byte
+  std::size_t timestamp_secs = kAbsentField;
+  std::size_t timestamp_frac = kAbsentField;
+};
+// kAbsentField everywhere when spec is invalid.
+OwnEntryOffsets own_entry_offsets(const HopByHopSpec& spec);
+
 // Writes one node entry's fixed part (node_len_for(trace_type)*4 bytes) as a
 // transit node would; returns the bytes written. out must be large enough.
 std::size_t encode_node(const NodeData& node, std::uint32_t trace_type, std::uint8_t* out);

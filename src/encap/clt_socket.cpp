@@ -11,8 +11,6 @@ namespace clt::encap {
 
 namespace {
 
-constexpr std::uint32_t kUnavailable32 = 0xffffffff;
-constexpr std::uint16_t kUnavailable16 = 0xffff;
 // Largest Hop-by-Hop header: one 255-byte option plus the header and PadN.
 constexpr std::size_t kMaxHeader = 264;
 
@@ -62,14 +60,24 @@ Result classify_unconnected(int fd, int err) {
   return fail(Status::kNotConnected, err);
 }
 
+}  // namespace
+
+core::HopByHopSpec hop_by_hop_spec(const Config& config) {
+  core::HopByHopSpec spec;
+  spec.namespace_id = config.namespace_id;
+  spec.trace_type = config.trace_type;
+  spec.slots = config.slots;
+  spec.opaque_words_per_slot = config.opaque_words_per_slot;
+  spec.layout = core::Layout::kClt;
+  return spec;
+}
+
 core::TraceId carried_trace_id(const core::TraceId& id, TraceIdBits bits) {
   if (bits == TraceIdBits::k128) return id;
   core::TraceId out{};
   std::memcpy(out.data() + 8, id.data() + 8, 8);
   return out;
 }
-
-}  // namespace
 
 Status validate(const Config& config, std::string* message) {
   auto fail_with = [&](Status s, std::string text) {
@@ -78,11 +86,7 @@ Status validate(const Config& config, std::string* message) {
   };
   if (config.trace_id_bits != TraceIdBits::k64 && config.trace_id_bits != TraceIdBits::k128)
     return fail_with(Status::kInvalidConfig, "trace ids must be 64 or 128 bits");
-  core::HopByHopSpec spec;
-  spec.namespace_id = config.namespace_id;
-  spec.trace_type = config.trace_type;
-  spec.slots = config.slots;
-  spec.opaque_words_per_slot = config.opaque_words_per_slot;
+  const core::HopByHopSpec spec = hop_by_hop_spec(config);
   const core::EncodeError e = core::validate(spec);
   if (e == core::EncodeError::kTooLarge)
     return fail_with(Status::kConfigTooLarge, core::describe(e, spec));
@@ -114,11 +118,7 @@ Encapsulator::Encapsulator(const Config& config, NodeFacts facts)
     facts_.node_id_wide = *config_.node_id;
   }
   if (config_.namespace_data) facts_.namespace_data = *config_.namespace_data;
-  spec_.namespace_id = config_.namespace_id;
-  spec_.trace_type = config_.trace_type;
-  spec_.slots = config_.slots;
-  spec_.opaque_words_per_slot = config_.opaque_words_per_slot;
-  spec_.layout = core::Layout::kClt;
+  spec_ = hop_by_hop_spec(config_);
   header_size_ = core::hop_by_hop_size(spec_);
 }
 
@@ -135,26 +135,9 @@ std::size_t Encapsulator::build_header(const TraceId& trace_id, const SpanId& sp
   core::NodeData own;
   const core::NodeData* own_ptr = nullptr;
   if (config_.own_entry) {
-    const InterfaceFacts* egress = facts_.interface_for(local_address);
     timespec now{};
     ::clock_gettime(CLOCK_REALTIME, &now);
-    own.hop_limit = hop_limit;
-    own.id = facts_.node_id & 0xffffff;
-    own.id_wide = facts_.node_id_wide;
-    // A locally sent packet arrived on no interface.
-    own.ingress_id = kUnavailable16;
-    own.egress_id = egress != nullptr ? egress->ioam_id : kUnavailable16;
-    own.ingress_id_wide = kUnavailable32;
-    own.egress_id_wide = egress != nullptr ? egress->ioam_id_wide : kUnavailable32;
-    own.timestamp_secs = static_cast<std::uint32_t>(now.tv_sec);
-    own.timestamp_frac = static_cast<std::uint32_t>(now.tv_nsec / 1000);  // microseconds
-    own.transit_delay = kUnavailable32;
-    own.namespace_data = facts_.namespace_data;
-    own.namespace_data_wide = facts_.namespace_data_wide;
-    // Nothing is queued for this packet yet when the span starts.
-    own.queue_depth = kUnavailable32;
-    own.checksum_complement = kUnavailable32;
-    own.buffer_occupancy = kUnavailable32;
+    own = own_entry_for(facts_, facts_.interface_for(local_address), hop_limit, now);
     own_ptr = &own;
   }
   std::size_t written = 0;

@@ -108,6 +108,11 @@ const char* describe(Status s);
 // receives an actionable sentence on failure.
 Status validate(const Config& config, std::string* message = nullptr);
 
+// The Hop-by-Hop header layout a configuration selects (CLT layout).
+core::HopByHopSpec hop_by_hop_spec(const Config& config);
+// The trace id as carried: with 64-bit ids only the low 8 bytes, the high 8 zero.
+core::TraceId carried_trace_id(const core::TraceId& id, TraceIdBits bits);
+
 class Encapsulator;
 
 // A socket checked once (peer, IOAM domain, protocol, source address, hop

@@ -32,6 +32,29 @@ const InterfaceFacts* NodeFacts::interface_for(const std::array<std::uint8_t, 16
   return nullptr;
 }
 
+core::NodeData own_entry_for(const NodeFacts& facts, const InterfaceFacts* egress,
+                             std::uint8_t hop_limit, const timespec& now) {
+  constexpr std::uint32_t kUnavailable32 = 0xffffffff;
+  constexpr std::uint16_t kUnavailable16 = 0xffff;
+  core::NodeData own;
+  own.hop_limit = hop_limit;
+  own.id = facts.node_id & 0xffffff;
+  own.id_wide = facts.node_id_wide;
+  own.ingress_id = kUnavailable16;
+  own.egress_id = egress != nullptr ? egress->ioam_id : kUnavailable16;
+  own.ingress_id_wide = kUnavailable32;
+  own.egress_id_wide = egress != nullptr ? egress->ioam_id_wide : kUnavailable32;
+  own.timestamp_secs = static_cast<std::uint32_t>(now.tv_sec);
+  own.timestamp_frac = static_cast<std::uint32_t>(now.tv_nsec / 1000);  // microseconds
+  own.transit_delay = kUnavailable32;
+  own.namespace_data = facts.namespace_data;
+  own.namespace_data_wide = facts.namespace_data_wide;
+  own.queue_depth = kUnavailable32;
+  own.checksum_complement = kUnavailable32;
+  own.buffer_occupancy = kUnavailable32;
+  return own;
+}
+
 NodeFacts read_node_facts(std::uint16_t namespace_id, std::string* error) {
   NodeFacts f;
   if (auto v = read_sysctl("ioam6_id")) f.node_id = static_cast<std::uint32_t>(*v & 0xffffff);

@@ -5,8 +5,11 @@
 
 #include <array>
 #include <cstdint>
+#include <ctime>
 #include <string>
 #include <vector>
+
+#include "core/ioam_trace.h"
 
 namespace clt::encap {
 
@@ -29,6 +32,12 @@ struct NodeFacts {
   // The interface that owns a local address, nullptr if none does.
   const InterfaceFacts* interface_for(const std::array<std::uint8_t, 16>& local) const;
 };
+
+// The sender's own entry as a stock kernel would fill it for a packet leaving
+// through egress (nullptr: unknown) at wall-clock time now: a locally sent
+// packet arrived on no interface, and nothing is queued for it yet.
+core::NodeData own_entry_for(const NodeFacts& facts, const InterfaceFacts* egress,
+                             std::uint8_t hop_limit, const timespec& now);
 
 // Reads the facts of the calling thread's network namespace. Values the node
 // does not configure stay "unavailable" (all ones), as the kernel writes them.

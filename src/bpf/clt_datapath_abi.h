@@ -1,0 +1,85 @@
+/* What the eBPF datapath and its user space agree on: the private socket
+ * option applications use to hand their ids to the datapath, the map value
+ * layouts and the counter indexes. Included by the BPF programs (C) and by
+ * the loader and the client library (C++), so it uses only <linux/types.h>. */
+#ifndef CLT_BPF_DATAPATH_ABI_H
+#define CLT_BPF_DATAPATH_ABI_H
+
+#include <linux/types.h>
+
+/* setsockopt(fd, CLT_SOL_DATAPATH, CLT_SO_IDS, ids, 24) binds (trace id,
+ * span id) to the socket; a shorter value (or none) clears them. Without the
+ * datapath's cgroup hook the kernel answers ENOPROTOOPT: the level is no
+ * protocol's, so nothing else ever handles it. */
+#define CLT_SOL_DATAPATH 0x434c54 /* "CLT" */
+#define CLT_SO_IDS 1
+#define CLT_IDS_BYTES 24
+
+/* Who bound the ids: the application through the socket option, or the
+ * datapath itself from the wire (a request's traceparent). The application's
+ * ids win. */
+#define CLT_ORIGIN_API 1
+#define CLT_ORIGIN_WIRE 2
+
+struct clt_socket_ids {
+  __u8 trace_id[16]; /* as carried: a 64-bit trace id has its high 8 bytes zero */
+  __u8 span_id[8];
+  __u32 origin;
+  __u32 reserved;
+};
+
+/* A flow's ids when no socket carries them (wire-read mode, program tests):
+ * the 5-tuple as the packet leaves, addresses and ports in network order. */
+struct clt_flow_key {
+  __u8 saddr[16];
+  __u8 daddr[16];
+  __u16 sport;
+  __u16 dport;
+  __u8 protocol;
+  __u8 pad[3];
+};
+
+/* The longest Hop-by-Hop header: one 255-byte option, its 2-byte header, the
+ * 2-byte extension header and the PadN, rounded to 8. */
+#define CLT_MAX_HEADER 264
+#define CLT_FIELD_ABSENT 0xffff
+
+/* Per egress interface: the whole Hop-by-Hop header as src/core's encoder
+ * builds it (own entry filled with this interface's static values), and where
+ * the per-packet values go. Offsets count from the header's first byte. */
+struct clt_encap_template {
+  __u16 header_len; /* multiple of 8, at most CLT_MAX_HEADER */
+  __u16 l2_len;     /* bytes before the IPv6 header at tc (14 on Ethernet) */
+  __u16 trace_id_off;
+  __u16 span_id_off;
+  __u16 hop_limit_off; /* CLT_FIELD_ABSENT when the trace type lacks it */
+  __u16 hop_limit_wide_off;
+  __u16 ts_secs_off;
+  __u16 ts_frac_off;
+  __u8 header[CLT_MAX_HEADER];
+};
+
+/* Key of the IOAM domain's LPM trie. */
+struct clt_prefix_key {
+  __u32 prefix_len;
+  __u8 address[16];
+};
+
+enum clt_counter {
+  CLT_CNT_STAMPED = 0,    /* header inserted, own entry filled */
+  CLT_CNT_NO_IDS,         /* the packet's socket (or flow) has no ids */
+  CLT_CNT_OUTSIDE_DOMAIN, /* destination outside the IOAM domain */
+  CLT_CNT_TOO_BIG,        /* would exceed the interface MTU: sent unchanged */
+  CLT_CNT_NOT_IPV6,       /* ids on a socket whose packet is not IPv6 */
+  CLT_CNT_NOT_TCP_UDP,    /* neither TCP nor UDP after the extension headers */
+  CLT_CNT_HAS_HOP_BY_HOP, /* already carries a Hop-by-Hop header */
+  CLT_CNT_ERROR,          /* a helper failed: sent unchanged */
+  CLT_CNT_NO_TEMPLATE,    /* interface not configured (attached elsewhere) */
+  CLT_CNT_IDS_SET,        /* setsockopt calls that bound ids */
+  CLT_CNT_IDS_CLEARED,    /* setsockopt calls that cleared them */
+  CLT_CNT_IDS_REFUSED,    /* malformed setsockopt values */
+  CLT_CNT_MSS_CLAMPED,    /* TCP connects to the domain given a smaller MSS */
+  CLT_CNT_MAX
+};
+
+#endif

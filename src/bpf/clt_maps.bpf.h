@@ -1,0 +1,78 @@
+/* The datapath's maps and its run-time settings. */
+#ifndef CLT_BPF_MAPS_H
+#define CLT_BPF_MAPS_H
+
+#include <bpf/bpf_helpers.h>
+#include <linux/bpf.h>
+
+#include "clt_datapath_abi.h"
+
+#define CLT_MAX_INTERFACES 64
+#define CLT_MAX_PREFIXES 256
+#define CLT_MAX_FLOWS 65536
+
+/* Ids an application bound to its socket (cgroup/setsockopt). */
+struct {
+  __uint(type, BPF_MAP_TYPE_SK_STORAGE);
+  __uint(map_flags, BPF_F_NO_PREALLOC);
+  __type(key, int);
+  __type(value, struct clt_socket_ids);
+} clt_socket_ids SEC(".maps");
+
+/* Ids bound to a flow rather than a socket; looked up only when
+ * clt_flow_ids_enabled is set. */
+struct {
+  __uint(type, BPF_MAP_TYPE_LRU_HASH);
+  __uint(max_entries, CLT_MAX_FLOWS);
+  __type(key, struct clt_flow_key);
+  __type(value, struct clt_socket_ids);
+} clt_flow_ids SEC(".maps");
+
+/* ifindex -> header template of that egress interface. */
+struct {
+  __uint(type, BPF_MAP_TYPE_HASH);
+  __uint(max_entries, CLT_MAX_INTERFACES);
+  __type(key, __u32);
+  __type(value, struct clt_encap_template);
+} clt_templates SEC(".maps");
+
+/* The IOAM domain: destinations that may receive IOAM. */
+struct {
+  __uint(type, BPF_MAP_TYPE_LPM_TRIE);
+  __uint(map_flags, BPF_F_NO_PREALLOC);
+  __uint(max_entries, CLT_MAX_PREFIXES);
+  __type(key, struct clt_prefix_key);
+  __type(value, __u8);
+} clt_domain SEC(".maps");
+
+struct {
+  __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+  __uint(max_entries, CLT_CNT_MAX);
+  __type(key, __u32);
+  __type(value, __u64);
+} clt_counters SEC(".maps");
+
+/* Where one packet's header is assembled before it is written. */
+struct clt_scratch {
+  __u8 header[CLT_MAX_HEADER];
+};
+struct {
+  __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+  __uint(max_entries, 1);
+  __type(key, __u32);
+  __type(value, struct clt_scratch);
+} clt_scratch SEC(".maps");
+
+/* Set by the loader before load. */
+const volatile __u8 clt_flow_ids_enabled = 0;
+/* Updated by the loader while running: CLOCK_TAI minus CLOCK_REALTIME, and
+ * the MSS given to TCP connections into the domain (0: none). */
+volatile __s64 clt_tai_offset_ns = 0;
+volatile __u32 clt_clamp_mss = 0;
+
+static __always_inline void clt_count(__u32 which) {
+  __u64* value = bpf_map_lookup_elem(&clt_counters, &which);
+  if (value) *value += 1;
+}
+
+#endif

@@ -1,0 +1,46 @@
+/* Reading the IPv6 packet at tc: the fixed header and the upper-layer
+ * protocol behind any extension headers. Works on non-linear skbs
+ * (bpf_skb_load_bytes), so GSO packets are read like any other. */
+#ifndef CLT_BPF_PARSE_H
+#define CLT_BPF_PARSE_H
+
+#include <bpf/bpf_helpers.h>
+#include <linux/bpf.h>
+#include <linux/in.h>
+#include <linux/ipv6.h>
+
+#define CLT_NEXTHDR_HOP 0
+#define CLT_NEXTHDR_ROUTING 43
+#define CLT_NEXTHDR_FRAGMENT 44
+#define CLT_NEXTHDR_DEST 60
+#define CLT_MAX_EXT_HEADERS 4
+
+struct clt_l4 {
+  __u8 protocol;
+  __u16 offset; /* of the upper-layer header, from the IPv6 header */
+};
+
+/* The upper-layer protocol after at most CLT_MAX_EXT_HEADERS hop-by-hop,
+ * routing, fragment or destination-options headers; 0 when not found. */
+static __always_inline int clt_find_l4(struct __sk_buff* skb, __u32 l3, __u8 next,
+                                       struct clt_l4* out) {
+  __u32 offset = sizeof(struct ipv6hdr);
+#pragma unroll
+  for (int i = 0; i < CLT_MAX_EXT_HEADERS; i++) {
+    if (next == IPPROTO_TCP || next == IPPROTO_UDP) {
+      out->protocol = next;
+      out->offset = (__u16)offset;
+      return 1;
+    }
+    __u8 ext[2];
+    if (next != CLT_NEXTHDR_HOP && next != CLT_NEXTHDR_ROUTING && next != CLT_NEXTHDR_FRAGMENT &&
+        next != CLT_NEXTHDR_DEST)
+      return 0;
+    if (bpf_skb_load_bytes(skb, l3 + offset, ext, sizeof ext) != 0) return 0;
+    offset += next == CLT_NEXTHDR_FRAGMENT ? 8 : ((__u32)ext[1] + 1) * 8;
+    next = ext[0];
+  }
+  return 0;
+}
+
+#endif

@@ -1,0 +1,94 @@
+/* Inserting the Hop-by-Hop header: room after the IPv6 header, the header
+ * from the interface's template with this packet's ids and own-entry values,
+ * then the IPv6 next header and payload length. */
+#ifndef CLT_BPF_STAMP_H
+#define CLT_BPF_STAMP_H
+
+#include <bpf/bpf_endian.h>
+#include <bpf/bpf_helpers.h>
+#include <linux/bpf.h>
+#include <linux/ipv6.h>
+
+#include "clt_maps.bpf.h"
+
+static __u64 (*clt_ktime_get_tai_ns)(void) = (void*)BPF_FUNC_ktime_get_tai_ns;
+
+#define CLT_NSEC_PER_SEC 1000000000ULL
+
+static __always_inline void clt_put_u8(struct clt_scratch* s, __u16 off, __u8 v) {
+  if (off <= CLT_MAX_HEADER - 1) s->header[off] = v;
+}
+
+static __always_inline void clt_put_be32(struct clt_scratch* s, __u16 off, __u32 v) {
+  if (off <= CLT_MAX_HEADER - 4) {
+    s->header[off] = (__u8)(v >> 24);
+    s->header[off + 1] = (__u8)(v >> 16);
+    s->header[off + 2] = (__u8)(v >> 8);
+    s->header[off + 3] = (__u8)v;
+  }
+}
+
+static __always_inline void clt_put_ids(struct clt_scratch* s, __u16 off, const __u8* src,
+                                        __u32 len) {
+  if (off <= CLT_MAX_HEADER - 16) {
+    for (__u32 i = 0; i < 16; i++) {
+      if (i < len) s->header[off + i] = src[i];
+    }
+  }
+}
+
+/* This packet's own-entry values: the hop limit it leaves with and the wall
+ * clock now (TAI clock, corrected by the offset the loader keeps current),
+ * the fraction in microseconds as Linux IOAM writes it. */
+static __always_inline void clt_fill_own_entry(struct clt_scratch* s,
+                                               const struct clt_encap_template* t, __u8 hop_limit) {
+  clt_put_u8(s, t->hop_limit_off, hop_limit);
+  clt_put_u8(s, t->hop_limit_wide_off, hop_limit);
+  if (t->ts_secs_off == CLT_FIELD_ABSENT && t->ts_frac_off == CLT_FIELD_ABSENT) return;
+  const __u64 now = clt_ktime_get_tai_ns() - (__u64)clt_tai_offset_ns;
+  clt_put_be32(s, t->ts_secs_off, (__u32)(now / CLT_NSEC_PER_SEC));
+  clt_put_be32(s, t->ts_frac_off, (__u32)((now % CLT_NSEC_PER_SEC) / 1000));
+}
+
+/* Returns the counter that says what happened; the packet is unchanged
+ * unless it is CLT_CNT_STAMPED. */
+static __always_inline __u32 clt_insert_header(struct __sk_buff* skb,
+                                               const struct clt_encap_template* t,
+                                               const struct clt_socket_ids* ids,
+                                               const struct ipv6hdr* ip6) {
+  const __u32 len = t->header_len;
+  if (len < 8 || len > CLT_MAX_HEADER) return CLT_CNT_ERROR;
+  const __u32 l3 = t->l2_len;
+  if (!skb->gso_size) {
+    __u32 mtu = 0;
+    if (bpf_check_mtu(skb, 0, &mtu, (__s32)len, 0) != 0) return CLT_CNT_TOO_BIG;
+  }
+  __u32 zero = 0;
+  struct clt_scratch* s = bpf_map_lookup_elem(&clt_scratch, &zero);
+  if (!s) return CLT_CNT_ERROR;
+  __builtin_memcpy(s->header, t->header, CLT_MAX_HEADER);
+  s->header[0] = ip6->nexthdr;
+  clt_put_ids(s, t->trace_id_off, ids->trace_id, 16);
+  clt_put_ids(s, t->span_id_off, ids->span_id, 8);
+  clt_fill_own_entry(s, t, ip6->hop_limit);
+
+  if (bpf_skb_adjust_room(skb, (__s32)len, BPF_ADJ_ROOM_NET, 0) != 0) return CLT_CNT_ERROR;
+  const __u16 payload_len = bpf_htons(bpf_ntohs(ip6->payload_len) + (__u16)len);
+  const __u8 hop_by_hop = CLT_NEXTHDR_HOP;
+  if (bpf_skb_store_bytes(skb, l3 + sizeof(struct ipv6hdr), s->header, len, 0) != 0 ||
+      bpf_skb_store_bytes(skb, l3 + offsetof(struct ipv6hdr, payload_len), &payload_len,
+                          sizeof payload_len, 0) != 0 ||
+      bpf_skb_store_bytes(skb, l3 + offsetof(struct ipv6hdr, nexthdr), &hop_by_hop,
+                          sizeof hop_by_hop, 0) != 0) {
+    /* Give the packet back its original shape rather than send it torn. */
+    if (bpf_skb_adjust_room(skb, -(__s32)len, BPF_ADJ_ROOM_NET, 0) != 0) return CLT_CNT_ERROR;
+    bpf_skb_store_bytes(skb, l3 + offsetof(struct ipv6hdr, payload_len), &ip6->payload_len,
+                        sizeof ip6->payload_len, 0);
+    bpf_skb_store_bytes(skb, l3 + offsetof(struct ipv6hdr, nexthdr), &ip6->nexthdr,
+                        sizeof ip6->nexthdr, 0);
+    return CLT_CNT_ERROR;
+  }
+  return CLT_CNT_STAMPED;
+}
+
+#endif

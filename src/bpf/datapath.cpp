@@ -1,0 +1,220 @@
+#include "bpf/datapath.h"
+
+#include <linux/bpf.h>
+#include <net/if.h>
+#include <net/if_arp.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <time.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+
+#include "bpf/cgroup_v2.h"
+#include "bpf/encap_template.h"
+#include "core/encode.h"
+#include "encap/node_facts.h"
+
+namespace clt::bpf {
+
+namespace {
+
+// BPF object names are 15 characters: what tcx reports for our program.
+constexpr std::string_view kEncapProgramName = "clt_encap_egres";
+constexpr unsigned kIpv6HeaderBytes = 40;
+constexpr unsigned kTcpHeaderBytes = 20;
+
+struct LinkFacts {
+  unsigned mtu = 0;
+  unsigned l2_len = 0;
+};
+
+// MTU and the bytes before the IPv6 header that tc sees on this interface.
+bool link_facts(const std::string& name, LinkFacts& out, std::string& error) {
+  os::UniqueFd sock(::socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+  ifreq req{};
+  std::strncpy(req.ifr_name, name.c_str(), IFNAMSIZ - 1);
+  if (!sock || ::ioctl(sock.get(), SIOCGIFMTU, &req) != 0) {
+    error = "cannot read the MTU of '" + name + "': " + std::strerror(errno);
+    return false;
+  }
+  out.mtu = static_cast<unsigned>(req.ifr_mtu);
+  if (::ioctl(sock.get(), SIOCGIFHWADDR, &req) != 0) {
+    error = "cannot read the link type of '" + name + "': " + std::strerror(errno);
+    return false;
+  }
+  switch (req.ifr_hwaddr.sa_family) {
+    case ARPHRD_ETHER:
+    case ARPHRD_LOOPBACK:
+      out.l2_len = 14;
+      return true;
+    case ARPHRD_NONE:
+    case ARPHRD_RAWIP:
+      out.l2_len = 0;
+      return true;
+    default:
+      error = "interface '" + name + "' has link type " + std::to_string(req.ifr_hwaddr.sa_family) +
+              ": the datapath stamps on Ethernet and raw IP interfaces only";
+      return false;
+  }
+}
+
+bool add_domain(int map_fd, const std::vector<encap::Prefix>& domain, std::string& error) {
+  for (const auto& p : domain) {
+    clt_prefix_key key{};
+    key.prefix_len = p.length;
+    std::memcpy(key.address, p.address.data(), 16);
+    const std::uint8_t yes = 1;
+    if (!map_update(map_fd, &key, &yes, error)) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+const char* counter_name(clt_counter counter) {
+  switch (counter) {
+    case CLT_CNT_STAMPED:
+      return "stamped";
+    case CLT_CNT_NO_IDS:
+      return "skipped_no_ids";
+    case CLT_CNT_OUTSIDE_DOMAIN:
+      return "skipped_outside_domain";
+    case CLT_CNT_TOO_BIG:
+      return "skipped_too_big";
+    case CLT_CNT_NOT_IPV6:
+      return "skipped_not_ipv6";
+    case CLT_CNT_NOT_TCP_UDP:
+      return "skipped_not_tcp_udp";
+    case CLT_CNT_HAS_HOP_BY_HOP:
+      return "skipped_has_hop_by_hop";
+    case CLT_CNT_ERROR:
+      return "skipped_error";
+    case CLT_CNT_NO_TEMPLATE:
+      return "skipped_no_template";
+    case CLT_CNT_IDS_SET:
+      return "socket_ids_set";
+    case CLT_CNT_IDS_CLEARED:
+      return "socket_ids_cleared";
+    case CLT_CNT_IDS_REFUSED:
+      return "socket_ids_refused";
+    case CLT_CNT_MSS_CLAMPED:
+      return "tcp_mss_clamped";
+    case CLT_CNT_MAX:
+      break;
+  }
+  return "unknown";
+}
+
+std::int64_t tai_offset_ns() {
+  timespec tai{}, real{};
+  ::clock_gettime(CLOCK_TAI, &tai);
+  ::clock_gettime(CLOCK_REALTIME, &real);
+  const std::int64_t diff_ns =
+      (tai.tv_sec - real.tv_sec) * 1'000'000'000LL + (tai.tv_nsec - real.tv_nsec);
+  // The offset is a whole number of seconds (leap seconds); round away the
+  // time between the two reads.
+  return (diff_ns + 500'000'000LL) / 1'000'000'000LL * 1'000'000'000LL;
+}
+
+bool configure_maps(const DatapathObject& object, const encap::Config& ioam,
+                    const encap::NodeFacts& facts, const std::vector<InterfaceTemplate>& interfaces,
+                    std::string& error) {
+  if (!add_domain(object.domain_map(), ioam.domain, error)) return false;
+  for (const auto& itf : interfaces) {
+    clt_encap_template t{};
+    if (!build_template(ioam, facts, itf.facts, itf.l2_len, t, error)) return false;
+    const std::uint32_t key = itf.ifindex;
+    if (!map_update(object.templates_map(), &key, &t, error)) return false;
+  }
+  return true;
+}
+
+std::unique_ptr<Datapath> Datapath::open(const DatapathConfig& config, std::string& error) {
+  if (encap::validate(config.ioam, &error) != encap::Status::kOk) return nullptr;
+  if (config.interfaces.empty()) {
+    error = "no interface to stamp on: give --encap IFACE";
+    return nullptr;
+  }
+  auto object = DatapathObject::load({}, error);
+  if (!object) return nullptr;
+  std::unique_ptr<Datapath> dp(new Datapath(std::move(object)));
+  if (!dp->configure(config, error) || !dp->attach(config, error)) return nullptr;
+  return dp;
+}
+
+bool Datapath::configure(const DatapathConfig& config, std::string& error) {
+  const encap::NodeFacts facts = encap::read_node_facts(config.ioam.namespace_id);
+  std::vector<InterfaceTemplate> templates;
+  unsigned smallest_mtu = 65535;
+  for (const auto& name : config.interfaces) {
+    const unsigned ifindex = ::if_nametoindex(name.c_str());
+    if (ifindex == 0) {
+      error = "no interface '" + name + "' in this network namespace (see `ip link show`)";
+      return false;
+    }
+    for (const auto& p : tcx_programs(ifindex, kAttachTcxEgress)) {
+      if (p.name == kEncapProgramName) {
+        error = "another clt datapath already stamps packets leaving '" + name +
+                "' (BPF program id " + std::to_string(p.id) +
+                "): stop that agent first, one per interface";
+        return false;
+      }
+    }
+    LinkFacts link;
+    if (!link_facts(name, link, error)) return false;
+    smallest_mtu = std::min(smallest_mtu, link.mtu);
+    const auto it =
+        std::find_if(facts.interfaces.begin(), facts.interfaces.end(),
+                     [&](const encap::InterfaceFacts& f) { return f.index == ifindex; });
+    templates.push_back({ifindex, link.l2_len, it != facts.interfaces.end() ? &*it : nullptr});
+    ifindexes_.push_back(ifindex);
+  }
+  if (!configure_maps(*object_, config.ioam, facts, templates, error)) return false;
+  header_size_ = core::hop_by_hop_size(encap::hop_by_hop_spec(config.ioam));
+  if (config.clamp_mss && smallest_mtu > kIpv6HeaderBytes + kTcpHeaderBytes + header_size_)
+    clamp_mss_ =
+        smallest_mtu - kIpv6HeaderBytes - kTcpHeaderBytes - static_cast<unsigned>(header_size_);
+  object_->set_clamp_mss(clamp_mss_);
+  sync_clock();
+  return true;
+}
+
+bool Datapath::attach(const DatapathConfig& config, std::string& error) {
+  for (const unsigned ifindex : ifindexes_) {
+    auto link = attach_tcx(object_->encap_program(), ifindex, kAttachTcxEgress, error);
+    if (!link) return false;
+    links_.push_back(std::move(link));
+  }
+  const os::UniqueFd cgroup = open_cgroup(config.cgroup, error);
+  if (!cgroup) return false;
+  auto hook =
+      attach_cgroup(object_->setsockopt_program(), cgroup.get(), BPF_CGROUP_SETSOCKOPT, error);
+  if (!hook) return false;
+  links_.push_back(std::move(hook));
+  if (clamp_mss_ > 0) {
+    auto sockops =
+        attach_cgroup(object_->sockops_program(), cgroup.get(), BPF_CGROUP_SOCK_OPS, error);
+    if (!sockops) return false;
+    links_.push_back(std::move(sockops));
+  }
+  return true;
+}
+
+DatapathCounters read_counters(const DatapathObject& object) {
+  DatapathCounters out{};
+  const auto sums = percpu_sums(object.counters_map(), CLT_CNT_MAX);
+  std::copy_n(sums.begin(), std::min(sums.size(), out.size()), out.begin());
+  return out;
+}
+
+DatapathCounters Datapath::counters() const {
+  return read_counters(*object_);
+}
+
+void Datapath::sync_clock() {
+  object_->set_tai_offset_ns(tai_offset_ns());
+}
+
+}  // namespace clt::bpf

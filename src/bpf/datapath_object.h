@@ -1,0 +1,43 @@
+#pragma once
+
+// The datapath's BPF object, loaded into the kernel from the skeleton that
+// is compiled into this binary: programs and maps, nothing attached yet.
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+struct clt_datapath;  // the generated skeleton
+
+namespace clt::bpf {
+
+class DatapathObject {
+ public:
+  struct Options {
+    // Also look up ids by flow, for packets whose socket carries none.
+    bool flow_ids = false;
+  };
+  // nullptr with error set (the kernel's reason and what to do) on failure.
+  static std::unique_ptr<DatapathObject> load(const Options& options, std::string& error);
+  ~DatapathObject();
+  DatapathObject(const DatapathObject&) = delete;
+  DatapathObject& operator=(const DatapathObject&) = delete;
+
+  int encap_program() const;
+  int setsockopt_program() const;
+  int sockops_program() const;
+  int templates_map() const;
+  int domain_map() const;
+  int flow_ids_map() const;
+  int counters_map() const;
+
+  // Run-time settings, read by the programs on every packet or connect.
+  void set_tai_offset_ns(std::int64_t offset);
+  void set_clamp_mss(std::uint32_t mss);
+
+ private:
+  explicit DatapathObject(clt_datapath* skeleton) : skeleton_(skeleton) {}
+  clt_datapath* skeleton_;
+};
+
+}  // namespace clt::bpf

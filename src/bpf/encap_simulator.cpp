@@ -1,0 +1,51 @@
+#include "bpf/encap_simulator.h"
+
+#include <algorithm>
+#include <cstring>
+
+namespace clt::bpf {
+
+std::unique_ptr<EncapSimulator> EncapSimulator::create(const encap::Config& ioam,
+                                                       const encap::NodeFacts& facts,
+                                                       unsigned ifindex, std::string& error) {
+  DatapathObject::Options options;
+  options.flow_ids = true;
+  auto object = DatapathObject::load(options, error);
+  if (!object) return nullptr;
+  const auto it = std::find_if(facts.interfaces.begin(), facts.interfaces.end(),
+                               [&](const encap::InterfaceFacts& f) { return f.index == ifindex; });
+  const InterfaceTemplate itf{ifindex, 14, it != facts.interfaces.end() ? &*it : nullptr};
+  if (!configure_maps(*object, ioam, facts, {itf}, error)) return nullptr;
+  object->set_tai_offset_ns(tai_offset_ns());
+  return std::unique_ptr<EncapSimulator>(new EncapSimulator(std::move(object), ifindex));
+}
+
+bool EncapSimulator::bind_flow(const clt_flow_key& flow, const core::TraceId& trace_id,
+                               const core::SpanId& span_id, std::string& error) {
+  clt_socket_ids ids{};
+  std::memcpy(ids.trace_id, trace_id.data(), 16);
+  std::memcpy(ids.span_id, span_id.data(), 8);
+  ids.origin = CLT_ORIGIN_API;
+  return map_update(object_->flow_ids_map(), &flow, &ids, error);
+}
+
+bool EncapSimulator::unbind_flow(const clt_flow_key& flow) {
+  return map_delete(object_->flow_ids_map(), &flow);
+}
+
+TestRun EncapSimulator::run(std::span<const std::uint8_t> frame, std::uint32_t gso_size,
+                            std::uint32_t gso_segs, std::uint32_t repeat) const {
+  TestRunInput input;
+  input.packet = frame;
+  input.ifindex = ifindex_;
+  input.gso_size = gso_size;
+  input.gso_segs = gso_segs;
+  input.repeat = repeat;
+  return test_run(object_->encap_program(), input);
+}
+
+DatapathCounters EncapSimulator::counters() const {
+  return read_counters(*object_);
+}
+
+}  // namespace clt::bpf
