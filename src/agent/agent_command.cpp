@@ -18,8 +18,28 @@ int clt::cli::run_agent(int argc, char** argv) {
   std::vector<unsigned> clt_namespaces;
   unsigned match_window_ms = 200, flush_timeout_ms = 2000, stats_interval_ms = 1000;
   double duration_s = 0;
-  app.add_option("-i,--interface", options.interfaces, "interface to capture on (repeatable)")
-      ->required();
+  app.add_option("-i,--interface", options.interfaces, "interface to capture on (repeatable)");
+  app.add_option("--encap", options.encap_interfaces,
+                 "stamp CLT on packets leaving this interface with the eBPF datapath "
+                 "(repeatable); applications bind ids with clt_enable, unprivileged");
+  app.add_option("--cgroup", options.encap_cgroup,
+                 "cgroup v2 directory whose processes may bind ids (default: the root)");
+  unsigned encap_namespace = options.encap.namespace_id;
+  std::string encap_trace_type = "0xf60000";
+  unsigned encap_slots = options.encap.slots;
+  std::vector<std::string> encap_domain;
+  bool no_own_entry = false, no_mss_clamp = false;
+  app.add_option("--ioam-namespace", encap_namespace, "IOAM namespace of the inserted header")
+      ->check(CLI::Range(0u, 65535u));
+  app.add_option("--trace-type", encap_trace_type, "IOAM trace type (24 bits, e.g. 0xf60000)");
+  app.add_option("--slots", encap_slots, "pre-allocated node slots, the sender's included")
+      ->check(CLI::Range(1u, 127u));
+  app.add_option("--domain", encap_domain,
+                 "IPv6 prefix of the IOAM domain (repeatable; default fc00::/7)");
+  app.add_flag("--no-own-entry", no_own_entry, "do not fill the sender's own entry");
+  app.add_flag("--no-mss-clamp", no_mss_clamp,
+               "keep the MSS of TCP connections into the domain (full-size segments then "
+               "leave without CLT, counted as too big)");
   app.add_option("-c,--collector", collector,
                  "collector HOST:PORT, [IPV6]:PORT or unix:/path (default: $IOAM_COLLECTOR)");
   app.add_flag("-o,--console", options.console, "print traces to the console, readable");
@@ -60,6 +80,29 @@ int clt::cli::run_agent(int argc, char** argv) {
     return app.exit(e);
   }
   options.events = !no_events;
+  options.encap.namespace_id = static_cast<std::uint16_t>(encap_namespace);
+  options.encap.slots = static_cast<std::uint8_t>(encap_slots);
+  options.encap.own_entry = !no_own_entry;
+  options.encap_clamp_mss = !no_mss_clamp;
+  try {
+    options.encap.trace_type = static_cast<std::uint32_t>(std::stoul(encap_trace_type, nullptr, 0));
+  } catch (const std::exception&) {
+    std::fprintf(stderr, "clt agent: --trace-type '%s' is not a number (e.g. 0xf60000)\n",
+                 encap_trace_type.c_str());
+    return 2;
+  }
+  if (!encap_domain.empty()) {
+    options.encap.domain.clear();
+    for (const auto& text : encap_domain) {
+      const auto prefix = encap::Prefix::parse(text);
+      if (!prefix) {
+        std::fprintf(stderr, "clt agent: --domain '%s' is not an IPv6 prefix (e.g. fd00::/8)\n",
+                     text.c_str());
+        return 2;
+      }
+      options.encap.domain.push_back(*prefix);
+    }
+  }
   if (collector.empty()) {
     if (const char* env = std::getenv("IOAM_COLLECTOR"); env && *env) collector = env;
   }

@@ -16,6 +16,7 @@
 #include "agent/collector_address.h"
 #include "agent/report_queue.h"
 #include "agent/reporter.h"
+#include "bpf/datapath.h"
 
 namespace clt::agent {
 
@@ -43,9 +44,37 @@ struct FileCloser {
   }
 };
 
+std::unique_ptr<bpf::Datapath> open_datapath(const AgentOptions& options, std::string& error) {
+  if (options.encap_interfaces.empty()) return nullptr;
+  if (error = missing_datapath_capabilities(); !error.empty()) return nullptr;
+  bpf::DatapathConfig config;
+  config.ioam = options.encap;
+  config.interfaces = options.encap_interfaces;
+  config.cgroup = options.encap_cgroup;
+  config.clamp_mss = options.encap_clamp_mss;
+  return bpf::Datapath::open(config, error);
+}
+
+void read_datapath(const bpf::Datapath& datapath, AgentStats& stats) {
+  const auto counters = datapath.counters();
+  stats.datapath_counters.clear();
+  for (int c = 0; c < CLT_CNT_MAX; ++c)
+    stats.datapath_counters.emplace_back(bpf::counter_name(static_cast<clt_counter>(c)),
+                                         counters[static_cast<std::size_t>(c)]);
+}
+
+void print_datapath_summary(const AgentStats& stats) {
+  std::string line = "clt agent: datapath";
+  for (const auto& [name, value] : stats.datapath_counters)
+    if (value != 0) line += " " + name + "=" + std::to_string(value);
+  std::fprintf(stderr, "%s\n", line.c_str());
+}
+
 }  // namespace
 
 int run_agent_with(const AgentOptions& options) {
+  if (options.interfaces.empty() && options.encap_interfaces.empty())
+    return fail("nothing to do: give -i IFACE to capture, --encap IFACE to stamp, or both");
   std::optional<CollectorAddress> collector;
   if (options.collector) {
     std::string error;
@@ -56,12 +85,23 @@ int run_agent_with(const AgentOptions& options) {
                   "' does not resolve; give an address or a known host name");
     }
   }
-  if (!collector && !options.console && options.jsonl_path.empty()) {
+  const bool capturing = !options.interfaces.empty();
+  if (capturing && !collector && !options.console && options.jsonl_path.empty()) {
     return fail(
         "nowhere to report: give -c HOST:PORT (or set IOAM_COLLECTOR), -o, or --jsonl FILE");
   }
-  if (const std::string missing = missing_capabilities(options.events); !missing.empty()) {
-    return fail(missing);
+  if (capturing) {
+    if (const std::string missing = missing_capabilities(options.events); !missing.empty())
+      return fail(missing);
+  }
+  std::string datapath_error;
+  const auto datapath = open_datapath(options, datapath_error);
+  if (!options.encap_interfaces.empty() && !datapath) return fail(datapath_error);
+  if (datapath) {
+    std::string names;
+    for (const auto& name : options.encap_interfaces) names += (names.empty() ? "" : ",") + name;
+    std::fprintf(stderr, "clt agent: datapath attached on %s (header %zu bytes, TCP MSS %u)\n",
+                 names.c_str(), datapath->header_size(), datapath->clamp_mss());
   }
 
   std::vector<CaptureSource> sources;
@@ -77,7 +117,7 @@ int run_agent_with(const AgentOptions& options) {
     sources.push_back({std::move(ring), options.events && ioam_enabled_on(name)});
   }
   std::unique_ptr<capture::IoamEventSocket> events;
-  if (options.events) {
+  if (options.events && capturing) {
     std::string error;
     capture::EventOpenFailure failure{};
     events = capture::IoamEventSocket::open(error, failure);
@@ -92,6 +132,10 @@ int run_agent_with(const AgentOptions& options) {
   }
 
   AgentStats stats(options.interfaces);
+  if (datapath) {
+    stats.encap_interfaces = options.encap_interfaces;
+    stats.encap_tcp_mss = datapath->clamp_mss();
+  }
   ReportQueue queue(options.queue_capacity);
   MatcherConfig matcher;
   matcher.window_ns = static_cast<std::uint64_t>(
@@ -115,11 +159,11 @@ int run_agent_with(const AgentOptions& options) {
   std::atomic<bool> capture_done{false};
   std::atomic<bool> reporter_done{false};
   std::thread capture_thread([&] {
-    capture_loop.run(stop_capture);
+    if (capturing) capture_loop.run(stop_capture);
     capture_done.store(true);
   });
   std::thread reporter_thread([&] {
-    reporter.run(capture_done);
+    if (capturing) reporter.run(capture_done);
     reporter_done.store(true);
   });
 
@@ -127,9 +171,13 @@ int run_agent_with(const AgentOptions& options) {
   auto next_stats = started;
   for (;;) {
     const auto now = Clock::now();
-    if (!options.stats_path.empty() && now >= next_stats) {
+    if (now >= next_stats) {
+      if (datapath) {
+        datapath->sync_clock();
+        read_datapath(*datapath, stats);
+      }
       stats.reports_queued.set(queue.queued());
-      (void)write_stats_file(options.stats_path, stats);
+      if (!options.stats_path.empty()) (void)write_stats_file(options.stats_path, stats);
       next_stats = now + options.stats_interval;
     }
     if (options.duration.count() > 0 && now - started >= options.duration) break;
@@ -148,7 +196,10 @@ int run_agent_with(const AgentOptions& options) {
   }
   if (!reporter_done.load()) reporter.cancel();  // a stalled collector
   reporter_thread.join();
+  if (datapath) read_datapath(*datapath, stats);
   if (!options.stats_path.empty()) (void)write_stats_file(options.stats_path, stats);
+  if (datapath) print_datapath_summary(stats);
+  if (!capturing) return 0;
   std::fprintf(
       stderr,
       "clt agent: %llu packets, %llu traces, %llu malformed, %llu ring drops, "

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "core/packet.h"
+#include "encap/clt_socket.h"
 
 namespace clt::agent {
 
@@ -25,6 +26,14 @@ struct AgentOptions {
   std::uint32_t ring_block_kib = 1024;
   std::uint32_t ring_blocks = 16;
   std::uint32_t block_timeout_ms = 5;
+
+  // The eBPF datapath: interfaces whose egress packets get CLT, the cgroup
+  // whose processes may bind ids (empty: the cgroup v2 root), and the IOAM
+  // configuration of the header it inserts.
+  std::vector<std::string> encap_interfaces;
+  std::string encap_cgroup;
+  encap::Config encap;
+  bool encap_clamp_mss = true;
 };
 
 // Opens every source, runs capture and reporting until a signal (or the

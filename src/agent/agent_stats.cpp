@@ -103,6 +103,13 @@ std::string stats_json(const AgentStats& s, bool pretty) {
                     {"connect_failures", s.connect_failures.get()},
                     {"stream_failures", s.stream_failures.get()}};
   j["local_lines"] = s.local_lines.get();
+  if (!s.encap_interfaces.empty()) {
+    nlohmann::ordered_json dp;
+    dp["interfaces"] = s.encap_interfaces;
+    dp["tcp_mss"] = s.encap_tcp_mss;
+    for (const auto& [name, value] : s.datapath_counters) dp[name] = value;
+    j["datapath"] = dp;
+  }
   return j.dump(pretty ? 2 : -1);
 }
 

@@ -4,6 +4,7 @@
 #include <atomic>
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/decode_error.h"
@@ -69,6 +70,12 @@ struct AgentStats {
 
   // Filled by whoever renders: the queue depth now.
   Counter reports_queued;
+
+  // The eBPF datapath (--encap), when loaded: its interfaces and counters,
+  // read by the main thread before each rendering.
+  std::vector<std::string> encap_interfaces;
+  std::uint32_t encap_tcp_mss = 0;
+  std::vector<std::pair<std::string, std::uint64_t>> datapath_counters;
 };
 
 // Stable snake_case name of a decode error reason, the key in the stats file.

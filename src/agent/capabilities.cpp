@@ -33,4 +33,13 @@ std::string missing_capabilities(bool need_events) {
   return {};
 }
 
+std::string missing_datapath_capabilities() {
+  const bool bpf = has_effective_capability(kCapBpf) || has_effective_capability(kCapSysAdmin);
+  if (bpf && has_effective_capability(kCapNetAdmin)) return {};
+  return std::string("missing ") + (bpf ? "CAP_NET_ADMIN" : "CAP_BPF") +
+         " (needed to load and attach the eBPF datapath for --encap): run as root, or grant "
+         "them (setcap cap_bpf,cap_net_admin,cap_perfmon,cap_net_raw+ep on the clt binary, or "
+         "AmbientCapabilities=CAP_BPF CAP_NET_ADMIN CAP_PERFMON in the systemd unit)";
+}
+
 }  // namespace clt::agent

@@ -2,7 +2,6 @@
 
 #include <fcntl.h>
 #include <sys/mount.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -19,13 +18,6 @@ constexpr const char* kNoCgroup2 =
     "no cgroup v2 hierarchy is mounted (this system has only cgroup v1): mount it (mount -t "
     "cgroup2 none /sys/fs/cgroup/unified) or boot with systemd.unified_cgroup_hierarchy=1, or "
     "give --cgroup PATH of a cgroup v2 directory";
-
-bool own_mount_namespace() {
-  struct stat self {
-  }, init{};
-  if (::stat("/proc/self/ns/mnt", &self) != 0 || ::stat("/proc/1/ns/mnt", &init) != 0) return false;
-  return self.st_ino != init.st_ino;
-}
 
 // Mounts the hierarchy on a temporary directory, opens it and detaches the
 // mount at once: the fd keeps the hierarchy reachable.
@@ -78,9 +70,7 @@ os::UniqueFd open_cgroup(const std::string& path, std::string& error) {
     if (!fd) error = "cannot open the cgroup v2 root '" + *root + "': " + std::strerror(errno);
     return fd;
   }
-  if (own_mount_namespace()) return open_private_root(error);
-  error = kNoCgroup2;
-  return {};
+  return open_private_root(error);
 }
 
 }  // namespace clt::bpf

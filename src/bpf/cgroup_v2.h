@@ -14,9 +14,9 @@ namespace clt::bpf {
 std::optional<std::string> cgroup2_mount_point();
 
 // An fd of the cgroup directory path, or of the hierarchy's root when path is
-// empty. `ip netns exec` leaves no cgroup mount visible; then, in a mount
-// namespace of its own, the root is mounted privately, opened and unmounted
-// again, leaving nothing behind. Invalid fd with error set otherwise.
+// empty. `ip netns exec` leaves no cgroup mount visible; then the hierarchy
+// is mounted on a temporary directory, opened, and the mount detached at
+// once, leaving nothing behind. Invalid fd with error set otherwise.
 os::UniqueFd open_cgroup(const std::string& path, std::string& error);
 
 }  // namespace clt::bpf

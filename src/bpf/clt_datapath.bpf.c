@@ -6,8 +6,7 @@
  *    ids to a socket, so an application needs no capability;
  *  - clt_sockops (sockops): TCP connections into the domain get an MSS that
  *    leaves room for the header, so full-size segments still fit the MTU. */
-#include <bpf/bpf_endian.h>
-#include <bpf/bpf_helpers.h>
+/* UAPI types first: the libbpf headers build on them. */
 #include <linux/bpf.h>
 #include <linux/if_ether.h>
 #include <linux/in.h>
@@ -15,6 +14,9 @@
 #include <linux/pkt_cls.h>
 #include <linux/socket.h>
 #include <linux/tcp.h>
+
+#include <bpf/bpf_endian.h>
+#include <bpf/bpf_helpers.h>
 
 #include "clt_datapath_abi.h"
 #include "clt_maps.bpf.h"

@@ -2,8 +2,10 @@
 #ifndef CLT_BPF_MAPS_H
 #define CLT_BPF_MAPS_H
 
-#include <bpf/bpf_helpers.h>
+/* UAPI types first: the libbpf headers build on them. */
 #include <linux/bpf.h>
+
+#include <bpf/bpf_helpers.h>
 
 #include "clt_datapath_abi.h"
 

@@ -4,10 +4,12 @@
 #ifndef CLT_BPF_PARSE_H
 #define CLT_BPF_PARSE_H
 
-#include <bpf/bpf_helpers.h>
+/* UAPI types first: the libbpf headers build on them. */
 #include <linux/bpf.h>
 #include <linux/in.h>
 #include <linux/ipv6.h>
+
+#include <bpf/bpf_helpers.h>
 
 #define CLT_NEXTHDR_HOP 0
 #define CLT_NEXTHDR_ROUTING 43

@@ -4,10 +4,12 @@
 #ifndef CLT_BPF_STAMP_H
 #define CLT_BPF_STAMP_H
 
-#include <bpf/bpf_endian.h>
-#include <bpf/bpf_helpers.h>
+/* UAPI types first: the libbpf headers build on them. */
 #include <linux/bpf.h>
 #include <linux/ipv6.h>
+
+#include <bpf/bpf_endian.h>
+#include <bpf/bpf_helpers.h>
 
 #include "clt_maps.bpf.h"
 

@@ -1,5 +1,7 @@
 #include "encap/clt_socket.h"
 
+#include "bpf/clt_datapath_abi.h"
+
 #include <netinet/in.h>
 #include <sys/socket.h>
 
@@ -58,6 +60,24 @@ Result classify_unconnected(int fd, int err) {
   if (::getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &domain, &len) == 0 && domain != AF_INET6)
     return fail(Status::kNotIpv6);
   return fail(Status::kNotConnected, err);
+}
+
+Result clear_sticky_header(int fd) {
+  if (::setsockopt(fd, IPPROTO_IPV6, IPV6_HOPOPTS, nullptr, 0) != 0)
+    return fail(status_for_errno(errno), errno);
+  return Result{};
+}
+
+Result clear_datapath_ids(int fd) {
+  if (::setsockopt(fd, CLT_SOL_DATAPATH, CLT_SO_IDS, nullptr, 0) != 0)
+    return fail(status_for_errno(errno), errno);
+  return Result{};
+}
+
+// Whether the datapath's socket hook serves this socket: it answers the
+// private option (clearing any ids), the kernel alone refuses it.
+bool datapath_loaded(int fd) {
+  return ::setsockopt(fd, CLT_SOL_DATAPATH, CLT_SO_IDS, nullptr, 0) == 0;
 }
 
 }  // namespace
@@ -174,6 +194,7 @@ PreparedSocket Encapsulator::prepare(int fd) const {
     s.checks_ = fail(Status::kOutsideDomain);
     return s;
   }
+  s.datapath_ = datapath_loaded(fd);
   if (config_.own_entry) {
     sockaddr_in6 self{};
     len = sizeof self;
@@ -189,6 +210,11 @@ PreparedSocket Encapsulator::prepare(int fd) const {
 
 Result PreparedSocket::enable(const TraceId& trace_id, const SpanId& span_id) const {
   if (checks_.status != Status::kOk) return checks_;
+  if (datapath_) {
+    const Result bound = encap_->bind_ids(fd_, trace_id, span_id);
+    // The datapath went away since prepare: fall back to the sticky header.
+    if (bound.sys_errno != ENOPROTOOPT) return bound;
+  }
   std::uint8_t header[kMaxHeader];
   const std::size_t size =
       encap_->build_header(trace_id, span_id, local_address_, hop_limit_, header, sizeof header);
@@ -200,17 +226,27 @@ Result PreparedSocket::enable(const TraceId& trace_id, const SpanId& span_id) co
 
 Result PreparedSocket::disable() const {
   if (checks_.status != Status::kOk) return checks_;
-  return encap_->disable(fd_);
+  if (datapath_) return clear_datapath_ids(fd_);
+  return clear_sticky_header(fd_);
 }
 
 Result Encapsulator::enable(int fd, const TraceId& trace_id, const SpanId& span_id) const {
   return prepare(fd).enable(trace_id, span_id);
 }
 
-Result Encapsulator::disable(int fd) const {
-  if (::setsockopt(fd, IPPROTO_IPV6, IPV6_HOPOPTS, nullptr, 0) != 0)
-    return fail(status_for_errno(errno), errno);
+Result Encapsulator::bind_ids(int fd, const TraceId& trace_id, const SpanId& span_id) const {
+  std::uint8_t ids[CLT_IDS_BYTES];
+  const TraceId carried = carried_trace_id(trace_id, config_.trace_id_bits);
+  std::memcpy(ids, carried.data(), 16);
+  std::memcpy(ids + 16, span_id.data(), 8);
+  if (::setsockopt(fd, CLT_SOL_DATAPATH, CLT_SO_IDS, ids, sizeof ids) != 0)
+    return fail(errno == ENOPROTOOPT ? Status::kSystemError : status_for_errno(errno), errno);
   return Result{};
+}
+
+Result Encapsulator::disable(int fd) const {
+  if (datapath_loaded(fd)) return Result{};  // probing cleared the ids
+  return clear_sticky_header(fd);
 }
 
 }  // namespace clt::encap

@@ -1,9 +1,15 @@
 #pragma once
 
-// CLT on an application's socket, on a stock kernel: the whole Hop-by-Hop
-// header (PadN + IOAM Pre-allocated Trace option + CLT trace/span ids) is set
-// as a sticky IPV6_HOPOPTS option while a span is active, and removed when it
-// ends. Every packet the socket sends in between carries the span's ids; the
+// CLT on an application's socket, on a stock kernel. Two paths, chosen per
+// socket:
+//  - with the eBPF datapath loaded (`clt agent --encap IFACE`), the span's
+//    ids are bound to the socket through the datapath's private socket
+//    option (no capability needed) and the datapath inserts the IOAM header
+//    into every packet, stamping the sender's own entry per packet;
+//  - otherwise the whole Hop-by-Hop header (PadN + IOAM Pre-allocated Trace
+//    option + CLT trace/span ids) is set as a sticky IPV6_HOPOPTS option
+//    (CAP_NET_RAW), the own entry stamped once when the span starts.
+// Every packet the socket sends while a span is active carries its ids; the
 // IOAM nodes on the path fill their slots.
 //
 //   auto encap = clt::encap::Encapsulator::create(config, error);
@@ -125,6 +131,9 @@ class PreparedSocket {
   // will change nothing) or the reason it cannot be used.
   const Result& checks() const { return checks_; }
   int fd() const { return fd_; }
+  // True when enable binds ids for the eBPF datapath rather than setting
+  // the sticky header.
+  bool uses_datapath() const { return datapath_; }
   Result enable(const TraceId& trace_id, const SpanId& span_id) const;
   Result disable() const;
 
@@ -135,14 +144,15 @@ class PreparedSocket {
   const Encapsulator* encap_;
   int fd_;
   Result checks_;
+  bool datapath_ = false;  // the eBPF datapath serves this socket
   std::array<std::uint8_t, 16> local_address_{};
   std::uint8_t hop_limit_ = 64;
 };
 
 // Sets and clears CLT on sockets for one configuration. Built once (reads the
-// node's IOAM facts); enable/disable are then cheap (no allocation; five
-// syscalls to enable, one to disable; PreparedSocket: one each) and safe to
-// call from several threads.
+// node's IOAM facts); enable/disable are then cheap (no allocation; six
+// syscalls to enable, one or two to disable; PreparedSocket: one each) and
+// safe to call from several threads.
 class Encapsulator {
  public:
   // Validates config and reads this node's facts; nullptr with error set on failure.
@@ -154,7 +164,8 @@ class Encapsulator {
   // Installs the Hop-by-Hop header carrying (trace_id, span_id) on fd, replacing
   // whatever CLT header was there. kOutsideDomain leaves the socket untouched.
   Result enable(int fd, const TraceId& trace_id, const SpanId& span_id) const;
-  // Removes the sticky Hop-by-Hop header. Safe to call when none is set.
+  // Removes CLT from fd (the datapath's ids or the sticky Hop-by-Hop
+  // header). Safe to call when none is set.
   Result disable(int fd) const;
   // Does enable's checks once; see PreparedSocket.
   PreparedSocket prepare(int fd) const;
@@ -171,7 +182,9 @@ class Encapsulator {
   std::size_t header_size() const { return header_size_; }
 
  private:
+  friend class PreparedSocket;
   Encapsulator(const Config& config, NodeFacts facts);
+  Result bind_ids(int fd, const TraceId& trace_id, const SpanId& span_id) const;
   bool in_domain(const std::array<std::uint8_t, 16>& peer) const;
 
   Config config_;
