@@ -15,6 +15,7 @@ the same interface is refused. Needs root: fails otherwise.
 """
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -84,7 +85,7 @@ class Agent:
 def capture_and_send(kind, phase1, phase2, sender_prefix, port):
     pcap = os.path.join(TMP, f"{kind}{port}.pcap")
     # No port in the capture filter: it would not look past a Hop-by-Hop header.
-    dump = spawn(ns("aramis", "tcpdump", "-i", "eth0", "--immediate-mode", "-U", "-w", pcap, "ip6"),
+    dump = spawn(ns("aramis", "tcpdump", "-i", "eth0", "--immediate-mode", "-B", "131072", "-U", "-w", pcap, "ip6"),
                  stderr=subprocess.PIPE, text=True)
     wait_line(dump.stderr, "listening on")
     server = spawn(ns("aramis", "/usr/bin/python3", PEER, "serve", kind, str(port), str(phase1)),
@@ -100,7 +101,10 @@ def capture_and_send(kind, phase1, phase2, sender_prefix, port):
         server.kill()  # the sender stopped at clt_enable
     time.sleep(0.5)
     dump.send_signal(signal.SIGINT)
+    tail = dump.stderr.read()
     dump.wait(10)
+    check(re.search(r"^0 packets dropped by kernel", tail, re.M) is not None,
+          f"the capture dropped packets: {tail}")
     if not result:
         print(f"sender failed: {out.stderr[-500:]}", flush=True)
     if not result:
