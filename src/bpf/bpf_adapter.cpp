@@ -78,6 +78,19 @@ std::vector<std::uint64_t> percpu_sums(int map_fd, std::uint32_t count) {
   return sums;
 }
 
+os::UniqueFd enable_run_time_stats(std::string& error) {
+  const int fd = bpf_enable_stats(BPF_STATS_RUN_TIME);
+  if (fd < 0) error = "enabling BPF run-time statistics failed: " + errno_text(errno);
+  return os::UniqueFd(fd < 0 ? -1 : fd);
+}
+
+ProgramStats program_stats(int program_fd) {
+  bpf_prog_info info{};
+  __u32 len = sizeof info;
+  if (bpf_obj_get_info_by_fd(program_fd, &info, &len) != 0) return {};
+  return {info.run_time_ns, info.run_cnt};
+}
+
 TestRun test_run(int program_fd, const TestRunInput& input) {
   TestRun result;
   // Room for the largest header the program may insert.

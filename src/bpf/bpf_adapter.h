@@ -36,6 +36,15 @@ bool map_delete(int map_fd, const void* key);
 // Sum over CPUs of each u64 slot 0..count-1 of a per-CPU array.
 std::vector<std::uint64_t> percpu_sums(int map_fd, std::uint32_t count);
 
+// The kernel's run-time statistics of a program, kept while the fd from
+// enable_run_time_stats is open (BPF_ENABLE_STATS).
+struct ProgramStats {
+  std::uint64_t run_time_ns = 0;
+  std::uint64_t run_count = 0;
+};
+os::UniqueFd enable_run_time_stats(std::string& error);
+ProgramStats program_stats(int program_fd);
+
 struct TestRun {
   int ret = -1;                      // the program's return value
   std::uint32_t duration_ns = 0;     // the kernel's mean time per run

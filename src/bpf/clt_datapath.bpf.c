@@ -27,10 +27,22 @@
 #define CLT_SOL_TCP 6
 #define CLT_PAGE_SIZE 4096
 
-static __always_inline int clt_in_domain(const __u8* address) {
-  struct clt_prefix_key key = {.prefix_len = 128};
-  __builtin_memcpy(key.address, address, 16);
-  return bpf_map_lookup_elem(&clt_domain, &key) != 0;
+/* The address as two 64-bit words in memory order, as the prefixes hold it. */
+static __always_inline int clt_in_domain_words(__u64 a0, __u64 a1) {
+  const __u64 a[2] = {a0, a1};
+  const __u32 count = clt_domain_prefixes.count;
+  for (__u32 i = 0; i < CLT_MAX_PREFIXES; i++) {
+    if (i >= count) return 0;
+    const struct clt_prefix* p = &clt_domain_prefixes.prefixes[i];
+    if ((a[0] & p->mask[0]) == p->address[0] && (a[1] & p->mask[1]) == p->address[1]) return 1;
+  }
+  return 0;
+}
+
+static __always_inline int clt_in_domain(const void* address) {
+  __u64 a[2];
+  __builtin_memcpy(a, address, 16);
+  return clt_in_domain_words(a[0], a[1]);
 }
 
 static __always_inline const struct clt_socket_ids* clt_socket_ids_of(struct __sk_buff* skb) {
@@ -74,7 +86,7 @@ int clt_encap_egress(struct __sk_buff* skb) {
   }
   const __u32 l3 = t->l2_len;
   struct ipv6hdr ip6;
-  if (bpf_skb_load_bytes(skb, l3, &ip6, sizeof ip6) != 0) {
+  if (!clt_read_ipv6(skb, l3, &ip6)) {
     clt_count(CLT_CNT_ERROR);
     return TC_ACT_OK;
   }
@@ -93,7 +105,7 @@ int clt_encap_egress(struct __sk_buff* skb) {
     clt_count(CLT_CNT_NOT_TCP_UDP);
     return TC_ACT_OK;
   }
-  if (!clt_in_domain((const __u8*)&ip6.daddr)) {
+  if (!clt_in_domain(&ip6.daddr)) {
     clt_count(CLT_CNT_OUTSIDE_DOMAIN);
     return TC_ACT_OK;
   }
@@ -146,9 +158,12 @@ int clt_sockops(struct bpf_sock_ops* ops) {
   if (ops->op != BPF_SOCK_OPS_TCP_CONNECT_CB || ops->family != CLT_AF_INET6) return 1;
   int mss = (int)clt_clamp_mss;
   if (mss <= 0) return 1;
-  __u32 remote[4] = {ops->remote_ip6[0], ops->remote_ip6[1], ops->remote_ip6[2],
-                     ops->remote_ip6[3]};
-  if (!clt_in_domain((const __u8*)remote)) return 1;
+  /* The context allows only 32-bit reads of the address. */
+  const __u64 r0 = *(volatile __u32*)&ops->remote_ip6[0];
+  const __u64 r1 = *(volatile __u32*)&ops->remote_ip6[1];
+  const __u64 r2 = *(volatile __u32*)&ops->remote_ip6[2];
+  const __u64 r3 = *(volatile __u32*)&ops->remote_ip6[3];
+  if (!clt_in_domain_words(r0 | r1 << 32, r2 | r3 << 32)) return 1;
   if (bpf_setsockopt(ops, CLT_SOL_TCP, TCP_MAXSEG, &mss, sizeof mss) == 0)
     clt_count(CLT_CNT_MSS_CLAMPED);
   return 1;

@@ -59,10 +59,18 @@ struct clt_encap_template {
   __u8 header[CLT_MAX_HEADER];
 };
 
-/* Key of the IOAM domain's LPM trie. */
-struct clt_prefix_key {
-  __u32 prefix_len;
-  __u8 address[16];
+/* The IOAM domain: destinations that may receive IOAM, as address/mask
+ * pairs in network order (two 64-bit words each) checked in turn: a few
+ * prefixes compare faster than an LPM trie lookup. */
+#define CLT_MAX_PREFIXES 16
+struct clt_prefix {
+  __u64 address[2];
+  __u64 mask[2];
+};
+struct clt_domain {
+  __u32 count;
+  __u32 reserved;
+  struct clt_prefix prefixes[CLT_MAX_PREFIXES];
 };
 
 enum clt_counter {

@@ -10,7 +10,6 @@
 #include "clt_datapath_abi.h"
 
 #define CLT_MAX_INTERFACES 64
-#define CLT_MAX_PREFIXES 256
 #define CLT_MAX_FLOWS 65536
 
 /* Ids an application bound to its socket (cgroup/setsockopt). */
@@ -38,15 +37,6 @@ struct {
   __type(value, struct clt_encap_template);
 } clt_templates SEC(".maps");
 
-/* The IOAM domain: destinations that may receive IOAM. */
-struct {
-  __uint(type, BPF_MAP_TYPE_LPM_TRIE);
-  __uint(map_flags, BPF_F_NO_PREALLOC);
-  __uint(max_entries, CLT_MAX_PREFIXES);
-  __type(key, struct clt_prefix_key);
-  __type(value, __u8);
-} clt_domain SEC(".maps");
-
 struct {
   __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
   __uint(max_entries, CLT_CNT_MAX);
@@ -54,9 +44,11 @@ struct {
   __type(value, __u64);
 } clt_counters SEC(".maps");
 
-/* Where one packet's header is assembled before it is written. */
+/* Where one packet's IPv6 header and Hop-by-Hop header are assembled, to
+ * be written with one store. */
+#define CLT_IPV6_HEADER 40
 struct clt_scratch {
-  __u8 header[CLT_MAX_HEADER];
+  __u8 bytes[CLT_IPV6_HEADER + CLT_MAX_HEADER];
 };
 struct {
   __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -71,6 +63,8 @@ const volatile __u8 clt_flow_ids_enabled = 0;
  * the MSS given to TCP connections into the domain (0: none). */
 volatile __s64 clt_tai_offset_ns = 0;
 volatile __u32 clt_clamp_mss = 0;
+/* Written once by the loader before the programs are attached. */
+struct clt_domain clt_domain_prefixes = {};
 
 static __always_inline void clt_count(__u32 which) {
   __u64* value = bpf_map_lookup_elem(&clt_counters, &which);

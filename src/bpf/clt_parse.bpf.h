@@ -17,6 +17,19 @@
 #define CLT_NEXTHDR_DEST 60
 #define CLT_MAX_EXT_HEADERS 4
 
+/* The IPv6 header at l3: read in place when it is in the linear part (the
+ * usual case for locally sent packets), copied out otherwise. */
+static __always_inline int clt_read_ipv6(struct __sk_buff* skb, __u32 l3, struct ipv6hdr* out) {
+  if (l3 > 14) return 0;
+  void* data = (void*)(long)skb->data;
+  void* end = (void*)(long)skb->data_end;
+  if (data + l3 + sizeof(*out) <= end) {
+    __builtin_memcpy(out, data + l3, sizeof(*out));
+    return 1;
+  }
+  return bpf_skb_load_bytes(skb, l3, out, sizeof(*out)) == 0;
+}
+
 struct clt_l4 {
   __u8 protocol;
   __u16 offset; /* of the upper-layer header, from the IPv6 header */

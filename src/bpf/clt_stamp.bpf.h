@@ -17,16 +17,19 @@ static __u64 (*clt_ktime_get_tai_ns)(void) = (void*)BPF_FUNC_ktime_get_tai_ns;
 
 #define CLT_NSEC_PER_SEC 1000000000ULL
 
+/* Offsets below count from the Hop-by-Hop header, which follows the IPv6
+ * header in the scratch buffer. */
 static __always_inline void clt_put_u8(struct clt_scratch* s, __u16 off, __u8 v) {
-  if (off <= CLT_MAX_HEADER - 1) s->header[off] = v;
+  if (off <= CLT_MAX_HEADER - 1) s->bytes[CLT_IPV6_HEADER + off] = v;
 }
 
 static __always_inline void clt_put_be32(struct clt_scratch* s, __u16 off, __u32 v) {
   if (off <= CLT_MAX_HEADER - 4) {
-    s->header[off] = (__u8)(v >> 24);
-    s->header[off + 1] = (__u8)(v >> 16);
-    s->header[off + 2] = (__u8)(v >> 8);
-    s->header[off + 3] = (__u8)v;
+    __u8* p = &s->bytes[CLT_IPV6_HEADER + off];
+    p[0] = (__u8)(v >> 24);
+    p[1] = (__u8)(v >> 16);
+    p[2] = (__u8)(v >> 8);
+    p[3] = (__u8)v;
   }
 }
 
@@ -34,7 +37,7 @@ static __always_inline void clt_put_ids(struct clt_scratch* s, __u16 off, const 
                                         __u32 len) {
   if (off <= CLT_MAX_HEADER - 16) {
     for (__u32 i = 0; i < 16; i++) {
-      if (i < len) s->header[off + i] = src[i];
+      if (i < len) s->bytes[CLT_IPV6_HEADER + off + i] = src[i];
     }
   }
 }
@@ -68,26 +71,21 @@ static __always_inline __u32 clt_insert_header(struct __sk_buff* skb,
   __u32 zero = 0;
   struct clt_scratch* s = bpf_map_lookup_elem(&clt_scratch, &zero);
   if (!s) return CLT_CNT_ERROR;
-  __builtin_memcpy(s->header, t->header, CLT_MAX_HEADER);
-  s->header[0] = ip6->nexthdr;
+  struct ipv6hdr* out = (struct ipv6hdr*)s->bytes;
+  __builtin_memcpy(out, ip6, sizeof *ip6);
+  out->nexthdr = CLT_NEXTHDR_HOP;
+  out->payload_len = bpf_htons(bpf_ntohs(ip6->payload_len) + (__u16)len);
+  __builtin_memcpy(&s->bytes[CLT_IPV6_HEADER], t->header, CLT_MAX_HEADER);
+  s->bytes[CLT_IPV6_HEADER] = ip6->nexthdr;
   clt_put_ids(s, t->trace_id_off, ids->trace_id, 16);
   clt_put_ids(s, t->span_id_off, ids->span_id, 8);
   clt_fill_own_entry(s, t, ip6->hop_limit);
 
   if (bpf_skb_adjust_room(skb, (__s32)len, BPF_ADJ_ROOM_NET, 0) != 0) return CLT_CNT_ERROR;
-  const __u16 payload_len = bpf_htons(bpf_ntohs(ip6->payload_len) + (__u16)len);
-  const __u8 hop_by_hop = CLT_NEXTHDR_HOP;
-  if (bpf_skb_store_bytes(skb, l3 + sizeof(struct ipv6hdr), s->header, len, 0) != 0 ||
-      bpf_skb_store_bytes(skb, l3 + offsetof(struct ipv6hdr, payload_len), &payload_len,
-                          sizeof payload_len, 0) != 0 ||
-      bpf_skb_store_bytes(skb, l3 + offsetof(struct ipv6hdr, nexthdr), &hop_by_hop,
-                          sizeof hop_by_hop, 0) != 0) {
+  /* The room follows the untouched IPv6 header: one store writes both. */
+  if (bpf_skb_store_bytes(skb, l3, s->bytes, CLT_IPV6_HEADER + len, 0) != 0) {
     /* Give the packet back its original shape rather than send it torn. */
-    if (bpf_skb_adjust_room(skb, -(__s32)len, BPF_ADJ_ROOM_NET, 0) != 0) return CLT_CNT_ERROR;
-    bpf_skb_store_bytes(skb, l3 + offsetof(struct ipv6hdr, payload_len), &ip6->payload_len,
-                        sizeof ip6->payload_len, 0);
-    bpf_skb_store_bytes(skb, l3 + offsetof(struct ipv6hdr, nexthdr), &ip6->nexthdr,
-                        sizeof ip6->nexthdr, 0);
+    bpf_skb_adjust_room(skb, -(__s32)len, BPF_ADJ_ROOM_NET, 0);
     return CLT_CNT_ERROR;
   }
   return CLT_CNT_STAMPED;

@@ -60,13 +60,23 @@ bool link_facts(const std::string& name, LinkFacts& out, std::string& error) {
   }
 }
 
-bool add_domain(int map_fd, const std::vector<encap::Prefix>& domain, std::string& error) {
+// Address/mask words of each prefix, in network order like the packet's.
+bool domain_words(const std::vector<encap::Prefix>& domain, clt_domain& out, std::string& error) {
+  if (domain.size() > CLT_MAX_PREFIXES) {
+    error = "the datapath takes at most " + std::to_string(CLT_MAX_PREFIXES) +
+            " domain prefixes; merge some (" + std::to_string(domain.size()) + " given)";
+    return false;
+  }
+  std::memset(&out, 0, sizeof out);
   for (const auto& p : domain) {
-    clt_prefix_key key{};
-    key.prefix_len = p.length;
-    std::memcpy(key.address, p.address.data(), 16);
-    const std::uint8_t yes = 1;
-    if (!map_update(map_fd, &key, &yes, error)) return false;
+    std::uint8_t mask[16] = {};
+    for (unsigned bit = 0; bit < p.length; ++bit)
+      mask[bit / 8] |= static_cast<std::uint8_t>(0x80 >> (bit % 8));
+    std::uint8_t address[16];
+    for (int i = 0; i < 16; ++i) address[i] = p.address[static_cast<std::size_t>(i)] & mask[i];
+    auto& slot = out.prefixes[out.count++];
+    std::memcpy(slot.address, address, 16);
+    std::memcpy(slot.mask, mask, 16);
   }
   return true;
 }
@@ -118,10 +128,12 @@ std::int64_t tai_offset_ns() {
   return (diff_ns + 500'000'000LL) / 1'000'000'000LL * 1'000'000'000LL;
 }
 
-bool configure_maps(const DatapathObject& object, const encap::Config& ioam,
+bool configure_maps(DatapathObject& object, const encap::Config& ioam,
                     const encap::NodeFacts& facts, const std::vector<InterfaceTemplate>& interfaces,
                     std::string& error) {
-  if (!add_domain(object.domain_map(), ioam.domain, error)) return false;
+  clt_domain domain{};
+  if (!domain_words(ioam.domain, domain, error)) return false;
+  object.set_domain(domain);
   for (const auto& itf : interfaces) {
     clt_encap_template t{};
     if (!build_template(ioam, facts, itf.facts, itf.l2_len, t, error)) return false;
@@ -137,7 +149,9 @@ std::unique_ptr<Datapath> Datapath::open(const DatapathConfig& config, std::stri
     error = "no interface to stamp on: give --encap IFACE";
     return nullptr;
   }
-  auto object = DatapathObject::load({}, error);
+  DatapathObject::Options options;
+  options.flow_ids = config.flow_ids;
+  auto object = DatapathObject::load(options, error);
   if (!object) return nullptr;
   std::unique_ptr<Datapath> dp(new Datapath(std::move(object)));
   if (!dp->configure(config, error) || !dp->attach(config, error)) return nullptr;
@@ -207,6 +221,24 @@ DatapathCounters read_counters(const DatapathObject& object) {
   const auto sums = percpu_sums(object.counters_map(), CLT_CNT_MAX);
   std::copy_n(sums.begin(), std::min(sums.size(), out.size()), out.begin());
   return out;
+}
+
+bool bind_flow_ids(const DatapathObject& object, const clt_flow_key& flow,
+                   const core::TraceId& trace_id, const core::SpanId& span_id, std::string& error) {
+  clt_socket_ids ids{};
+  std::memcpy(ids.trace_id, trace_id.data(), 16);
+  std::memcpy(ids.span_id, span_id.data(), 8);
+  ids.origin = CLT_ORIGIN_API;
+  return map_update(object.flow_ids_map(), &flow, &ids, error);
+}
+
+bool Datapath::bind_flow(const clt_flow_key& flow, const core::TraceId& trace_id,
+                         const core::SpanId& span_id, std::string& error) {
+  return bind_flow_ids(*object_, flow, trace_id, span_id, error);
+}
+
+ProgramStats Datapath::encap_program_stats() const {
+  return program_stats(object_->encap_program());
 }
 
 DatapathCounters Datapath::counters() const {

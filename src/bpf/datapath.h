@@ -20,6 +20,7 @@
 #include "bpf/bpf_adapter.h"
 #include "bpf/clt_datapath_abi.h"
 #include "bpf/datapath_object.h"
+#include "core/ids.h"
 #include "encap/clt_socket.h"
 
 namespace clt::bpf {
@@ -29,6 +30,10 @@ struct DatapathConfig {
   std::vector<std::string> interfaces;  // egress interfaces to stamp on
   std::string cgroup;                   // empty: the cgroup v2 root
   bool clamp_mss = true;                // lower the MSS of TCP connects into the domain
+  // Also look up ids by flow for packets whose socket has none: flows bound
+  // with bind_flow (ids read from the wire, tools whose sockets cannot be
+  // reached).
+  bool flow_ids = false;
 };
 
 using DatapathCounters = std::array<std::uint64_t, CLT_CNT_MAX>;
@@ -46,6 +51,11 @@ class Datapath {
   // Re-reads CLOCK_TAI - CLOCK_REALTIME for the timestamps; call now and then.
   void sync_clock();
   std::uint32_t clamp_mss() const { return clamp_mss_; }
+  // The tc program's run-time statistics (see enable_run_time_stats).
+  ProgramStats encap_program_stats() const;
+  // Ids for the packets of one flow (needs flow_ids); false with error set.
+  bool bind_flow(const clt_flow_key& flow, const core::TraceId& trace_id,
+                 const core::SpanId& span_id, std::string& error);
   std::size_t header_size() const { return header_size_; }
 
  private:
@@ -68,11 +78,13 @@ struct InterfaceTemplate {
   unsigned l2_len = 14;
   const encap::InterfaceFacts* facts = nullptr;
 };
-bool configure_maps(const DatapathObject& object, const encap::Config& ioam,
+bool configure_maps(DatapathObject& object, const encap::Config& ioam,
                     const encap::NodeFacts& facts, const std::vector<InterfaceTemplate>& interfaces,
                     std::string& error);
 
 DatapathCounters read_counters(const DatapathObject& object);
+bool bind_flow_ids(const DatapathObject& object, const clt_flow_key& flow,
+                   const core::TraceId& trace_id, const core::SpanId& span_id, std::string& error);
 
 // CLOCK_TAI minus CLOCK_REALTIME, in nanoseconds.
 std::int64_t tai_offset_ns();

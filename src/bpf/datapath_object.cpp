@@ -8,6 +8,7 @@
 #include <cstring>
 
 #include "bpf/clt_datapath.skel.h"
+#include "bpf/clt_datapath_abi.h"
 
 namespace clt::bpf {
 
@@ -28,11 +29,11 @@ int keep_last_warning(enum libbpf_print_level level, const char* format, va_list
 std::string load_failure(int err) {
   std::string why = std::strerror(err);
   if (last_libbpf_warning[0] != 0) why += "; libbpf: " + std::string(last_libbpf_warning);
-  if (err == EPERM || err == EACCES)
+  if (err == EPERM)
     return "loading the eBPF datapath was refused (" + why +
            "): it needs CAP_BPF and CAP_NET_ADMIN (run as root, or grant them with "
            "setcap cap_bpf,cap_net_admin,cap_perfmon+ep on the clt binary)";
-  if (err == ENOENT || err == EINVAL || err == ENOTSUP || err == E2BIG)
+  if (err == ENOENT || err == EINVAL || err == EACCES || err == ENOTSUP || err == E2BIG)
     return "this kernel could not load the eBPF datapath (" + why +
            "): it needs Linux >= 6.6 with BTF (CONFIG_DEBUG_INFO_BTF, /sys/kernel/btf/vmlinux) "
            "and tc/cgroup BPF; use the socket-option fallback (IPV6_HOPOPTS) instead";
@@ -74,9 +75,6 @@ int DatapathObject::sockops_program() const {
 int DatapathObject::templates_map() const {
   return bpf_map__fd(skeleton_->maps.clt_templates);
 }
-int DatapathObject::domain_map() const {
-  return bpf_map__fd(skeleton_->maps.clt_domain);
-}
 int DatapathObject::flow_ids_map() const {
   return bpf_map__fd(skeleton_->maps.clt_flow_ids);
 }
@@ -89,6 +87,9 @@ void DatapathObject::set_tai_offset_ns(std::int64_t offset) {
 }
 void DatapathObject::set_clamp_mss(std::uint32_t mss) {
   skeleton_->bss->clt_clamp_mss = mss;
+}
+void DatapathObject::set_domain(const clt_domain& domain) {
+  std::memcpy(&skeleton_->bss->clt_domain_prefixes, &domain, sizeof domain);
 }
 
 }  // namespace clt::bpf

@@ -7,6 +7,8 @@
 #include <memory>
 #include <string>
 
+#include "bpf/clt_datapath_abi.h"
+
 struct clt_datapath;  // the generated skeleton
 
 namespace clt::bpf {
@@ -27,13 +29,14 @@ class DatapathObject {
   int setsockopt_program() const;
   int sockops_program() const;
   int templates_map() const;
-  int domain_map() const;
   int flow_ids_map() const;
   int counters_map() const;
 
   // Run-time settings, read by the programs on every packet or connect.
   void set_tai_offset_ns(std::int64_t offset);
   void set_clamp_mss(std::uint32_t mss);
+  // Before the programs are attached.
+  void set_domain(const clt_domain& domain);
 
  private:
   explicit DatapathObject(clt_datapath* skeleton) : skeleton_(skeleton) {}

@@ -1,7 +1,6 @@
 #include "bpf/encap_simulator.h"
 
 #include <algorithm>
-#include <cstring>
 
 namespace clt::bpf {
 
@@ -22,11 +21,7 @@ std::unique_ptr<EncapSimulator> EncapSimulator::create(const encap::Config& ioam
 
 bool EncapSimulator::bind_flow(const clt_flow_key& flow, const core::TraceId& trace_id,
                                const core::SpanId& span_id, std::string& error) {
-  clt_socket_ids ids{};
-  std::memcpy(ids.trace_id, trace_id.data(), 16);
-  std::memcpy(ids.span_id, span_id.data(), 8);
-  ids.origin = CLT_ORIGIN_API;
-  return map_update(object_->flow_ids_map(), &flow, &ids, error);
+  return bind_flow_ids(*object_, flow, trace_id, span_id, error);
 }
 
 bool EncapSimulator::unbind_flow(const clt_flow_key& flow) {

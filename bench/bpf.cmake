@@ -1,0 +1,6 @@
+# The eBPF datapath: the tc program per packet (BPF_PROG_TEST_RUN), span
+# edges through the setsockopt hook, TCP bulk throughput with iperf3.
+add_executable(bench_bpf bpf_bench.cpp)
+target_include_directories(bench_bpf PRIVATE ${CLT_SOURCE_DIR}/tests)
+target_link_libraries(bench_bpf PRIVATE clt_bpf benchmark::benchmark)
+clt_target_warnings(bench_bpf)

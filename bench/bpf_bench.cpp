@@ -1,0 +1,238 @@
+// The eBPF datapath's costs (root):
+//  - the tc program per packet, under BPF_PROG_TEST_RUN on crafted frames:
+//    stamping a TCP packet (header insert + own entry), against the same
+//    program on a packet of a flow without ids, in the same run. A stamped
+//    packet cannot be re-run (it now carries the header), so each iteration
+//    is one test run and the figure is the kernel's own per-run time
+//    (kernel_ns). A test run's packet has 66 bytes of headroom, so every
+//    insertion also reallocates the packet's head;
+//  - the same program on real packets: UDP and TCP sockets over loopback
+//    with the datapath attached to lo, stamped (ids bound) and not (no ids),
+//    the kernel's run-time statistics giving the program's time per packet
+//    (prog_ns_per_packet);
+//  - an enable+disable pair (one span) through the setsockopt hook beside
+//    today's PreparedSocket with the sticky IPV6_HOPOPTS header.
+// Runs in a network namespace of its own.
+
+#include <benchmark/benchmark.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <sched.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+
+#include "bpf/crafted_packets.h"
+#include "bpf/datapath.h"
+#include "bpf/encap_simulator.h"
+#include "encap/clt_socket.h"
+
+namespace {
+
+const clt::core::TraceId kTrace = *clt::core::parse_trace_id("0af7651916cd43dd8448eb211c80319c");
+const clt::core::SpanId kSpan = *clt::core::parse_span_id("b7ad6b7169203331");
+
+std::unique_ptr<clt::bpf::EncapSimulator> simulator(const clt::test::FrameSpec& bound) {
+  clt::encap::NodeFacts facts;
+  facts.node_id = 1;
+  std::string error;
+  auto sim = clt::bpf::EncapSimulator::create(clt::encap::Config{}, facts, 1, error);
+  if (!sim || !sim->bind_flow(clt::test::flow_of(bound), kTrace, kSpan, error)) {
+    std::fprintf(stderr, "bench_bpf: %s\n", error.c_str());
+    std::exit(1);
+  }
+  return sim;
+}
+
+void run_program(benchmark::State& state, bool bound) {
+  clt::test::FrameSpec spec;
+  spec.payload = 1000;
+  clt::test::FrameSpec other = spec;
+  other.dst[15] = 7;  // a flow with no ids
+  const auto sim = simulator(spec);
+  const auto frame = clt::test::ipv6_frame(bound ? spec : other);
+  double kernel_ns = 0;
+  for (auto _ : state) {
+    const auto out = sim->run(frame);
+    if (out.error != 0) state.SkipWithError(std::strerror(out.error));
+    kernel_ns += out.duration_ns;
+  }
+  state.counters["kernel_ns"] = kernel_ns / static_cast<double>(state.iterations());
+  const auto counters = sim->counters();
+  if (bound && counters[CLT_CNT_STAMPED] != static_cast<std::uint64_t>(state.iterations()))
+    state.SkipWithError("not every run stamped the packet");
+}
+
+void BM_TcProgram_StampTcp(benchmark::State& state) {
+  run_program(state, true);
+}
+void BM_TcProgram_NoIds(benchmark::State& state) {
+  run_program(state, false);
+}
+
+// A TCP connection over loopback; the client-side domain admits ::1.
+struct Loopback {
+  int listener = -1, fd = -1, accepted = -1;
+  Loopback() {
+    sockaddr_in6 a{};
+    a.sin6_family = AF_INET6;
+    a.sin6_addr = in6addr_loopback;
+    listener = ::socket(AF_INET6, SOCK_STREAM, 0);
+    ::bind(listener, reinterpret_cast<sockaddr*>(&a), sizeof a);
+    socklen_t len = sizeof a;
+    ::getsockname(listener, reinterpret_cast<sockaddr*>(&a), &len);
+    ::listen(listener, 1);
+    fd = ::socket(AF_INET6, SOCK_STREAM, 0);
+    if (::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) std::abort();
+    accepted = ::accept(listener, nullptr, nullptr);
+  }
+  ~Loopback() {
+    for (int f : {fd, accepted, listener})
+      if (f >= 0) ::close(f);
+  }
+};
+
+void prepared_pair(benchmark::State& state, bool datapath_loaded) {
+  std::unique_ptr<clt::bpf::Datapath> datapath;
+  std::string error;
+  if (datapath_loaded) {
+    clt::bpf::DatapathConfig config;
+    config.interfaces = {"lo"};
+    datapath = clt::bpf::Datapath::open(config, error);
+    if (!datapath) {
+      state.SkipWithError(error.c_str());
+      return;
+    }
+  }
+  clt::encap::Config config;
+  config.domain = {*clt::encap::Prefix::parse("::1/128")};
+  auto encap = clt::encap::Encapsulator::create(config, error);
+  Loopback conn;
+  const auto prepared = encap->prepare(conn.fd);
+  if (prepared.uses_datapath() != datapath_loaded) state.SkipWithError("wrong path chosen");
+  for (auto _ : state) {
+    if (!prepared.enable(kTrace, kSpan).applied()) state.SkipWithError("enable failed");
+    prepared.disable();
+  }
+}
+
+void BM_PreparedPair_StickyHeader(benchmark::State& state) {
+  prepared_pair(state, false);
+}
+void BM_PreparedPair_DatapathHook(benchmark::State& state) {
+  prepared_pair(state, true);
+}
+
+// The datapath attached to lo; the domain is ::1 for both the datapath and
+// the client library.
+std::unique_ptr<clt::bpf::Datapath> loopback_datapath(benchmark::State& state) {
+  clt::bpf::DatapathConfig config;
+  config.interfaces = {"lo"};
+  config.ioam.domain = {*clt::encap::Prefix::parse("::1/128")};
+  std::string error;
+  auto datapath = clt::bpf::Datapath::open(config, error);
+  if (!datapath) state.SkipWithError(error.c_str());
+  return datapath;
+}
+
+std::unique_ptr<clt::encap::Encapsulator> loopback_encapsulator() {
+  clt::encap::Config config;
+  config.domain = {*clt::encap::Prefix::parse("::1/128")};
+  std::string error;
+  return clt::encap::Encapsulator::create(config, error);
+}
+
+void live_packets(benchmark::State& state, int type, bool bound) {
+  auto datapath = loopback_datapath(state);
+  if (!datapath) return;
+  std::string error;
+  const auto stats_on = clt::bpf::enable_run_time_stats(error);
+  if (!stats_on) {
+    state.SkipWithError(error.c_str());
+    return;
+  }
+  const auto encap = loopback_encapsulator();
+  int receiver = ::socket(AF_INET6, type, 0);
+  sockaddr_in6 a{};
+  a.sin6_family = AF_INET6;
+  a.sin6_addr = in6addr_loopback;
+  ::bind(receiver, reinterpret_cast<sockaddr*>(&a), sizeof a);
+  socklen_t len = sizeof a;
+  ::getsockname(receiver, reinterpret_cast<sockaddr*>(&a), &len);
+  int sender = ::socket(AF_INET6, type, 0);
+  int accepted = -1;
+  if (type == SOCK_STREAM) ::listen(receiver, 1);
+  if (::connect(sender, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) std::abort();
+  if (type == SOCK_STREAM) accepted = ::accept(receiver, nullptr, nullptr);
+  const int sink = type == SOCK_STREAM ? accepted : receiver;
+  if (bound && !encap->enable(sender, kTrace, kSpan).applied()) state.SkipWithError("enable");
+  char buf[1000] = {};
+  char drain[65536];
+  const auto before = datapath->encap_program_stats();
+  const auto stamped_before = datapath->counters()[CLT_CNT_STAMPED];
+  for (auto _ : state) {
+    ::send(sender, buf, sizeof buf, 0);
+    ::recv(sink, drain, sizeof drain, 0);
+  }
+  const auto after = datapath->encap_program_stats();
+  const auto runs = after.run_count - before.run_count;
+  state.counters["prog_ns_per_packet"] =
+      runs ? static_cast<double>(after.run_time_ns - before.run_time_ns) / static_cast<double>(runs)
+           : 0;
+  state.counters["stamped_share"] =
+      runs ? static_cast<double>(datapath->counters()[CLT_CNT_STAMPED] - stamped_before) /
+                 static_cast<double>(runs)
+           : 0;
+  for (int f : {sender, receiver, accepted})
+    if (f >= 0) ::close(f);
+}
+
+void BM_TcProgramLive_UdpStamped(benchmark::State& state) {
+  live_packets(state, SOCK_DGRAM, true);
+}
+void BM_TcProgramLive_UdpNoIds(benchmark::State& state) {
+  live_packets(state, SOCK_DGRAM, false);
+}
+void BM_TcProgramLive_TcpStamped(benchmark::State& state) {
+  live_packets(state, SOCK_STREAM, true);
+}
+void BM_TcProgramLive_TcpNoIds(benchmark::State& state) {
+  live_packets(state, SOCK_STREAM, false);
+}
+
+BENCHMARK(BM_TcProgramLive_UdpNoIds)->Repetitions(3)->ReportAggregatesOnly(true);
+BENCHMARK(BM_TcProgramLive_UdpStamped)->Repetitions(3)->ReportAggregatesOnly(true);
+BENCHMARK(BM_TcProgramLive_TcpNoIds)->Repetitions(3)->ReportAggregatesOnly(true);
+BENCHMARK(BM_TcProgramLive_TcpStamped)->Repetitions(3)->ReportAggregatesOnly(true);
+BENCHMARK(BM_TcProgram_NoIds)->Iterations(200000)->Repetitions(3)->ReportAggregatesOnly(true);
+BENCHMARK(BM_TcProgram_StampTcp)->Iterations(200000)->Repetitions(3)->ReportAggregatesOnly(true);
+BENCHMARK(BM_PreparedPair_StickyHeader)->Repetitions(3)->ReportAggregatesOnly(true);
+BENCHMARK(BM_PreparedPair_DatapathHook)->Repetitions(3)->ReportAggregatesOnly(true);
+
+void private_network_namespace() {
+  if (::unshare(CLONE_NEWNET) != 0) {
+    std::perror("bench_bpf: unshare(CLONE_NEWNET) (needs root)");
+    std::exit(1);
+  }
+  const int sock = ::socket(AF_INET, SOCK_DGRAM, 0);
+  ifreq req{};
+  std::strcpy(req.ifr_name, "lo");
+  ::ioctl(sock, SIOCGIFFLAGS, &req);
+  req.ifr_flags |= IFF_UP;
+  ::ioctl(sock, SIOCSIFFLAGS, &req);
+  ::close(sock);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  private_network_namespace();
+  benchmark::Initialize(&argc, argv);
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return 0;
+}
