@@ -77,6 +77,11 @@ int clt::cli::run_demo(int argc, char** argv) {
                  "how long to wait for a request's network data in the collector")
       ->check(CLI::Range(100, 600000))
       ->capture_default_str();
+  app.add_option("--encap", o.encap,
+                 "how the API service's packets get CLT: ebpf (per-packet datapath, service "
+                 "without CAP_NET_RAW) or sockopt (sticky IPV6_HOPOPTS header)")
+      ->check(CLI::IsMember({"ebpf", "sockopt"}))
+      ->capture_default_str();
   app.add_flag("--cleanup", o.cleanup, "first remove what an earlier run left behind");
   try {
     app.parse(argc, argv);

@@ -28,7 +28,11 @@ struct DemoOptions {
   std::size_t payload_bytes = 8192;  // body of each sub-request: fits TCP's initial window
   int trace_timeout_ms = 15000;      // wait for a request's network data
   bool cleanup = false;              // remove leftovers of an earlier run first
-  std::string clt_binary;            // this executable
+  // How athos puts CLT on the API service's packets: "ebpf" (the datapath,
+  // loaded by an agent on athos; the service holds no CAP_NET_RAW) or
+  // "sockopt" (the sticky IPV6_HOPOPTS header, CAP_NET_RAW).
+  std::string encap = "ebpf";
+  std::string clt_binary;  // this executable
 };
 
 // Runs the whole demo; returns the process exit status.

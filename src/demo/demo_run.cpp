@@ -124,6 +124,7 @@ class Demo {
   bool start_topology();
   bool start_collector();
   bool start_agent();
+  bool start_datapath();
   bool start_services();
   bool first_trace();
   int request_loop();
@@ -228,11 +229,34 @@ bool Demo::start_collector() {
 }
 
 bool Demo::start_agent() {
+  if (o_.encap == "ebpf" && !start_datapath()) return false;
   say("starting the agent on %s", names_.netns("aramis").c_str());
   auto argv = in_netns("aramis", {o_.clt_binary, "agent", "--interface", "eth0", "--collector",
                                   "unix:" + ioam_socket()});
   if (!start_child("agent-aramis", argv)) return false;
   return true;
+}
+
+// The eBPF datapath on athos: an agent that only stamps (--encap), whose
+// stats file appears once its programs are attached.
+bool Demo::start_datapath() {
+  say("starting the eBPF datapath on %s eth0 (per-packet CLT; the API service runs without "
+      "CAP_NET_RAW)",
+      names_.netns("athos").c_str());
+  const std::string stats = o_.run_dir + "/datapath-stats.json";
+  auto argv = in_netns("athos", {o_.clt_binary, "agent", "--encap", "eth0", "--stats", stats,
+                                 "--stats-interval-ms", "500"});
+  if (!start_child("agent-athos", argv)) return false;
+  for (auto deadline = Clock::now() + std::chrono::seconds(10); Clock::now() < deadline;) {
+    if (fs::exists(stats)) return true;
+    std::string exited = children_.reap_exited();
+    if (!exited.empty())
+      return fail("the eBPF datapath did not start (" + exited +
+                  "); `--encap sockopt` uses "
+                  "the socket option instead");
+    if (!sleep_unless_signalled(signals_, milliseconds(100))) return fail("interrupted");
+  }
+  return fail("the eBPF datapath did not start within 10 s: " + children_.log_tail("agent-athos"));
 }
 
 bool Demo::start_services() {
@@ -245,10 +269,19 @@ bool Demo::start_services() {
                                      "--min-delay-ms", std::to_string(o_.min_delay_ms),
                                      "--max-delay-ms", std::to_string(o_.max_delay_ms)});
   if (!start_child("backend", backend)) return false;
-  auto api = in_netns(
-      "athos", {o_.clt_binary, "demo", "service", "api", "--port", std::to_string(o_.api_port),
-                "--backend", "[fd00:2::2]:" + std::to_string(o_.backend_port), "--otlp", otlp,
-                "--payload", std::to_string(o_.payload_bytes)});
+  std::vector<std::string> api_argv = {
+      o_.clt_binary, "demo",
+      "service",     "api",
+      "--port",      std::to_string(o_.api_port),
+      "--backend",   "[fd00:2::2]:" + std::to_string(o_.backend_port),
+      "--otlp",      otlp,
+      "--payload",   std::to_string(o_.payload_bytes)};
+  // With the datapath the service needs no capability for CLT: drop the one
+  // the socket option would need, so the demo shows it.
+  if (o_.encap == "ebpf")
+    api_argv.insert(api_argv.begin(),
+                    {"setpriv", "--inh-caps=-net_raw", "--bounding-set=-net_raw"});
+  auto api = in_netns("athos", api_argv);
   if (!start_child("api", api)) return false;
   std::string body;
   for (auto deadline = Clock::now() + std::chrono::seconds(15); Clock::now() < deadline;) {
@@ -424,6 +457,7 @@ int Demo::request_loop() {
         {"ok", failure_.empty() && incomplete == 0 && !interrupted},
         {"requests", std::move(summary)},
         {"congestion", congestion_->describe()},
+        {"encap", o_.encap},
         {"ui", "http://127.0.0.1:" + std::to_string(o_.ui_port)},
         {"namespaces", {names_.netns("athos"), names_.netns("porthos"), names_.netns("aramis")}}};
     if (!failure_.empty()) out["error"] = failure_;

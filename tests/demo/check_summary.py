@@ -26,12 +26,15 @@ def main():
     ap.add_argument("--slowest")
     ap.add_argument("--min-delay-us", type=int, default=0)
     ap.add_argument("--queue-at", help="node whose queue depth must be > 0 on every sub-request")
+    ap.add_argument("--encap", default="ebpf", help="encapsulation path the demo must report")
     args = ap.parse_args()
 
     with open(args.summary) as f:
         summary = json.load(f)
     if summary.get("ok") is not True:
         fail("summary says not ok: %s" % summary.get("error"))
+    if summary.get("encap") != args.encap:
+        fail("encapsulation %r, expected %r" % (summary.get("encap"), args.encap))
     requests = summary.get("requests", [])
     if len(requests) != args.requests:
         fail("expected %d requests, got %d" % (args.requests, len(requests)))

@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # End-to-end: `clt demo --requests 5 --exit --json` on the real kernel:
 #   plain     every sub-request has its hops in path order, each with a delay
+#             (CLT through the eBPF datapath, the API service without CAP_NET_RAW)
+#   sockopt   the same with --encap sockopt (the sticky IPV6_HOPOPTS header)
 #   congested --congest porthos:200ms: the porthos > aramis hop is >= 200 ms
 #             and is the slowest
 #   queue     --congest porthos:rate=1mbit: porthos reports a queue depth
 # and after each run nothing is left behind (namespaces, processes, run dir).
 # And (preflight) refusals with one clear message: not root, a busy port,
 # leftovers of an earlier run; then --cleanup removes the leftovers.
-# Usage: demo_system_test.sh CLT_BINARY [plain|congested|queue|preflight|all]
+# Usage: demo_system_test.sh CLT_BINARY [plain|sockopt|congested|queue|preflight|all]
 set -uo pipefail
 clt=${1:?usage: demo_system_test.sh CLT_BINARY [plain|congested|queue|preflight|all]}
 which=${2:-all}
@@ -80,6 +82,11 @@ if [ "$which" = plain ] || [ "$which" = all ]; then
   check_summary "$out_dir/plain.json" --requests 5
   echo "ok: plain run, 5 requests with hops in path order"
 fi
+if [ "$which" = sockopt ] || [ "$which" = all ]; then
+  run_demo sockopt --encap sockopt
+  check_summary "$out_dir/sockopt.json" --requests 5 --encap sockopt
+fi
+
 if [ "$which" = congested ] || [ "$which" = all ]; then
   run_demo congested --congest porthos:200ms
   check_summary "$out_dir/congested.json" --requests 5 --slowest "porthos > aramis" --min-delay-us 200000
