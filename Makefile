@@ -54,10 +54,10 @@ demo: build
 bench: build-tests
 	scripts/run-benchmarks.sh $(BUILD)
 
+# Every libFuzzer target (fuzz/CMakeLists.txt), FUZZ_SECONDS each.
+FUZZ_SECONDS ?= 300
 fuzz: test-deps
-	cmake -S . -B build-fuzz $(CMAKE_GEN) -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_C_COMPILER=clang -DCLT_FUZZ=ON -DCLT_BENCH=OFF
-	cmake --build build-fuzz -j $(JOBS) --target fuzz_decode
-	build-fuzz/fuzz/fuzz_decode -max_total_time=$${FUZZ_SECONDS:-300} tests/data/fuzz-seeds
+	JOBS=$(JOBS) fuzz/run_fuzz.sh build-fuzz $(FUZZ_SECONDS)
 
 format:
 	find src include tests bench fuzz examples \( -name '*.cpp' -o -name '*.h' -o -name '*.c' \) -not -path '*/node_modules/*' | xargs clang-format -i
