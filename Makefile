@@ -5,7 +5,7 @@ ASAN_BUILD ?= build-asan
 JOBS       ?= $(shell nproc)
 CMAKE_GEN  := -G Ninja
 
-.PHONY: all deps test-deps build build-tests build-asan test unit-test system-test demo bench fuzz format format-check clean
+.PHONY: all deps test-deps build build-tests build-asan test unit-test system-test demo bench fuzz install format format-check clean
 
 all: build
 
@@ -53,6 +53,11 @@ demo: build
 
 bench: build-tests
 	scripts/run-benchmarks.sh $(BUILD)
+
+# The binary, libclt.so, clt.h and clt.pc under CMAKE_INSTALL_PREFIX (as
+# configured, /usr/local by default, or PREFIX=DIR), below DESTDIR if set.
+install: build
+	DESTDIR=$(DESTDIR) cmake --install $(BUILD) $(if $(PREFIX),--prefix $(PREFIX))
 
 # Every libFuzzer target (fuzz/CMakeLists.txt), FUZZ_SECONDS each.
 FUZZ_SECONDS ?= 300
