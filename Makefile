@@ -5,7 +5,7 @@ ASAN_BUILD ?= build-asan
 JOBS       ?= $(shell nproc)
 CMAKE_GEN  := -G Ninja
 
-.PHONY: all deps test-deps build build-tests build-asan test unit-test system-test demo bench fuzz install format format-check clean
+.PHONY: all deps test-deps build build-tests build-asan test unit-test system-test demo bench fuzz install package format format-check clean
 
 all: build
 
@@ -58,6 +58,11 @@ bench: build-tests
 # configured, /usr/local by default, or PREFIX=DIR), below DESTDIR if set.
 install: build
 	DESTDIR=$(DESTDIR) cmake --install $(BUILD) $(if $(PREFIX),--prefix $(PREFIX))
+
+# A .deb (build/package/clt_VERSION_ARCH.deb): the above under /usr, and the
+# systemd units (docs/operations.md).
+package: build
+	cmake --build $(BUILD) --target package
 
 # Every libFuzzer target (fuzz/CMakeLists.txt), FUZZ_SECONDS each.
 FUZZ_SECONDS ?= 300
