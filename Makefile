@@ -5,7 +5,7 @@ ASAN_BUILD ?= build-asan
 JOBS       ?= $(shell nproc)
 CMAKE_GEN  := -G Ninja
 
-.PHONY: all deps test-deps build build-asan test unit-test system-test demo bench fuzz format format-check clean
+.PHONY: all deps test-deps build build-tests build-asan test unit-test system-test demo bench fuzz install package format format-check clean
 
 all: build
 
@@ -15,10 +15,19 @@ deps:
 test-deps:
 	@scripts/install-deps.sh test
 
+# The user build needs no test package, so it is configured without the tests.
+# `make test` and `make bench` turn the tests (and the benchmarks) on in the
+# same build dir; they stay on.
+TESTING ?= OFF
 $(BUILD)/build.ninja:
-	cmake -S . -B $(BUILD) $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=RelWithDebInfo
+	cmake -S . -B $(BUILD) $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DBUILD_TESTING=$(TESTING)
 
 build: deps $(BUILD)/build.ninja
+	cmake --build $(BUILD) -j $(JOBS)
+
+build-tests: TESTING = ON
+build-tests: test-deps $(BUILD)/build.ninja
+	@grep -qx 'BUILD_TESTING:BOOL=ON' $(BUILD)/CMakeCache.txt || cmake -S . -B $(BUILD) -DBUILD_TESTING=ON
 	cmake --build $(BUILD) -j $(JOBS)
 
 $(ASAN_BUILD)/build.ninja:
@@ -29,26 +38,36 @@ build-asan: test-deps $(ASAN_BUILD)/build.ninja
 
 # Unit tests under ASan+UBSan; everything else (kernel, interop, browser,
 # end-to-end) against the binaries as built for users.
-test: test-deps build build-asan
+test: build-tests build-asan
 	ctest --test-dir $(ASAN_BUILD) -L unit --output-on-failure
 	ctest --test-dir $(BUILD) -LE unit --output-on-failure
 
 unit-test: build-asan
 	ctest --test-dir $(ASAN_BUILD) -L unit --output-on-failure
 
-system-test: test-deps build
+system-test: build-tests
 	ctest --test-dir $(BUILD) -LE unit --output-on-failure
 
 demo: build
 	$(BUILD)/clt demo
 
-bench: test-deps build
+bench: build-tests
 	scripts/run-benchmarks.sh $(BUILD)
 
+# The binary, libclt.so, clt.h and clt.pc under CMAKE_INSTALL_PREFIX (as
+# configured, /usr/local by default, or PREFIX=DIR), below DESTDIR if set.
+install: build
+	DESTDIR=$(DESTDIR) cmake --install $(BUILD) $(if $(PREFIX),--prefix $(PREFIX))
+
+# A .deb (build/package/clt_VERSION_ARCH.deb): the above under /usr, and the
+# systemd units (docs/operations.md).
+package: build
+	cmake --build $(BUILD) --target package
+
+# Every libFuzzer target (fuzz/CMakeLists.txt), FUZZ_SECONDS each.
+FUZZ_SECONDS ?= 300
 fuzz: test-deps
-	cmake -S . -B build-fuzz $(CMAKE_GEN) -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_C_COMPILER=clang -DCLT_FUZZ=ON -DCLT_BENCH=OFF
-	cmake --build build-fuzz -j $(JOBS) --target fuzz_decode
-	build-fuzz/fuzz/fuzz_decode -max_total_time=$${FUZZ_SECONDS:-300} tests/data/fuzz-seeds
+	JOBS=$(JOBS) fuzz/run_fuzz.sh build-fuzz $(FUZZ_SECONDS)
 
 format:
 	find src include tests bench fuzz examples \( -name '*.cpp' -o -name '*.h' -o -name '*.c' \) -not -path '*/node_modules/*' | xargs clang-format -i

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what clt needs from Debian 12 packages (and, for the tests, npm).
 # Idempotent and quiet when everything is already present.
-#   scripts/install-deps.sh build   # to build and run clt (make, make demo)
+#   scripts/install-deps.sh build   # to build and run clt (make, make demo, make package)
 #   scripts/install-deps.sh test    # plus what the test suite drives (make test)
 set -euo pipefail
 level=${1:-build}
@@ -11,12 +11,16 @@ build_pkgs=(
   build-essential cmake ninja-build pkg-config git clang
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   libpcap-dev libsqlite3-dev nlohmann-json3-dev libcpp-httplib-dev libcli11-dev
-  libssl-dev zlib1g-dev iproute2 procps kmod libbpf-dev bpftool
+  libssl-dev zlib1g-dev iproute2 procps kmod
+  libbpf-dev bpftool  # the eBPF datapath: libbpf loader, skeleton generation
+  file  # make package: CPack finds the ELF files for dpkg-shlibdeps with it
 )
 test_pkgs=(
   libgtest-dev libgmock-dev libbenchmark-dev libclang-rt-14-dev clang-format
   tshark python3-scapy python3-grpcio python3-protobuf
-  nodejs npm chromium ethtool tcpdump psmisc jq bc curl iperf3
+  nodejs npm chromium ethtool tcpdump psmisc jq bc curl
+  iperf3  # datapath throughput benchmark
+  systemd adduser  # the package test: systemd-analyze verify, the postinst's adduser
 )
 
 pkgs=("${build_pkgs[@]}")
