@@ -4,3 +4,8 @@ add_executable(bench_bpf bpf_bench.cpp)
 target_include_directories(bench_bpf PRIVATE ${CLT_SOURCE_DIR}/tests)
 target_link_libraries(bench_bpf PRIVATE clt_bpf benchmark::benchmark)
 clt_target_warnings(bench_bpf)
+
+add_executable(bench_datapath_throughput datapath_throughput.cpp)
+target_include_directories(bench_datapath_throughput PRIVATE ${CLT_SOURCE_DIR}/tests)
+target_link_libraries(bench_datapath_throughput PRIVATE clt_bpf clt_topo Threads::Threads)
+clt_target_warnings(bench_datapath_throughput)

@@ -6,5 +6,5 @@ clt_target_warnings(bench_encap)
 
 add_executable(bench_encap_latency encap_latency.cpp)
 target_include_directories(bench_encap_latency PRIVATE ${CLT_SOURCE_DIR}/tests)
-target_link_libraries(bench_encap_latency PRIVATE clt_encap clt_topo Threads::Threads)
+target_link_libraries(bench_encap_latency PRIVATE clt_encap clt_bpf clt_topo Threads::Threads)
 clt_target_warnings(bench_encap_latency)

@@ -5,8 +5,11 @@
 //   prepared  a span per request on a PreparedSocket (one setsockopt each way)
 //   enable    a span per request with Encapsulator::enable(fd, ...) (all checks)
 // The server answers after a fixed service time (busy wait), run once per
-// service time given. Brings up its own copy of the topology.
-//   bench_encap_latency [REQUESTS-PER-MODE] [SERVICE-US...]
+// service time given. Brings up its own copy of the topology. With
+// --datapath the eBPF datapath is loaded on athos first, so the spans'
+// enable/disable bind ids through its hook and the datapath stamps every
+// packet; "plain" then also pays the tc program's no-ids path.
+//   bench_encap_latency [--datapath] [REQUESTS-PER-MODE] [SERVICE-US...]
 
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -22,6 +25,7 @@
 #include <thread>
 #include <vector>
 
+#include "bpf/datapath.h"
 #include "encap/clt_socket.h"
 #include "encap/echo_peer.h"
 #include "encap/netns_thread.h"
@@ -80,17 +84,26 @@ struct Figures {
   std::array<std::vector<double>, 3> us;  // plain, prepared, enable
 };
 
-Figures measure(const std::string& prefix, int requests, int service_us) {
+Figures measure(const std::string& prefix, int requests, int service_us, bool datapath) {
   Figures f;
   Server server(prefix + "aramis", service_us);
   clt::test::run_in_netns(prefix + "athos", [&] {
     std::string error;
+    std::unique_ptr<clt::bpf::Datapath> loaded;
+    if (datapath) {
+      clt::bpf::DatapathConfig config;
+      config.interfaces = {"eth0"};
+      loaded = clt::bpf::Datapath::open(config, error);
+      if (!loaded) throw std::runtime_error(error);
+    }
     auto encap = clt::encap::Encapsulator::create(clt::encap::Config{}, error);
     if (!encap) throw std::runtime_error(error);
     const int fd = clt::test::connect_to("fd00:2::2", server.port(), SOCK_STREAM);
     const auto prepared = encap->prepare(fd);
     if (prepared.checks().status != clt::encap::Status::kOk)
       throw std::runtime_error(clt::encap::describe(prepared.checks().status));
+    if (prepared.uses_datapath() != datapath)
+      throw std::runtime_error("the socket did not take the expected encapsulation path");
     clt::encap::TraceId trace{};
     clt::encap::SpanId span{};
     char buf[kRequestBytes] = {'R'};
@@ -127,6 +140,11 @@ Figures measure(const std::string& prefix, int requests, int service_us) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  const bool datapath = argc > 1 && std::string(argv[1]) == "--datapath";
+  if (datapath) {
+    --argc;
+    ++argv;
+  }
   const int requests = argc > 1 ? std::atoi(argv[1]) : 10000;
   std::vector<int> services;
   for (int i = 2; i < argc; ++i) services.push_back(std::atoi(argv[i]));
@@ -144,13 +162,14 @@ int main(int argc, char** argv) {
   int rc = 0;
   std::printf(
       "requests per mode: %d; 200-byte request and reply on one keep-alive TCP connection,\n"
-      "athos -> porthos -> aramis (veth, IOAM on every ingress); times in microseconds\n\n",
-      requests);
+      "athos -> porthos -> aramis (veth, IOAM on every ingress); CLT through %s;\n"
+      "times in microseconds\n\n",
+      requests, datapath ? "the eBPF datapath" : "the sticky IPV6_HOPOPTS header");
   std::printf("%8s  %-9s %9s %9s %9s %9s\n", "service", "mode", "p50", "p99", "p50 ratio",
               "p99 ratio");
   try {
     for (int service : services) {
-      const Figures f = measure(prefix, requests, service);
+      const Figures f = measure(prefix, requests, service, datapath);
       const char* names[] = {"plain", "prepared", "enable"};
       const double p50_plain = percentile(f.us[0], 0.5), p99_plain = percentile(f.us[0], 0.99);
       for (int m = 0; m < 3; ++m) {

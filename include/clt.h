@@ -1,10 +1,12 @@
 /* Cross-Layer Telemetry on stock Linux: the C ABI of libclt.so.
  *
- * CLT puts the IOAM Hop-by-Hop option carrying an OpenTelemetry trace id and
- * span id on an IPv6 TCP or UDP socket (IPV6_HOPOPTS, needs CAP_NET_RAW), so
- * every packet sent for a span carries its ids and the IOAM nodes on the path
- * add their data. Call clt_enable when a span starts and clt_disable when it
- * ends.
+ * CLT puts an OpenTelemetry trace id and span id into the IOAM Hop-by-Hop
+ * option of every packet an IPv6 TCP or UDP socket sends for a span, and the
+ * IOAM nodes on the path add their data. Call clt_enable when a span starts
+ * and clt_disable when it ends. With the eBPF datapath loaded on the node
+ * (`clt agent --encap IFACE`) the ids are bound to the socket and the
+ * datapath inserts the option into every packet: no capability is needed.
+ * Without it the option is set on the socket (IPV6_HOPOPTS, CAP_NET_RAW).
  *
  * Configuration is process-wide. Without any configuration call the defaults
  * apply: IOAM namespace 123, trace type 0xf60000 (hop limit + node id,
@@ -44,7 +46,7 @@ extern "C" {
  *   -EAFNOSUPPORT not an AF_INET6 socket
  *   -EPROTOTYPE   neither TCP nor UDP
  *   -ENOTCONN     no peer yet (connect first; see the docs for unconnected UDP)
- *   -EPERM        CAP_NET_RAW missing
+ *   -EPERM        CAP_NET_RAW missing (no datapath loaded on this node)
  *   -EINVAL       invalid configuration value
  *   -EMSGSIZE     configuration does not fit in one IOAM option
  *   any other -errno from the kernel */
