@@ -43,15 +43,16 @@ struct clt_flow_key {
  * 2-byte extension header and the PadN, rounded to 8. */
 #define CLT_MAX_HEADER 264
 #define CLT_FIELD_ABSENT 0xffff
+/* Where the CLT layout puts the ids in the Hop-by-Hop header: right after
+ * the 8-byte trace header, trace id then span id (src/core/encode.h). */
+#define CLT_IDS_OFFSET 16
 
 /* Per egress interface: the whole Hop-by-Hop header as src/core's encoder
  * builds it (own entry filled with this interface's static values), and where
  * the per-packet values go. Offsets count from the header's first byte. */
 struct clt_encap_template {
-  __u16 header_len; /* multiple of 8, at most CLT_MAX_HEADER */
-  __u16 l2_len;     /* bytes before the IPv6 header at tc (14 on Ethernet) */
-  __u16 trace_id_off;
-  __u16 span_id_off;
+  __u16 header_len;    /* multiple of 8, at most CLT_MAX_HEADER */
+  __u16 l2_len;        /* bytes before the IPv6 header at tc (14 on Ethernet) */
   __u16 hop_limit_off; /* CLT_FIELD_ABSENT when the trace type lacks it */
   __u16 hop_limit_wide_off;
   __u16 ts_secs_off;

@@ -24,22 +24,7 @@ static __always_inline void clt_put_u8(struct clt_scratch* s, __u16 off, __u8 v)
 }
 
 static __always_inline void clt_put_be32(struct clt_scratch* s, __u16 off, __u32 v) {
-  if (off <= CLT_MAX_HEADER - 4) {
-    __u8* p = &s->bytes[CLT_IPV6_HEADER + off];
-    p[0] = (__u8)(v >> 24);
-    p[1] = (__u8)(v >> 16);
-    p[2] = (__u8)(v >> 8);
-    p[3] = (__u8)v;
-  }
-}
-
-static __always_inline void clt_put_ids(struct clt_scratch* s, __u16 off, const __u8* src,
-                                        __u32 len) {
-  if (off <= CLT_MAX_HEADER - 16) {
-    for (__u32 i = 0; i < 16; i++) {
-      if (i < len) s->bytes[CLT_IPV6_HEADER + off + i] = src[i];
-    }
-  }
+  if (off <= CLT_MAX_HEADER - 4) *(__u32*)&s->bytes[CLT_IPV6_HEADER + off] = bpf_htonl(v);
 }
 
 /* This packet's own-entry values: the hop limit it leaves with and the wall
@@ -51,8 +36,9 @@ static __always_inline void clt_fill_own_entry(struct clt_scratch* s,
   clt_put_u8(s, t->hop_limit_wide_off, hop_limit);
   if (t->ts_secs_off == CLT_FIELD_ABSENT && t->ts_frac_off == CLT_FIELD_ABSENT) return;
   const __u64 now = clt_ktime_get_tai_ns() - (__u64)clt_tai_offset_ns;
-  clt_put_be32(s, t->ts_secs_off, (__u32)(now / CLT_NSEC_PER_SEC));
-  clt_put_be32(s, t->ts_frac_off, (__u32)((now % CLT_NSEC_PER_SEC) / 1000));
+  const __u64 secs = now / CLT_NSEC_PER_SEC;
+  clt_put_be32(s, t->ts_secs_off, (__u32)secs);
+  clt_put_be32(s, t->ts_frac_off, (__u32)((now - secs * CLT_NSEC_PER_SEC) / 1000));
 }
 
 /* Returns the counter that says what happened; the packet is unchanged
@@ -77,8 +63,7 @@ static __always_inline __u32 clt_insert_header(struct __sk_buff* skb,
   out->payload_len = bpf_htons(bpf_ntohs(ip6->payload_len) + (__u16)len);
   __builtin_memcpy(&s->bytes[CLT_IPV6_HEADER], t->header, CLT_MAX_HEADER);
   s->bytes[CLT_IPV6_HEADER] = ip6->nexthdr;
-  clt_put_ids(s, t->trace_id_off, ids->trace_id, 16);
-  clt_put_ids(s, t->span_id_off, ids->span_id, 8);
+  __builtin_memcpy(&s->bytes[CLT_IPV6_HEADER + CLT_IDS_OFFSET], ids->trace_id, CLT_IDS_BYTES);
   clt_fill_own_entry(s, t, ip6->hop_limit);
 
   if (bpf_skb_adjust_room(skb, (__s32)len, BPF_ADJ_ROOM_NET, 0) != 0) return CLT_CNT_ERROR;

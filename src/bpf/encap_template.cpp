@@ -7,6 +7,10 @@
 
 namespace clt::bpf {
 
+static_assert(core::kHbhTraceIdOffset == CLT_IDS_OFFSET &&
+                  core::kHbhSpanIdOffset == CLT_IDS_OFFSET + 16,
+              "the datapath writes the ids where the core's encoder puts them");
+
 namespace {
 
 std::uint16_t offset_field(std::size_t offset) {
@@ -41,8 +45,6 @@ bool build_template(const encap::Config& config, const encap::NodeFacts& facts,
   }
   out.header_len = static_cast<std::uint16_t>(written);
   out.l2_len = static_cast<std::uint16_t>(l2_len);
-  out.trace_id_off = static_cast<std::uint16_t>(core::kHbhTraceIdOffset);
-  out.span_id_off = static_cast<std::uint16_t>(core::kHbhSpanIdOffset);
   core::OwnEntryOffsets own_offsets;
   if (config.own_entry) own_offsets = core::own_entry_offsets(spec);
   out.hop_limit_off = offset_field(own_offsets.hop_limit);
