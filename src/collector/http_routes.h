@@ -1,51 +1,28 @@
 #pragma once
 
-#include <memory>
-#include <string>
-#include <thread>
+#include <chrono>
+#include <cstddef>
 
+#include "collector/commit_waiter.h"
+#include "collector/http_server.h"
 #include "collector/ingest_queue.h"
 #include "collector/metrics.h"
+#include "collector/otlp_spans.h"
 #include "collector/query_service.h"
-
-namespace httplib {
-class Server;
-}
 
 namespace clt::collector {
 
-struct HttpEndpoint {
-  std::string host = "127.0.0.1";
-  int port = 0;  // 0: disabled
-};
-
-// An httplib server on its own thread.
-class HttpServer {
- public:
-  HttpServer();
-  ~HttpServer();
-  httplib::Server& server() { return *server_; }
-  // Binds (so errors are reported before returning) and serves on a thread.
-  bool start(const HttpEndpoint& endpoint, std::string& error);
-  void stop();
-  int bound_port() const { return port_; }
-
- private:
-  std::unique_ptr<httplib::Server> server_;
-  std::thread thread_;
-  int port_ = 0;
-};
-
 struct OtlpHttpOptions {
-  std::size_t max_body_bytes = 4 * 1024 * 1024;
+  std::size_t max_body_bytes = 4 * 1024 * 1024;  // also once Content-Encoding is undone
   std::chrono::milliseconds ack_timeout{30'000};
+  SpanLimits limits;
 };
 
-// POST /v1/traces, protobuf or JSON (OTLP/HTTP).
-void install_otlp_http_routes(httplib::Server& server, IngestQueue& queue, Metrics& metrics,
-                              OtlpHttpOptions options);
+// POST /v1/traces, protobuf or JSON (OTLP/HTTP), plain, gzip or deflate.
+void install_otlp_http_routes(HttpServer& server, IngestQueue& queue, CommitWaiter& waiter,
+                              Metrics& metrics, OtlpHttpOptions options);
 
 // The Jaeger-compatible query API, /metrics, /healthz and the UI.
-void install_query_routes(httplib::Server& server, QueryService& query, Metrics& metrics);
+void install_query_routes(HttpServer& server, QueryService& query, Metrics& metrics);
 
 }  // namespace clt::collector

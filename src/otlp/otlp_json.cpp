@@ -4,7 +4,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/text_excerpt.h"
 #include "otlp/hex_base64.h"
+#include "otlp/json_depth.h"
 
 namespace clt::otlp {
 namespace {
@@ -34,7 +36,7 @@ bool hex_id_to_base64(json& object, const char* camel, const char* original, std
   auto bytes = from_hex(text);
   if (!bytes || bytes->size() != id_size) {
     error = where + "." + camel + ": expected " + std::to_string(id_size * 2) +
-            " hex digits, got \"" + text + "\"";
+            " hex digits, got \"" + core::quoted_excerpt(text) + "\"";
     return false;
   }
   *value = to_base64(*bytes);
@@ -132,6 +134,11 @@ bool parse_message(const std::string& json_text, google::protobuf::Message& out,
 bool parse_traces_json(std::string_view json_text, ExportTraceServiceRequest& out,
                        std::string& error) {
   out.Clear();
+  if (!json_depth_within(json_text, kMaxTracesJsonDepth)) {
+    error =
+        "OTLP/JSON body is nested deeper than " + std::to_string(kMaxTracesJsonDepth) + " levels";
+    return false;
+  }
   json root = json::parse(json_text, nullptr, /*allow_exceptions=*/false);
   if (root.is_discarded()) {
     error = "OTLP/JSON body is not valid JSON";
