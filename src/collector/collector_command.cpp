@@ -93,7 +93,11 @@ int clt::cli::run_collector(int argc, char** argv) {
   ReaderPool readers(o.store.path);
   QueryService query(readers, QueryLimits{o.max_query_response_bytes});
   CommitWaiter waiter(queue);
-  HttpServer query_server(o.http, metrics), otlp_server(o.http, metrics);
+  // No query route takes a body.
+  HttpServerOptions query_http = o.http;
+  query_http.max_body_bytes = 64 * 1024;
+  query_http.body_budget_bytes = 1024 * 1024;
+  HttpServer query_server(query_http, metrics), otlp_server(o.http, metrics);
   GrpcReceiverOptions go;
   go.ioam_addresses = o.ioam_grpc;
   go.otlp_addresses = o.otlp_grpc;

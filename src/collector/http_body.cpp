@@ -36,12 +36,15 @@ int inflate_limited(std::string& body, std::size_t max_bytes, std::string& error
   zs.avail_in = static_cast<uInt>(body.size());
   std::size_t produced = 0;
   int status = 200;
+  auto too_large = [&] {
+    error = "the body inflates to more than " + mib(max_bytes) +
+            " (--max-request-size); send smaller requests";
+    return 413;
+  };
   while (true) {
     if (produced == out.size()) {
       if (out.size() > max_bytes) {
-        error = "the body inflates to more than " + mib(max_bytes) +
-                " (--max-request-size); send smaller requests";
-        status = 413;
+        status = too_large();
         break;
       }
       out.resize(std::min(out.size() * 2, max_bytes + 1));
@@ -66,6 +69,7 @@ int inflate_limited(std::string& body, std::size_t max_bytes, std::string& error
     break;
   }
   inflateEnd(&zs);
+  if (status == 200 && produced > max_bytes) status = too_large();
   if (status != 200) return status;
   out.resize(produced);
   body = std::move(out);
