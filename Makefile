@@ -47,8 +47,11 @@ bench: test-deps build
 
 fuzz: test-deps
 	cmake -S . -B build-fuzz $(CMAKE_GEN) -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_C_COMPILER=clang -DCLT_FUZZ=ON -DCLT_BENCH=OFF
-	cmake --build build-fuzz -j $(JOBS) --target fuzz_decode
+	cmake --build build-fuzz -j $(JOBS) --target fuzz_decode fuzz_otlp_receivers
 	build-fuzz/fuzz/fuzz_decode -max_total_time=$${FUZZ_SECONDS:-300} tests/data/fuzz-seeds
+	mkdir -p build-fuzz/corpus-otlp && (cp -n tests/data/fuzz-otlp-seeds/* build-fuzz/corpus-otlp/ || true)
+	build-fuzz/fuzz/fuzz_otlp_receivers -max_total_time=$${FUZZ_SECONDS:-300} -rss_limit_mb=2048 \
+	  build-fuzz/corpus-otlp
 
 format:
 	find src include tests bench fuzz examples \( -name '*.cpp' -o -name '*.h' -o -name '*.c' \) -not -path '*/node_modules/*' | xargs clang-format -i
