@@ -179,7 +179,10 @@ namespace {
 class Session : public std::enable_shared_from_this<Session> {
  public:
   Session(tcp::socket socket, HttpServer::Impl& server, std::string client)
-      : stream_(std::move(socket)), server_(server), client_(std::move(client)) {
+      : stream_(std::move(socket)),
+        server_(server),
+        client_(std::move(client)),
+        buffer_(server.options.max_header_bytes + kDrainChunk) {
     server_.metrics.http_connections.fetch_add(1, std::memory_order_relaxed);
   }
   ~Session() {
@@ -194,6 +197,8 @@ class Session : public std::enable_shared_from_this<Session> {
   const HttpServerOptions& options() const { return server_.options; }
 
   void read_head() {
+    // An idle keep-alive connection keeps no read buffer.
+    if (buffer_.size() == 0) buffer_.shrink_to_fit();
     parser_.emplace();
     parser_->header_limit(static_cast<std::uint32_t>(options().max_header_bytes));
     parser_->body_limit(options().max_body_bytes);
@@ -405,7 +410,7 @@ class Session : public std::enable_shared_from_this<Session> {
   beast::tcp_stream stream_;
   HttpServer::Impl& server_;
   const std::string client_;
-  beast::flat_buffer buffer_;
+  beast::flat_buffer buffer_;  // at most a head and a read's worth of body
   std::optional<http::request_parser<http::string_body>> parser_;
   std::chrono::steady_clock::time_point request_deadline_;
   std::size_t reserved_ = 0;
