@@ -96,6 +96,7 @@ int clt::cli::run_collector(int argc, char** argv) {
   // No query route takes a body.
   HttpServerOptions query_http = o.http;
   query_http.max_body_bytes = 64 * 1024;
+  query_http.body_limit_origin = "the query API takes no request body";
   query_http.body_budget_bytes = 1024 * 1024;
   HttpServer query_server(query_http, metrics), otlp_server(o.http, metrics);
   GrpcReceiverOptions go;

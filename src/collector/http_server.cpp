@@ -232,9 +232,12 @@ class Session : public std::enable_shared_from_this<Session> {
       return true;
     if (ec == http::error::body_limit) {
       count(server_.metrics.requests_too_large);
-      refuse(413, "the request body is larger than " +
-                      std::to_string(options().max_body_bytes / (1024 * 1024)) +
-                      " MiB (--max-request-size); send smaller requests");
+      const std::size_t max = options().max_body_bytes;
+      const std::string size = max % (1024 * 1024) == 0
+                                   ? std::to_string(max / (1024 * 1024)) + " MiB"
+                                   : std::to_string(max) + " bytes";
+      refuse(413, "the request body is larger than " + size + " (" + options().body_limit_origin +
+                      "); send smaller requests");
       return true;
     }
     count(server_.metrics.http_requests_malformed);

@@ -17,7 +17,8 @@ struct HttpEndpoint {
 };
 
 struct HttpServerOptions {
-  std::size_t max_body_bytes = 4 * 1024 * 1024;  // as received, before Content-Encoding
+  std::size_t max_body_bytes = 4 * 1024 * 1024;          // as received, before Content-Encoding
+  std::string body_limit_origin = "--max-request-size";  // named when a body is refused
   std::size_t max_header_bytes = 16 * 1024;
   // The request head (request line and headers) must be complete this long
   // after the connection opened or the previous answer was sent: it is also
