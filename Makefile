@@ -68,6 +68,7 @@ package: build
 FUZZ_SECONDS ?= 300
 fuzz: test-deps
 	JOBS=$(JOBS) fuzz/run_fuzz.sh build-fuzz $(FUZZ_SECONDS)
+	fuzz/run_fuzz_otlp.sh build-fuzz/otlp $(FUZZ_SECONDS)
 
 format:
 	find src include tests bench fuzz examples \( -name '*.cpp' -o -name '*.h' -o -name '*.c' \) -not -path '*/node_modules/*' | xargs clang-format -i

@@ -4,8 +4,9 @@
 #      them (the transport's ceiling on this machine, same run);
 #   2. IOAM reports/s acknowledged by `clt collector` (parse, join, SQLite);
 #   3. OTLP/gRPC spans/s acknowledged (1M spans, 10 per trace);
-#   4. trace-by-id query latency with those 1M spans stored;
-#   5. the collector's peak resident memory.
+#   4. OTLP/HTTP requests/s acknowledged (protobuf, keep-alive, 10 spans each);
+#   5. trace-by-id query latency with those spans stored;
+#   6. the collector's peak resident memory.
 # usage: bench/collector_bench.sh BUILD_DIR
 set -euo pipefail
 build=$(cd "${1:-build}" && pwd)
@@ -27,9 +28,10 @@ sleep 0.5
 echo "-- baseline: discard sink"
 "$load" ioam "127.0.0.1:$sink" "$streams" "$reports" 8
 
-ioam=$(port); otlp=$(port); query=$(port)
+ioam=$(port); otlp=$(port); otlp_http=$(port); query=$(port)
 "$build/clt" collector --db "$work/bench.db" --ioam-grpc "$ioam" --otlp-grpc "$otlp" \
-  --otlp-http 0 --query-http "$query" --retention 0 --max-db-size 0 2>"$work/collector.log" &
+  --otlp-http "$otlp_http" --query-http "$query" --retention 0 --max-db-size 0 \
+  2>"$work/collector.log" &
 collector=$!
 pids+=("$collector")
 for _ in $(seq 50); do curl -sf "http://127.0.0.1:$query/healthz" >/dev/null && break; sleep 0.1; done
@@ -38,6 +40,7 @@ echo "-- clt collector"
 "$load" ioam "127.0.0.1:$ioam" "$streams" "$reports" 32
 run=$(date +%s)
 "$load" otlp "127.0.0.1:$otlp" 4 250 1000 "$run"
+"$load" otlp-http "127.0.0.1:$otlp_http" 4 2500 10 "$((run + 1))"
 "$load" query "127.0.0.1:$query" 2000 4 250 100 "$run"
 grep -E 'VmHWM|VmRSS' "/proc/$collector/status"
 ls -l "$work/bench.db" | awk '{printf "database: %.0f MB\n", $5/1e6}'

@@ -5,6 +5,9 @@
 //   otlp  TARGET THREADS REQUESTS SPANS_PER_REQUEST
 //         OTLP/gRPC exports, 10 spans per trace, trace ids (run, thread,
 //         request, k); prints spans/s.
+//   otlp-http HOST:PORT THREADS REQUESTS SPANS_PER_REQUEST RUN
+//         the same exports over OTLP/HTTP protobuf (keep-alive); prints
+//         requests/s and spans/s.
 //   query HOST:PORT QUERIES THREADS_USED REQUESTS_USED TRACES_PER_REQUEST RUN
 //         GET /api/traces/{id} for random stored traces; prints p50/p99.
 //   sink  PORT   a gRPC Report server that discards (the transport baseline).
@@ -105,6 +108,49 @@ void fill_trace_id(std::string& out, std::uint64_t run, int thread, int request,
   out.assign(reinterpret_cast<char*>(b), 16);
 }
 
+// One thread's export request: spans_per_request spans, 10 per trace.
+void build_request(otlp::ExportTraceServiceRequest& req, int t, int spans_per_request) {
+  auto* rs = req.add_resource_spans();
+  auto* attr = rs->mutable_resource()->add_attributes();
+  attr->set_key("service.name");
+  attr->mutable_value()->set_string_value("load-" + std::to_string(t % 4));
+  auto* ss = rs->add_scope_spans();
+  for (int i = 0; i < spans_per_request; ++i) {
+    auto* sp = ss->add_spans();
+    sp->set_name("op-" + std::to_string(i % 10));
+    sp->set_kind(opentelemetry::proto::trace::v1::Span::SPAN_KIND_SERVER);
+    auto* a = sp->add_attributes();
+    a->set_key("http.method");
+    a->mutable_value()->set_string_value("GET");
+    auto* b = sp->add_attributes();
+    b->set_key("http.status_code");
+    b->mutable_value()->set_int_value(200);
+  }
+}
+
+// Ids (run, thread, request, k) and times of request r.
+void stamp_request(otlp::ExportTraceServiceRequest& req, std::uint64_t run, int t, int r) {
+  auto* ss = req.mutable_resource_spans(0)->mutable_scope_spans(0);
+  const std::uint64_t now_ns =
+      static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                     std::chrono::system_clock::now().time_since_epoch())
+                                     .count());
+  std::string tid;
+  for (int i = 0; i < ss->spans_size(); ++i) {
+    auto* sp = ss->mutable_spans(i);
+    fill_trace_id(tid, run, t, r, i / 10);
+    sp->set_trace_id(tid);
+    unsigned char sid[8] = {0, 0, 0, 0, 0, 0, static_cast<unsigned char>((i % 10) + 1), 1};
+    sp->set_span_id(reinterpret_cast<char*>(sid), 8);
+    if (i % 10) {
+      unsigned char pid[8] = {0, 0, 0, 0, 0, 0, 1, 1};
+      sp->set_parent_span_id(reinterpret_cast<char*>(pid), 8);
+    }
+    sp->set_start_time_unix_nano(now_ns + static_cast<std::uint64_t>(i) * 1000);
+    sp->set_end_time_unix_nano(now_ns + static_cast<std::uint64_t>(i) * 1000 + 500'000);
+  }
+}
+
 int run_otlp(const std::string& target, int threads_n, int requests, int spans_per_request,
              std::uint64_t run) {
   std::atomic<long> spans_ok{0}, failed{0};
@@ -115,41 +161,9 @@ int run_otlp(const std::string& target, int threads_n, int requests, int spans_p
       auto channel = grpc::CreateChannel(target, grpc::InsecureChannelCredentials());
       auto stub = otlp::TraceService::NewStub(channel);
       otlp::ExportTraceServiceRequest req;
-      auto* rs = req.add_resource_spans();
-      auto* attr = rs->mutable_resource()->add_attributes();
-      attr->set_key("service.name");
-      attr->mutable_value()->set_string_value("load-" + std::to_string(t % 4));
-      auto* ss = rs->add_scope_spans();
-      for (int i = 0; i < spans_per_request; ++i) {
-        auto* sp = ss->add_spans();
-        sp->set_name("op-" + std::to_string(i % 10));
-        sp->set_kind(opentelemetry::proto::trace::v1::Span::SPAN_KIND_SERVER);
-        auto* a = sp->add_attributes();
-        a->set_key("http.method");
-        a->mutable_value()->set_string_value("GET");
-        auto* b = sp->add_attributes();
-        b->set_key("http.status_code");
-        b->mutable_value()->set_int_value(200);
-      }
-      std::string tid;
+      build_request(req, t, spans_per_request);
       for (int r = 0; r < requests; ++r) {
-        const std::uint64_t now_ns =
-            static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
-                                           std::chrono::system_clock::now().time_since_epoch())
-                                           .count());
-        for (int i = 0; i < spans_per_request; ++i) {
-          auto* sp = ss->mutable_spans(i);
-          fill_trace_id(tid, run, t, r, i / 10);
-          sp->set_trace_id(tid);
-          unsigned char sid[8] = {0, 0, 0, 0, 0, 0, static_cast<unsigned char>((i % 10) + 1), 1};
-          sp->set_span_id(reinterpret_cast<char*>(sid), 8);
-          if (i % 10) {
-            unsigned char pid[8] = {0, 0, 0, 0, 0, 0, 1, 1};
-            sp->set_parent_span_id(reinterpret_cast<char*>(pid), 8);
-          }
-          sp->set_start_time_unix_nano(now_ns + static_cast<std::uint64_t>(i) * 1000);
-          sp->set_end_time_unix_nano(now_ns + static_cast<std::uint64_t>(i) * 1000 + 500'000);
-        }
+        stamp_request(req, run, t, r);
         grpc::ClientContext ctx;
         otlp::ExportTraceServiceResponse resp;
         if (stub->Export(&ctx, req, &resp).ok())
@@ -166,6 +180,45 @@ int run_otlp(const std::string& target, int threads_n, int requests, int spans_p
       "failed requests)\n",
       spans_ok.load(), secs, static_cast<double>(spans_ok.load()) / secs, threads_n,
       spans_per_request, failed.load());
+  return failed ? 1 : 0;
+}
+
+// OTLP/HTTP protobuf exports, one keep-alive connection per thread.
+int run_otlp_http(const std::string& hostport, int threads_n, int requests, int spans_per_request,
+                  std::uint64_t run) {
+  const auto colon = hostport.rfind(':');
+  const std::string host = hostport.substr(0, colon);
+  const int port = std::atoi(hostport.c_str() + colon + 1);
+  std::atomic<long> ok{0}, failed{0};
+  const auto start = Clock::now();
+  std::vector<std::thread> threads;
+  for (int t = 0; t < threads_n; ++t) {
+    threads.emplace_back([&, t] {
+      httplib::Client client(host, port);
+      client.set_keep_alive(true);
+      client.set_tcp_nodelay(true);
+      otlp::ExportTraceServiceRequest req;
+      build_request(req, t, spans_per_request);
+      std::string body;
+      for (int r = 0; r < requests; ++r) {
+        stamp_request(req, run, t, r);
+        req.SerializeToString(&body);
+        auto res = client.Post("/v1/traces", body, "application/x-protobuf");
+        if (res && res->status == 200)
+          ++ok;
+        else
+          ++failed;
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  const double secs = seconds_since(start);
+  std::printf(
+      "otlp-http: %ld requests acknowledged in %.2f s = %.0f requests/s, %.0f spans/s (%d "
+      "threads, %d spans/request, %ld failed requests)\n",
+      ok.load(), secs, static_cast<double>(ok.load()) / secs,
+      static_cast<double>(ok.load() * spans_per_request) / secs, threads_n, spans_per_request,
+      failed.load());
   return failed ? 1 : 0;
 }
 
@@ -244,6 +297,9 @@ int main(int argc, char** argv) {
   if (mode == "otlp" && argc == 7)
     return run_otlp(argv[2], std::atoi(argv[3]), std::atoi(argv[4]), std::atoi(argv[5]),
                     std::strtoull(argv[6], nullptr, 10));
+  if (mode == "otlp-http" && argc == 7)
+    return run_otlp_http(argv[2], std::atoi(argv[3]), std::atoi(argv[4]), std::atoi(argv[5]),
+                         std::strtoull(argv[6], nullptr, 10));
   if (mode == "query" && argc == 8)
     return run_query(argv[2], std::atoi(argv[3]), std::atoi(argv[4]), std::atoi(argv[5]),
                      std::atoi(argv[6]), std::strtoull(argv[7], nullptr, 10));
@@ -251,6 +307,8 @@ int main(int argc, char** argv) {
   std::fprintf(stderr,
                "usage: bench_collector_load ioam TARGET STREAMS REPORTS PACKETS_PER_SPAN\n"
                "       bench_collector_load otlp TARGET THREADS REQUESTS SPANS_PER_REQUEST RUN\n"
+               "       bench_collector_load otlp-http HOST:PORT THREADS REQUESTS "
+               "SPANS_PER_REQUEST RUN\n"
                "       bench_collector_load query HOST:PORT QUERIES THREADS REQUESTS "
                "TRACES_PER_REQUEST RUN\n"
                "       bench_collector_load sink PORT\n");

@@ -10,7 +10,7 @@ here=$(cd "$(dirname "$0")/.." && pwd)
 build_pkgs=(
   build-essential cmake ninja-build pkg-config git clang
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
-  libpcap-dev libsqlite3-dev nlohmann-json3-dev libcpp-httplib-dev libcli11-dev
+  libpcap-dev libsqlite3-dev nlohmann-json3-dev libcpp-httplib-dev libcli11-dev libboost-dev
   libssl-dev zlib1g-dev iproute2 procps kmod
   libbpf-dev bpftool  # the eBPF datapath: libbpf loader, skeleton generation
   file  # make package: CPack finds the ELF files for dpkg-shlibdeps with it

@@ -1,5 +1,6 @@
-#include <httplib.h>
+#include <google/protobuf/stubs/logging.h>
 #include <signal.h>
+#include <sys/resource.h>
 
 #include <cstdio>
 #include <memory>
@@ -7,8 +8,10 @@
 
 #include "cli/commands.h"
 #include "collector/collector_options.h"
+#include "collector/commit_waiter.h"
 #include "collector/grpc_receivers.h"
-#include "collector/http_servers.h"
+#include "collector/http_routes.h"
+#include "collector/http_server.h"
 #include "collector/ingest_queue.h"
 #include "collector/metrics.h"
 #include "collector/query_service.h"
@@ -40,6 +43,24 @@ std::unique_ptr<SpanExporter> make_exporter(const CollectorOptions& o, Metrics& 
   return std::make_unique<SpanExporter>(std::move(sender), eo, metrics);
 }
 
+// libprotobuf logs each string that is not UTF-8 as an ERROR line: one per
+// bad request would let any client flood the log. Such requests are refused
+// with a reason (and counted) anyway.
+void protobuf_log(google::protobuf::LogLevel level, const char* file, int line,
+                  const std::string& message) {
+  if (level < google::protobuf::LOGLEVEL_FATAL) return;
+  std::fprintf(stderr, "clt collector: libprotobuf %s:%d: %s\n", file, line, message.c_str());
+}
+
+// Every connection is a descriptor: allow as many as the hard limit does.
+void raise_descriptor_limit() {
+  rlimit limit{};
+  if (::getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max) {
+    limit.rlim_cur = limit.rlim_max;
+    ::setrlimit(RLIMIT_NOFILE, &limit);
+  }
+}
+
 }  // namespace
 
 int clt::cli::run_collector(int argc, char** argv) {
@@ -54,6 +75,8 @@ int clt::cli::run_collector(int argc, char** argv) {
   sigaddset(&stop_signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
   signal(SIGPIPE, SIG_IGN);
+  google::protobuf::SetLogHandler(&protobuf_log);
+  raise_descriptor_limit();
 
   Metrics metrics;
   std::string error;
@@ -68,18 +91,28 @@ int clt::cli::run_collector(int argc, char** argv) {
   std::thread writer_thread([&] { writer.run(); });
 
   ReaderPool readers(o.store.path);
-  QueryService query(readers);
-  HttpServer query_server, otlp_server;
+  QueryService query(readers, QueryLimits{o.max_query_response_bytes});
+  CommitWaiter waiter(queue);
+  // No query route takes a body.
+  HttpServerOptions query_http = o.http;
+  query_http.max_body_bytes = 64 * 1024;
+  query_http.body_limit_origin = "the query API takes no request body";
+  query_http.body_budget_bytes = 1024 * 1024;
+  HttpServer query_server(query_http, metrics), otlp_server(o.http, metrics);
   GrpcReceiverOptions go;
   go.ioam_addresses = o.ioam_grpc;
   go.otlp_addresses = o.otlp_grpc;
-  go.max_message_bytes = static_cast<int>(o.max_request_bytes);
-  GrpcReceivers grpc(queue, metrics, go);
+  go.max_message_bytes = o.max_request_bytes;
+  go.max_ioam_streams = o.max_ioam_streams;
+  go.memory_quota_bytes = std::max<std::size_t>(16 * o.max_request_bytes, 64 * 1024 * 1024);
+  go.limits = o.span_limits;
+  GrpcReceivers grpc(queue, waiter, metrics, go);
 
   auto stop_all = [&] {
     grpc.shutdown();
     otlp_server.stop();
     query_server.stop();
+    waiter.stop();
     queue.close();
     if (writer_thread.joinable()) writer_thread.join();
     if (exporter) exporter->shutdown(std::chrono::seconds(5));
@@ -87,13 +120,14 @@ int clt::cli::run_collector(int argc, char** argv) {
 
   bool ok = true;
   if (o.query_http.port) {
-    install_query_routes(query_server.server(), query, metrics);
+    install_query_routes(query_server, query, metrics);
     ok = query_server.start(o.query_http, error);
   }
   if (ok && o.otlp_http.port) {
     OtlpHttpOptions ho;
     ho.max_body_bytes = o.max_request_bytes;
-    install_otlp_http_routes(otlp_server.server(), queue, metrics, ho);
+    ho.limits = o.span_limits;
+    install_otlp_http_routes(otlp_server, queue, waiter, metrics, ho);
     ok = otlp_server.start(o.otlp_http, error);
   }
   if (ok) ok = grpc.start(error);

@@ -57,7 +57,8 @@ int parse_collector_options(int argc, char** argv, CollectorOptions& o) {
   std::int64_t max_db_mb = 1024;
   std::vector<std::string> node_names;
   std::string config_file;
-  std::size_t max_request_mb = 4, queue_mb = 64;
+  std::size_t max_request_mb = 4, queue_mb = 64, query_response_mb = 32;
+  std::string header_timeout = "10s", request_timeout = "60s";
   app.add_option("--listen", o.listen_host,
                  "address the TCP receivers and the query API bind to when given as a bare port")
       ->capture_default_str();
@@ -92,6 +93,37 @@ int parse_collector_options(int argc, char** argv, CollectorOptions& o) {
   app.add_option("--max-request-size", max_request_mb, "MiB; larger requests are refused")
       ->capture_default_str();
   app.add_option("--ingest-queue", queue_mb, "MiB of received data waiting to be stored")
+      ->capture_default_str();
+  app.add_option("--http-header-timeout", header_timeout,
+                 "an HTTP request head (and a keep-alive pause) must arrive within this")
+      ->capture_default_str();
+  app.add_option("--http-request-timeout", request_timeout,
+                 "a whole HTTP request must arrive within this (its answer be read within it)")
+      ->capture_default_str();
+  app.add_option("--http-max-connections", o.http.max_connections,
+                 "open connections per HTTP port; more are refused with 503")
+      ->capture_default_str();
+  app.add_option("--http-max-connections-per-client", o.http.max_connections_per_client,
+                 "open connections per HTTP port from one address")
+      ->capture_default_str();
+  app.add_option("--max-ioam-streams", o.max_ioam_streams,
+                 "open IOAM report streams; more get RESOURCE_EXHAUSTED")
+      ->capture_default_str();
+  app.add_option("--span-attribute-count-limit", o.span_limits.attributes,
+                 "attributes kept per span (and per resource); more are dropped and counted")
+      ->capture_default_str();
+  app.add_option("--span-event-count-limit", o.span_limits.events, "events kept per span")
+      ->capture_default_str();
+  app.add_option("--span-link-count-limit", o.span_limits.links, "links kept per span")
+      ->capture_default_str();
+  app.add_option("--event-attribute-count-limit", o.span_limits.event_attributes,
+                 "attributes kept per span event")
+      ->capture_default_str();
+  app.add_option("--attribute-value-length-limit", o.span_limits.value_length,
+                 "bytes kept of an attribute value; longer ones are cut")
+      ->capture_default_str();
+  app.add_option("--query-max-response", query_response_mb,
+                 "MiB of one query API answer; larger answers are refused (413)")
       ->capture_default_str();
   app.add_option("--otlp-endpoint", o.otlp_endpoint,
                  "export network and hop spans to this OTLP backend (http://host:4318 or, with "
@@ -143,6 +175,31 @@ int parse_collector_options(int argc, char** argv, CollectorOptions& o) {
   if (max_request_mb == 0) return bad("--max-request-size must be at least 1 MiB");
   o.max_request_bytes = max_request_mb * 1024 * 1024;
   o.ingest_queue_bytes = std::max<std::size_t>(queue_mb, 1) * 1024 * 1024;
+  o.http.max_body_bytes = o.max_request_bytes;
+  // Bodies being received at once, over all connections of a port.
+  o.http.body_budget_bytes = std::max<std::size_t>(16 * o.max_request_bytes, 64 * 1024 * 1024);
+  auto positive_duration = [&](const std::string& text, const char* name,
+                               std::chrono::milliseconds& out) {
+    auto d = parse_duration_us(text);
+    if (!d || *d < 1000) {
+      bad(std::string(name) + " '" + text + "' is not a duration of at least 1ms, such as 10s");
+      return false;
+    }
+    out = std::chrono::milliseconds(*d / 1000);
+    return true;
+  };
+  if (!positive_duration(header_timeout, "--http-header-timeout", o.http.header_timeout) ||
+      !positive_duration(request_timeout, "--http-request-timeout", o.http.request_timeout))
+    return 2;
+  if (o.http.header_timeout > o.http.request_timeout)
+    return bad("--http-header-timeout must not be longer than --http-request-timeout");
+  if (o.http.max_connections == 0 || o.http.max_connections_per_client == 0)
+    return bad("--http-max-connections and --http-max-connections-per-client must be at least 1");
+  if (o.max_ioam_streams == 0) return bad("--max-ioam-streams must be at least 1");
+  if (o.span_limits.value_length == 0)
+    return bad("--attribute-value-length-limit must be at least 1");
+  if (query_response_mb == 0) return bad("--query-max-response must be at least 1 MiB");
+  o.max_query_response_bytes = query_response_mb * 1024 * 1024;
   return -1;
 }
 

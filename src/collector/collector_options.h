@@ -4,8 +4,10 @@
 #include <string>
 #include <vector>
 
-#include "collector/http_servers.h"
+#include "collector/grpc_receivers.h"
+#include "collector/http_server.h"
 #include "collector/node_names.h"
+#include "collector/otlp_spans.h"
 #include "collector/store.h"
 #include "collector/store_writer_loop.h"
 
@@ -22,6 +24,10 @@ struct CollectorOptions {
   WriterOptions writer;
   NodeNames node_names;
   std::size_t max_request_bytes = 4 * 1024 * 1024;
+  HttpServerOptions http;  // max_body_bytes follows max_request_bytes
+  std::size_t max_ioam_streams = 4096;
+  SpanLimits span_limits;
+  std::size_t max_query_response_bytes = 32 * 1024 * 1024;
   std::size_t ingest_queue_bytes = 64 * 1024 * 1024;
   std::string otlp_endpoint;  // empty: no export
   std::string otlp_protocol = "http/protobuf";

@@ -5,18 +5,25 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include <grpcpp/impl/codegen/method_handler.h>
-#include <grpcpp/impl/codegen/rpc_service_method.h>
+#include <grpcpp/generic/async_generic_service.h>
+#include <grpcpp/resource_quota.h>
+
+#include <atomic>
 #include <cstring>
 #include <filesystem>
 
 #include "collector/otlp_spans.h"
 #include "collector/store_writer_loop.h"
+#include "collector/worker_pool.h"
+#include "core/text_excerpt.h"
 #include "ioam_api.pb.h"
 
 namespace clt::collector {
 
 namespace {
+
+constexpr const char* kIoamMethod = "/ioam_api.IOAMService/Report";
+constexpr const char* kOtlpMethod = "/opentelemetry.proto.collector.trace.v1.TraceService/Export";
 
 bool flatten(const grpc::ByteBuffer& buffer, grpc::Slice& slice) {
   return buffer.Valid() && buffer.DumpToSingleSlice(&slice).ok();
@@ -41,122 +48,232 @@ grpc::Status ack_status(IngestQueue::Outcome outcome) {
   }
 }
 
-}  // namespace
+void count(Metrics::Counter& c, std::uint64_t n = 1) {
+  c.fetch_add(n, std::memory_order_relaxed);
+}
 
-class IoamReportService : public grpc::Service {
- public:
-  IoamReportService(IngestQueue& queue, Metrics& metrics, std::chrono::milliseconds ack_timeout)
-      : queue_(queue), metrics_(metrics), ack_timeout_(ack_timeout) {
-    AddMethod(new grpc::internal::RpcServiceMethod(
-        "/ioam_api.IOAMService/Report", grpc::internal::RpcMethod::CLIENT_STREAMING,
-        new grpc::internal::ClientStreamingHandler<IoamReportService, grpc::ByteBuffer,
-                                                   grpc::ByteBuffer>(
-            [](IoamReportService* self, grpc::ServerContext* ctx,
-               grpc::ServerReader<grpc::ByteBuffer>* reader,
-               grpc::ByteBuffer* response) { return self->report(ctx, reader, response); },
-            this)));
+// What every reactor uses, owned by the service.
+struct ReceiverDeps {
+  IngestQueue& queue;
+  CommitWaiter& waiter;
+  Metrics& metrics;
+  const GrpcReceiverOptions& options;
+  // Waits for room in a full ingest queue, so that gRPC's threads never block.
+  WorkerPool& room_waits;
+  std::atomic<std::size_t> open_ioam_streams{0};
+
+  // The size check is ours (gRPC's own limit is above it) so that refusals
+  // are counted and say which option to change.
+  bool too_large(const grpc::ByteBuffer& buffer, grpc::Status& status) {
+    if (buffer.Length() <= options.max_message_bytes) return false;
+    count(metrics.requests_too_large);
+    status = {grpc::StatusCode::RESOURCE_EXHAUSTED,
+              "a message of " + std::to_string(buffer.Length()) + " bytes is larger than " +
+                  std::to_string(options.max_message_bytes) +
+                  " bytes (--max-request-size); send smaller messages"};
+    return true;
   }
-
- private:
-  grpc::Status report(grpc::ServerContext*, grpc::ServerReader<grpc::ByteBuffer>* reader,
-                      grpc::ByteBuffer* response) {
-    metrics_.ioam_streams.fetch_add(1, std::memory_order_relaxed);
-    grpc::ByteBuffer buffer;
-    grpc::Slice slice;
-    ioam_api::IOAMTrace report;
-    std::vector<HopSample> hops;
-    hops.reserve(kMaxHopsPerReport);
-    std::string error;
-    std::uint64_t last_seq = 0;
-    std::uint64_t count = 0;
-    while (reader->Read(&buffer)) {
-      ++count;
-      if (!flatten(buffer, slice) ||
-          !report.ParseFromArray(slice.begin(), static_cast<int>(slice.size()))) {
-        metrics_.ioam_reports_rejected.fetch_add(1, std::memory_order_relaxed);
-        return {grpc::StatusCode::INVALID_ARGUMENT,
-                "report " + std::to_string(count) +
-                    " is not a valid ioam_api.IOAMTrace protobuf message; earlier reports of "
-                    "this stream were accepted"};
-      }
-      JoinKey key;
-      PacketMeta meta;
-      hops.clear();
-      if (!read_report(report, now_us(), key, meta, hops, error)) {
-        metrics_.ioam_reports_rejected.fetch_add(1, std::memory_order_relaxed);
-        return {grpc::StatusCode::INVALID_ARGUMENT,
-                "report " + std::to_string(count) + ": " + error};
-      }
-      const std::uint64_t seq = queue_.add_report(
-          key, meta, hops,
-          std::string_view(reinterpret_cast<const char*>(slice.begin()), slice.size()), true);
-      if (seq == 0) return {grpc::StatusCode::UNAVAILABLE, "the collector is shutting down"};
-      last_seq = seq;
-      metrics_.ioam_reports_received.fetch_add(1, std::memory_order_relaxed);
-    }
-    if (last_seq) {
-      const grpc::Status s = ack_status(queue_.wait_committed(last_seq, ack_timeout_));
-      if (!s.ok()) return s;
-    }
-    *response = serialized(google::protobuf::Empty());
-    return grpc::Status::OK;
-  }
-
-  IngestQueue& queue_;
-  Metrics& metrics_;
-  std::chrono::milliseconds ack_timeout_;
 };
 
-class OtlpTraceService : public grpc::Service {
+class FinishedReactor : public grpc::ServerGenericBidiReactor {
  public:
-  OtlpTraceService(IngestQueue& queue, Metrics& metrics, std::chrono::milliseconds ack_timeout)
-      : queue_(queue), metrics_(metrics), ack_timeout_(ack_timeout) {
-    AddMethod(new grpc::internal::RpcServiceMethod(
-        "/opentelemetry.proto.collector.trace.v1.TraceService/Export",
-        grpc::internal::RpcMethod::NORMAL_RPC,
-        new grpc::internal::RpcMethodHandler<OtlpTraceService, grpc::ByteBuffer, grpc::ByteBuffer>(
-            [](OtlpTraceService* self, grpc::ServerContext* ctx, const grpc::ByteBuffer* request,
-               grpc::ByteBuffer* response) { return self->do_export(ctx, request, response); },
-            this)));
+  explicit FinishedReactor(grpc::Status status) { Finish(std::move(status)); }
+  void OnDone() override { delete this; }
+};
+
+// IOAMService/Report: a client stream of IOAMTrace messages, answered with
+// Empty once every report of the stream is committed.
+class IoamReportReactor : public grpc::ServerGenericBidiReactor {
+ public:
+  explicit IoamReportReactor(ReceiverDeps& deps) : deps_(deps) {
+    count(deps_.metrics.ioam_streams);
+    deps_.metrics.ioam_streams_open.fetch_add(1, std::memory_order_relaxed);
+    hops_.reserve(kMaxHopsPerReport);
+    StartRead(&buffer_);
+  }
+
+  void OnReadDone(bool ok) override {
+    if (!ok) return end_of_stream();
+    ++count_;
+    grpc::Status refusal;
+    if (deps_.too_large(buffer_, refusal)) return Finish(refusal);
+    if (!flatten(buffer_, slice_) ||
+        !report_.ParseFromArray(slice_.begin(), static_cast<int>(slice_.size()))) {
+      count(deps_.metrics.ioam_reports_rejected);
+      return Finish({grpc::StatusCode::INVALID_ARGUMENT,
+                     "report " + std::to_string(count_) +
+                         " is not a valid ioam_api.IOAMTrace protobuf message; earlier reports "
+                         "of this stream were accepted"});
+    }
+    hops_.clear();
+    if (!read_report(report_, now_us(), key_, meta_, hops_, error_)) {
+      count(deps_.metrics.ioam_reports_rejected);
+      return Finish(
+          {grpc::StatusCode::INVALID_ARGUMENT, "report " + std::to_string(count_) + ": " + error_});
+    }
+    if (const std::uint64_t seq = add(false)) return accepted(seq);
+    if (deps_.queue.closed())
+      return Finish({grpc::StatusCode::UNAVAILABLE, "the collector is shutting down"});
+    // The queue is full: no further read until there is room, so HTTP/2 flow
+    // control holds the sender.
+    const bool waiting = deps_.room_waits.submit([this] {
+      if (const std::uint64_t seq = add(true)) return accepted(seq);
+      Finish({grpc::StatusCode::UNAVAILABLE, "the collector is shutting down"});
+    });
+    if (!waiting)
+      Finish({grpc::StatusCode::UNAVAILABLE, "the collector is overloaded; retry later"});
+  }
+
+  void OnDone() override {
+    deps_.open_ioam_streams.fetch_sub(1, std::memory_order_relaxed);
+    deps_.metrics.ioam_streams_open.fetch_sub(1, std::memory_order_relaxed);
+    delete this;
   }
 
  private:
-  grpc::Status do_export(grpc::ServerContext*, const grpc::ByteBuffer* request,
-                         grpc::ByteBuffer* response) {
-    grpc::Slice slice;
-    ExportTraceServiceRequest message;
-    if (!flatten(*request, slice) ||
-        !message.ParseFromArray(slice.begin(), static_cast<int>(slice.size()))) {
-      metrics_.otlp_requests_rejected.fetch_add(1, std::memory_order_relaxed);
-      return {grpc::StatusCode::INVALID_ARGUMENT,
-              "the request is not a valid OTLP ExportTraceServiceRequest protobuf message"};
-    }
-    OtlpConversion conv;
-    convert_otlp(message, conv);
-    metrics_.otlp_spans_rejected.fetch_add(static_cast<std::uint64_t>(conv.rejected),
-                                           std::memory_order_relaxed);
-    const std::size_t accepted = conv.rows.size();
-    if (accepted > 0) {
-      // Waiting for room is gRPC's flow control for unary calls: the client's
-      // next call waits for this one.
-      const std::uint64_t seq = queue_.add_spans(std::move(conv.rows), true);
-      if (seq == 0) return {grpc::StatusCode::UNAVAILABLE, "the collector is shutting down"};
-      const grpc::Status s = ack_status(queue_.wait_committed(seq, ack_timeout_));
-      if (!s.ok()) return s;
-      metrics_.otlp_spans_received.fetch_add(accepted, std::memory_order_relaxed);
-    }
-    opentelemetry::proto::collector::trace::v1::ExportTraceServiceResponse reply;
-    if (conv.rejected > 0) {
-      reply.mutable_partial_success()->set_rejected_spans(conv.rejected);
-      reply.mutable_partial_success()->set_error_message(conv.first_error);
-    }
-    *response = serialized(reply);
-    return grpc::Status::OK;
+  std::uint64_t add(bool block) {
+    return deps_.queue.add_report(
+        key_, meta_, hops_,
+        std::string_view(reinterpret_cast<const char*>(slice_.begin()), slice_.size()), block);
   }
 
-  IngestQueue& queue_;
-  Metrics& metrics_;
-  std::chrono::milliseconds ack_timeout_;
+  void accepted(std::uint64_t seq) {
+    last_seq_ = seq;
+    count(deps_.metrics.ioam_reports_received);
+    StartRead(&buffer_);
+  }
+
+  void end_of_stream() {
+    if (!last_seq_) return reply_ok();
+    deps_.waiter.when_committed(last_seq_, deps_.options.ack_timeout,
+                                [this](IngestQueue::Outcome outcome) {
+                                  const grpc::Status s = ack_status(outcome);
+                                  if (s.ok()) return reply_ok();
+                                  Finish(s);
+                                });
+  }
+
+  void reply_ok() {
+    response_ = serialized(google::protobuf::Empty());
+    StartWriteAndFinish(&response_, grpc::WriteOptions(), grpc::Status::OK);
+  }
+
+  ReceiverDeps& deps_;
+  grpc::ByteBuffer buffer_, response_;
+  grpc::Slice slice_;
+  ioam_api::IOAMTrace report_;
+  JoinKey key_;
+  PacketMeta meta_;
+  std::vector<HopSample> hops_;
+  std::string error_;
+  std::uint64_t count_ = 0;
+  std::uint64_t last_seq_ = 0;
+};
+
+// TraceService/Export: one request, answered once its spans are committed.
+class OtlpExportReactor : public grpc::ServerGenericBidiReactor {
+ public:
+  explicit OtlpExportReactor(ReceiverDeps& deps) : deps_(deps) { StartRead(&buffer_); }
+
+  void OnReadDone(bool ok) override {
+    if (!ok)
+      return Finish({grpc::StatusCode::INVALID_ARGUMENT, "the call carried no request message"});
+    grpc::Status refusal;
+    if (deps_.too_large(buffer_, refusal)) return Finish(refusal);
+    grpc::Slice slice;
+    ExportTraceServiceRequest message;
+    if (!flatten(buffer_, slice) ||
+        !message.ParseFromArray(slice.begin(), static_cast<int>(slice.size()))) {
+      count(deps_.metrics.otlp_requests_rejected);
+      return Finish({grpc::StatusCode::INVALID_ARGUMENT,
+                     "the request is not a valid OTLP ExportTraceServiceRequest protobuf message "
+                     "(malformed, or a string that is not UTF-8)"});
+    }
+    buffer_.Clear();
+    convert_otlp(message, deps_.options.limits, conv_);
+    count_conversion(conv_, deps_.metrics);
+    accepted_ = conv_.rows.size();
+    if (accepted_ == 0) return reply();
+    if (const std::uint64_t seq = deps_.queue.add_spans(std::move(conv_.rows), false))
+      return wait_for(seq);
+    if (deps_.queue.closed())
+      return Finish({grpc::StatusCode::UNAVAILABLE, "the collector is shutting down"});
+    // Waiting for room is gRPC's flow control for unary calls: the client's
+    // next call waits for this one.
+    const bool waiting = deps_.room_waits.submit([this] {
+      if (const std::uint64_t seq = deps_.queue.add_spans(std::move(conv_.rows), true))
+        return wait_for(seq);
+      Finish({grpc::StatusCode::UNAVAILABLE, "the collector is shutting down"});
+    });
+    if (!waiting)
+      Finish({grpc::StatusCode::UNAVAILABLE, "the collector is overloaded; retry later"});
+  }
+
+  void OnDone() override { delete this; }
+
+ private:
+  void wait_for(std::uint64_t seq) {
+    deps_.waiter.when_committed(seq, deps_.options.ack_timeout,
+                                [this](IngestQueue::Outcome outcome) {
+                                  const grpc::Status s = ack_status(outcome);
+                                  if (!s.ok()) return Finish(s);
+                                  count(deps_.metrics.otlp_spans_received, accepted_);
+                                  reply();
+                                });
+  }
+
+  void reply() {
+    opentelemetry::proto::collector::trace::v1::ExportTraceServiceResponse answer;
+    if (conv_.rejected > 0) {
+      answer.mutable_partial_success()->set_rejected_spans(conv_.rejected);
+      answer.mutable_partial_success()->set_error_message(conv_.first_error);
+    }
+    response_ = serialized(answer);
+    StartWriteAndFinish(&response_, grpc::WriteOptions(), grpc::Status::OK);
+  }
+
+  ReceiverDeps& deps_;
+  grpc::ByteBuffer buffer_, response_;
+  OtlpConversion conv_;
+  std::size_t accepted_ = 0;
+};
+
+}  // namespace
+
+class ReceiverService : public grpc::CallbackGenericService {
+ public:
+  ReceiverService(IngestQueue& queue, CommitWaiter& waiter, Metrics& metrics,
+                  const GrpcReceiverOptions& options)
+      : room_waits_(2, options.max_ioam_streams + 4096),
+        deps_{queue, waiter, metrics, options, room_waits_} {}
+
+  grpc::ServerGenericBidiReactor* CreateReactor(grpc::GenericCallbackServerContext* ctx) override {
+    const GrpcReceiverOptions& o = deps_.options;
+    if (ctx->method() == kIoamMethod && !o.ioam_addresses.empty()) {
+      if (deps_.open_ioam_streams.fetch_add(1, std::memory_order_relaxed) >= o.max_ioam_streams) {
+        deps_.open_ioam_streams.fetch_sub(1, std::memory_order_relaxed);
+        count(deps_.metrics.grpc_streams_refused);
+        return new FinishedReactor({grpc::StatusCode::RESOURCE_EXHAUSTED,
+                                    std::to_string(o.max_ioam_streams) +
+                                        " IOAM report streams are open (--max-ioam-streams); "
+                                        "retry later"});
+      }
+      return new IoamReportReactor(deps_);
+    }
+    if (ctx->method() == kOtlpMethod && !o.otlp_addresses.empty())
+      return new OtlpExportReactor(deps_);
+    return new FinishedReactor(
+        {grpc::StatusCode::UNIMPLEMENTED, "no method " + core::quoted_excerpt(ctx->method(), 200) +
+                                              " here (ioam_api.IOAMService/Report and "
+                                              "opentelemetry...TraceService/Export are served)"});
+  }
+
+  // After the server is shut down: no reactor is left to wait.
+  void stop() { room_waits_.stop(); }
+
+ private:
+  WorkerPool room_waits_;
+  ReceiverDeps deps_;
 };
 
 bool prepare_unix_address(const std::string& address, std::string& error) {
@@ -191,8 +308,9 @@ bool prepare_unix_address(const std::string& address, std::string& error) {
   return true;
 }
 
-GrpcReceivers::GrpcReceivers(IngestQueue& queue, Metrics& metrics, GrpcReceiverOptions options)
-    : queue_(queue), metrics_(metrics), options_(std::move(options)) {}
+GrpcReceivers::GrpcReceivers(IngestQueue& queue, CommitWaiter& waiter, Metrics& metrics,
+                             GrpcReceiverOptions options)
+    : queue_(queue), waiter_(waiter), metrics_(metrics), options_(std::move(options)) {}
 
 GrpcReceivers::~GrpcReceivers() {
   shutdown();
@@ -200,28 +318,33 @@ GrpcReceivers::~GrpcReceivers() {
 
 bool GrpcReceivers::start(std::string& error) {
   if (options_.ioam_addresses.empty() && options_.otlp_addresses.empty()) return true;
-  ioam_ = std::make_unique<IoamReportService>(queue_, metrics_, options_.ack_timeout);
-  otlp_ = std::make_unique<OtlpTraceService>(queue_, metrics_, options_.ack_timeout);
-  // One server: every gRPC address offers both services (the published
+  service_ = std::make_unique<ReceiverService>(queue_, waiter_, metrics_, options_);
+  // One server: every gRPC address offers both methods (the published
   // agents and OTLP exporters each call only their own).
   grpc::ServerBuilder builder;
-  builder.SetMaxReceiveMessageSize(options_.max_message_bytes);
+  // Messages are checked (and the refusals counted) against
+  // max_message_bytes by the reactors; gRPC itself refuses those that do not
+  // fit in its memory quota.
+  builder.SetMaxReceiveMessageSize(
+      static_cast<int>(std::min<std::size_t>(options_.memory_quota_bytes, INT32_MAX)));
   // A second collector on the same port must fail to start, not share it.
   builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
+  builder.AddChannelArgument(
+      GRPC_ARG_MAX_CONCURRENT_STREAMS,
+      static_cast<int>(std::min<std::size_t>(options_.max_ioam_streams + 64, INT32_MAX)));
+  grpc::ResourceQuota quota("clt-collector");
+  quota.Resize(options_.memory_quota_bytes);
+  builder.SetResourceQuota(quota);
   std::vector<std::pair<std::string, int>> ports;
   ports.reserve(options_.ioam_addresses.size() + options_.otlp_addresses.size());
-  for (const auto& a : options_.ioam_addresses) {
-    if (!prepare_unix_address(a, error)) return false;
-    ports.emplace_back(a, 0);
-    builder.AddListeningPort(a, grpc::InsecureServerCredentials(), &ports.back().second);
+  for (const auto* list : {&options_.ioam_addresses, &options_.otlp_addresses}) {
+    for (const auto& a : *list) {
+      if (!prepare_unix_address(a, error)) return false;
+      ports.emplace_back(a, 0);
+      builder.AddListeningPort(a, grpc::InsecureServerCredentials(), &ports.back().second);
+    }
   }
-  for (const auto& a : options_.otlp_addresses) {
-    if (!prepare_unix_address(a, error)) return false;
-    ports.emplace_back(a, 0);
-    builder.AddListeningPort(a, grpc::InsecureServerCredentials(), &ports.back().second);
-  }
-  if (!options_.ioam_addresses.empty()) builder.RegisterService(ioam_.get());
-  if (!options_.otlp_addresses.empty()) builder.RegisterService(otlp_.get());
+  builder.RegisterCallbackGenericService(service_.get());
   server_ = builder.BuildAndStart();
   if (!server_) {
     error = "cannot start the gRPC receivers (is an address in use?)";
@@ -230,8 +353,7 @@ bool GrpcReceivers::start(std::string& error) {
   for (const auto& [addr, port] : ports) {
     if (addr.rfind("unix:", 0) != 0 && port == 0) {
       error = "cannot listen on " + addr + " (in use, or not a valid host:port)";
-      server_->Shutdown();
-      server_.reset();
+      shutdown();
       return false;
     }
   }
@@ -243,6 +365,7 @@ void GrpcReceivers::shutdown() {
     server_->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));
     server_.reset();
   }
+  if (service_) service_->stop();
 }
 
 }  // namespace clt::collector

@@ -35,10 +35,26 @@ std::string Metrics::render_prometheus() const {
        otlp_spans_rejected);
   line(o, "otlp_requests_rejected_total", "counter", "Malformed OTLP requests refused.",
        otlp_requests_rejected);
+  line(o, "otlp_attributes_dropped_total", "counter",
+       "Span, event and resource attributes dropped by the span limits.", otlp_attributes_dropped);
+  line(o, "otlp_events_dropped_total", "counter", "Span events dropped by the span limits.",
+       otlp_events_dropped);
+  line(o, "otlp_links_dropped_total", "counter", "Span links dropped by the span limits.",
+       otlp_links_dropped);
+  line(o, "otlp_values_truncated_total", "counter",
+       "Attribute values cut at the span limits' value length.", otlp_values_truncated);
   line(o, "requests_too_large_total", "counter", "Requests refused for their size.",
        requests_too_large);
   line(o, "requests_refused_overload_total", "counter",
        "Requests refused because the ingest queue was full.", requests_refused_overload);
+  line(o, "http_requests_malformed_total", "counter",
+       "HTTP requests refused for their framing or head size.", http_requests_malformed);
+  line(o, "http_timeouts_total", "counter",
+       "HTTP connections closed because a request did not arrive in time.", http_timeouts);
+  line(o, "http_connections_refused_total", "counter",
+       "HTTP connections refused beyond the connection caps.", http_connections_refused);
+  line(o, "grpc_streams_refused_total", "counter",
+       "IOAM report streams refused beyond --max-ioam-streams.", grpc_streams_refused);
   line(o, "store_batches_total", "counter", "Transactions committed.", store_batches);
   line(o, "store_errors_total", "counter", "Failed store transactions.", store_errors);
   line(o, "store_records_written_total", "counter", "IOAM records stored.", store_records_written);
@@ -55,11 +71,16 @@ std::string Metrics::render_prometheus() const {
   line(o, "export_retries_total", "counter", "Export attempts retried.", export_retries);
   line(o, "export_failures_total", "counter", "Export requests that failed.", export_failures);
   line(o, "query_requests_total", "counter", "Query API requests.", query_requests);
+  line(o, "query_responses_too_large_total", "counter",
+       "Queries refused because the answer exceeded the response budget.",
+       query_responses_too_large);
   line(o, "ingest_queue_bytes", "gauge", "Bytes waiting to be stored.", ingest_queue_bytes);
   line(o, "join_pending_keys", "gauge", "Spans whose network summary is not written yet.",
        join_pending_keys);
   line(o, "export_queue_spans", "gauge", "Spans waiting to be exported.", export_queue_spans);
   line(o, "db_size_bytes", "gauge", "Bytes used by the database.", db_size_bytes);
+  line(o, "http_connections", "gauge", "Open HTTP connections.", http_connections);
+  line(o, "ioam_streams_open", "gauge", "Open IOAM report streams.", ioam_streams_open);
   return o;
 }
 

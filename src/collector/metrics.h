@@ -14,10 +14,18 @@ struct Metrics {
   Counter ioam_reports_rejected{0};  // malformed reports
   Counter ioam_streams{0};
   Counter otlp_spans_received{0};
-  Counter otlp_spans_rejected{0};     // invalid ids
-  Counter otlp_requests_rejected{0};  // malformed bodies
+  Counter otlp_spans_rejected{0};      // invalid ids
+  Counter otlp_requests_rejected{0};   // malformed bodies
+  Counter otlp_attributes_dropped{0};  // beyond the span limits
+  Counter otlp_events_dropped{0};
+  Counter otlp_links_dropped{0};
+  Counter otlp_values_truncated{0};
   Counter requests_too_large{0};
   Counter requests_refused_overload{0};  // 503 / RESOURCE_EXHAUSTED for lack of room
+  Counter http_requests_malformed{0};    // refused by the HTTP layer (framing, head size)
+  Counter http_timeouts{0};              // head or request not complete in time
+  Counter http_connections_refused{0};   // beyond the connection caps
+  Counter grpc_streams_refused{0};       // beyond --max-ioam-streams
   Counter store_batches{0};
   Counter store_errors{0};
   Counter store_records_written{0};
@@ -30,10 +38,13 @@ struct Metrics {
   Counter export_retries{0};
   Counter export_failures{0};
   Counter query_requests{0};
+  Counter query_responses_too_large{0};  // refused for the response budget
   std::atomic<std::int64_t> ingest_queue_bytes{0};
   std::atomic<std::int64_t> join_pending_keys{0};
   std::atomic<std::int64_t> export_queue_spans{0};
   std::atomic<std::int64_t> db_size_bytes{0};
+  std::atomic<std::int64_t> http_connections{0};
+  std::atomic<std::int64_t> ioam_streams_open{0};
 
   std::string render_prometheus() const;
 };

@@ -4,6 +4,8 @@
 #include <map>
 #include <nlohmann/json.hpp>
 
+#include "collector/metrics.h"
+
 namespace clt::collector {
 
 namespace {
@@ -101,6 +103,95 @@ bool copy_id(const std::string& bytes, std::array<std::uint8_t, N>& out) {
   return false;
 }
 
+// At most `max` bytes, not splitting a UTF-8 character.
+bool truncate_utf8(std::string& text, std::size_t max) {
+  if (text.size() <= max) return false;
+  std::size_t cut = max;
+  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xc0) == 0x80) --cut;
+  text.resize(cut);
+  return true;
+}
+
+// Applies the span limits while mapping one item list after another.
+class Limiter {
+ public:
+  Limiter(const SpanLimits& limits, OtlpConversion& out) : limits_(limits), out_(out) {}
+
+  // A tag whose text value is cut at the value length limit.
+  json tag(const std::string& key, const common::AnyValue& v) {
+    json t = jaeger_tag(key, v);
+    auto& value = t["value"];
+    if (value.is_string() && truncate_utf8(value.get_ref<std::string&>(), limits_.value_length))
+      ++out_.truncated_values;
+    return t;
+  }
+
+  // Attributes -> tags appended to `tags`, at most `max`; returns how many
+  // were dropped here.
+  template <typename Attributes>
+  std::uint64_t append_tags(const Attributes& attributes, std::size_t max, json& tags) {
+    std::uint64_t dropped = 0;
+    std::size_t kept = 0;
+    for (const auto& kv : attributes) {
+      if (kept == max) {
+        ++dropped;
+        continue;
+      }
+      tags.push_back(tag(kv.key(), kv.value()));
+      ++kept;
+    }
+    out_.dropped_attributes += dropped;
+    return dropped;
+  }
+
+  const SpanLimits& limits() const { return limits_; }
+  OtlpConversion& out() { return out_; }
+
+ private:
+  const SpanLimits& limits_;
+  OtlpConversion& out_;
+};
+
+json count_tag(const char* key, std::uint64_t n) {
+  return {{"key", key}, {"type", "int64"}, {"value", n}};
+}
+
+constexpr const char* kDroppedAttributes = "otel.dropped_attributes_count";
+constexpr const char* kDroppedEvents = "otel.dropped_events_count";
+constexpr const char* kDroppedLinks = "otel.dropped_links_count";
+
+std::string logs_of(const trace::Span& span, Limiter& limiter) {
+  json logs = json::array();
+  std::size_t kept = 0;
+  for (const auto& ev : span.events()) {
+    if (kept == limiter.limits().events) break;
+    ++kept;
+    json fields = json::array();
+    fields.push_back({{"key", "event"}, {"type", "string"}, {"value", ev.name()}});
+    const std::uint64_t dropped =
+        ev.dropped_attributes_count() +
+        limiter.append_tags(ev.attributes(), limiter.limits().event_attributes, fields);
+    if (dropped) fields.push_back(count_tag(kDroppedAttributes, dropped));
+    logs.push_back({{"timestamp", ns_to_us(ev.time_unix_nano())}, {"fields", fields}});
+  }
+  return logs.dump();
+}
+
+std::string refs_of(const trace::Span& span, Limiter& limiter) {
+  json refs = json::array();
+  std::size_t kept = 0;
+  for (const auto& link : span.links()) {
+    if (kept == limiter.limits().links) break;
+    ++kept;
+    core::TraceId t{};
+    core::SpanId s{};
+    if (!copy_id(link.trace_id(), t) || !copy_id(link.span_id(), s)) continue;
+    refs.push_back(
+        {{"refType", "FOLLOWS_FROM"}, {"traceID", core::to_hex(t)}, {"spanID", core::to_hex(s)}});
+  }
+  return refs.dump();
+}
+
 void set_any_from_tag(const json& tag, common::AnyValue& v) {
   const std::string type = tag.value("type", "string");
   const json& value = tag["value"];
@@ -117,17 +208,26 @@ void set_any_from_tag(const json& tag, common::AnyValue& v) {
 
 }  // namespace
 
-void convert_otlp(const ExportTraceServiceRequest& request, OtlpConversion& out) {
+void convert_otlp(const ExportTraceServiceRequest& request, const SpanLimits& limits,
+                  OtlpConversion& out) {
+  Limiter limiter(limits, out);
   for (const auto& rs : request.resource_spans()) {
     std::string service = "unknown_service";
     json process_tags = json::array();
+    std::uint64_t resource_dropped = rs.resource().dropped_attributes_count();
+    std::size_t kept = 0;
     for (const auto& kv : rs.resource().attributes()) {
       if (kv.key() == "service.name" && kv.value().value_case() == common::AnyValue::kStringValue) {
         service = kv.value().string_value();
+      } else if (kept == limits.attributes) {
+        ++resource_dropped;
+        ++out.dropped_attributes;
       } else {
-        process_tags.push_back(jaeger_tag(kv.key(), kv.value()));
+        process_tags.push_back(limiter.tag(kv.key(), kv.value()));
+        ++kept;
       }
     }
+    if (resource_dropped) process_tags.push_back(count_tag(kDroppedAttributes, resource_dropped));
     const std::string process_text = process_tags.dump();
     for (const auto& ss : rs.scope_spans()) {
       for (const auto& span : ss.spans()) {
@@ -156,7 +256,9 @@ void convert_otlp(const ExportTraceServiceRequest& request, OtlpConversion& out)
         const std::uint64_t end = span.end_time_unix_nano();
         row.duration_us = end > span.start_time_unix_nano() ? ns_to_us(end) - row.start_us : 0;
         json tags = json::array();
-        for (const auto& kv : span.attributes()) tags.push_back(jaeger_tag(kv.key(), kv.value()));
+        const std::uint64_t dropped_attributes =
+            span.dropped_attributes_count() +
+            limiter.append_tags(span.attributes(), limits.attributes, tags);
         if (const char* k = kind_name(span.kind()))
           tags.push_back({{"key", "span.kind"}, {"type", "string"}, {"value", k}});
         if (span.has_status()) {
@@ -166,10 +268,12 @@ void convert_otlp(const ExportTraceServiceRequest& request, OtlpConversion& out)
           } else if (span.status().code() == trace::Status::STATUS_CODE_OK) {
             tags.push_back({{"key", "otel.status_code"}, {"type", "string"}, {"value", "OK"}});
           }
-          if (!span.status().message().empty())
-            tags.push_back({{"key", "otel.status_description"},
-                            {"type", "string"},
-                            {"value", span.status().message()}});
+          if (!span.status().message().empty()) {
+            std::string message = span.status().message();
+            if (truncate_utf8(message, limits.value_length)) ++out.truncated_values;
+            tags.push_back(
+                {{"key", "otel.status_description"}, {"type", "string"}, {"value", message}});
+          }
         }
         if (!ss.scope().name().empty())
           tags.push_back(
@@ -177,35 +281,38 @@ void convert_otlp(const ExportTraceServiceRequest& request, OtlpConversion& out)
         if (!ss.scope().version().empty())
           tags.push_back(
               {{"key", "otel.scope.version"}, {"type", "string"}, {"value", ss.scope().version()}});
+        const std::uint64_t extra_events =
+            static_cast<std::uint64_t>(span.events_size()) -
+            std::min<std::uint64_t>(static_cast<std::uint64_t>(span.events_size()), limits.events);
+        const std::uint64_t extra_links =
+            static_cast<std::uint64_t>(span.links_size()) -
+            std::min<std::uint64_t>(static_cast<std::uint64_t>(span.links_size()), limits.links);
+        out.dropped_events += extra_events;
+        out.dropped_links += extra_links;
+        if (dropped_attributes) tags.push_back(count_tag(kDroppedAttributes, dropped_attributes));
+        if (const auto n = span.dropped_events_count() + extra_events)
+          tags.push_back(count_tag(kDroppedEvents, n));
+        if (const auto n = span.dropped_links_count() + extra_links)
+          tags.push_back(count_tag(kDroppedLinks, n));
         row.tags_json = tags.dump();
         row.process_tags_json = process_text;
-        if (span.events_size() > 0) {
-          json logs = json::array();
-          for (const auto& ev : span.events()) {
-            json fields = json::array();
-            fields.push_back({{"key", "event"}, {"type", "string"}, {"value", ev.name()}});
-            for (const auto& kv : ev.attributes())
-              fields.push_back(jaeger_tag(kv.key(), kv.value()));
-            logs.push_back({{"timestamp", ns_to_us(ev.time_unix_nano())}, {"fields", fields}});
-          }
-          row.logs_json = logs.dump();
-        }
-        if (span.links_size() > 0) {
-          json refs = json::array();
-          for (const auto& link : span.links()) {
-            core::TraceId t{};
-            core::SpanId s{};
-            if (!copy_id(link.trace_id(), t) || !copy_id(link.span_id(), s)) continue;
-            refs.push_back({{"refType", "FOLLOWS_FROM"},
-                            {"traceID", core::to_hex(t)},
-                            {"spanID", core::to_hex(s)}});
-          }
-          row.refs_json = refs.dump();
-        }
+        if (span.events_size() > 0) row.logs_json = logs_of(span, limiter);
+        if (span.links_size() > 0) row.refs_json = refs_of(span, limiter);
         out.rows.push_back(std::move(row));
       }
     }
   }
+}
+
+void count_conversion(const OtlpConversion& conv, Metrics& metrics) {
+  auto add = [](Metrics::Counter& c, std::uint64_t n) {
+    if (n) c.fetch_add(n, std::memory_order_relaxed);
+  };
+  add(metrics.otlp_spans_rejected, static_cast<std::uint64_t>(conv.rejected));
+  add(metrics.otlp_attributes_dropped, conv.dropped_attributes);
+  add(metrics.otlp_events_dropped, conv.dropped_events);
+  add(metrics.otlp_links_dropped, conv.dropped_links);
+  add(metrics.otlp_values_truncated, conv.truncated_values);
 }
 
 void rows_to_otlp(const std::vector<SpanRow>& rows, ExportTraceServiceRequest& out) {
@@ -244,6 +351,21 @@ void rows_to_otlp(const std::vector<SpanRow>& rows, ExportTraceServiceRequest& o
       for (const json& t : tags) {
         if (!t.is_object() || !t.contains("key") || !t.contains("value")) continue;
         const std::string tag_key = t["key"].get<std::string>();
+        if (t["value"].is_number_unsigned() || t["value"].is_number_integer()) {
+          const auto n = t["value"].get<std::uint64_t>();
+          if (tag_key == kDroppedAttributes) {
+            span->set_dropped_attributes_count(static_cast<std::uint32_t>(n));
+            continue;
+          }
+          if (tag_key == kDroppedEvents) {
+            span->set_dropped_events_count(static_cast<std::uint32_t>(n));
+            continue;
+          }
+          if (tag_key == kDroppedLinks) {
+            span->set_dropped_links_count(static_cast<std::uint32_t>(n));
+            continue;
+          }
+        }
         if (tag_key == "span.kind") {
           const std::string k = t["value"].is_string() ? t["value"].get<std::string>() : "";
           if (k == "server") span->set_kind(trace::Span::SPAN_KIND_SERVER);

@@ -7,12 +7,16 @@
 
 #include "collector/network_spans.h"
 #include "collector/raw_record_json.h"
+#include "core/text_excerpt.h"
+#include "otlp/json_depth.h"
 
 namespace clt::collector {
 
 namespace {
 
 using nlohmann::json;
+
+constexpr std::size_t kMaxTagsDepth = 8;
 
 std::string tag_value_text(const json& v) {
   if (v.is_string()) return v.get<std::string>();
@@ -64,7 +68,8 @@ std::optional<std::int64_t> parse_duration_us(const std::string& text) {
   const char* begin = text.data();
   const char* end = text.data() + text.size();
   auto r = std::from_chars(begin, end, value);
-  if (r.ec != std::errc() || value < 0) return std::nullopt;
+  // from_chars also reads "nan" and "inf".
+  if (r.ec != std::errc() || !std::isfinite(value) || value < 0) return std::nullopt;
   const std::string unit(r.ptr, end);
   double scale = 0;
   if (unit == "us" || unit == "µs")
@@ -81,7 +86,10 @@ std::optional<std::int64_t> parse_duration_us(const std::string& text) {
     scale = 1e-3;
   else
     return std::nullopt;
-  return static_cast<std::int64_t>(std::llround(value * scale));
+  // About 292,000 years: beyond it the microseconds do not fit in 63 bits.
+  const double us = value * scale;
+  if (us >= 9.2e18) return std::nullopt;
+  return static_cast<std::int64_t>(std::llround(us));
 }
 
 bool parse_trace_query(const std::multimap<std::string, std::string>& params, std::int64_t now,
@@ -96,7 +104,8 @@ bool parse_trace_query(const std::multimap<std::string, std::string>& params, st
     if (!v) return true;
     auto r = std::from_chars(v->data(), v->data() + v->size(), out);
     if (r.ec != std::errc() || r.ptr != v->data() + v->size()) {
-      error = std::string("parameter ") + name + "='" + *v + "' is not an integer";
+      error = std::string("parameter ") + name + "='" + core::quoted_excerpt(*v) +
+              "' is not an integer";
       return false;
     }
     return true;
@@ -109,10 +118,10 @@ bool parse_trace_query(const std::multimap<std::string, std::string>& params, st
   if (auto lb = get("lookback"); lb && *lb != "custom") {
     auto d = parse_duration_us(*lb);
     if (!d) {
-      error = "parameter lookback='" + *lb + "' is not a duration such as 1h";
+      error = "parameter lookback='" + core::quoted_excerpt(*lb) + "' is not a duration such as 1h";
       return false;
     }
-    q.start_us = q.end_us - *d;
+    q.start_us = q.end_us < INT64_MIN + *d ? INT64_MIN : q.end_us - *d;
   }
   if (!as_int("start", q.start_us)) return false;
   std::int64_t limit = static_cast<std::int64_t>(q.limit);
@@ -123,13 +132,19 @@ bool parse_trace_query(const std::multimap<std::string, std::string>& params, st
     if (auto v = get(name)) {
       auto d = parse_duration_us(*v);
       if (!d) {
-        error = std::string("parameter ") + name + "='" + *v + "' is not a duration such as 100ms";
+        error = std::string("parameter ") + name + "='" + core::quoted_excerpt(*v) +
+                "' is not a duration such as 100ms (at most 292,000 years)";
         return false;
       }
       (std::string(name) == "minDuration" ? q.min_duration_us : q.max_duration_us) = *d;
     }
   }
   if (auto v = get("tags")) {
+    if (!otlp::json_depth_within(*v, kMaxTagsDepth)) {
+      error = "parameter tags is nested deeper than " + std::to_string(kMaxTagsDepth) +
+              " levels; use an object of key: value pairs";
+      return false;
+    }
     json t = json::parse(*v, nullptr, false);
     if (!t.is_object()) {
       error = "parameter tags must be a JSON object such as {\"http.method\":\"GET\"}";
@@ -141,7 +156,7 @@ bool parse_trace_query(const std::multimap<std::string, std::string>& params, st
   for (auto it = range.first; it != range.second; ++it) {
     const auto colon = it->second.find(':');
     if (colon == std::string::npos) {
-      error = "parameter tag='" + it->second + "' is not key:value";
+      error = "parameter tag='" + core::quoted_excerpt(it->second) + "' is not key:value";
       return false;
     }
     q.tags[it->second.substr(0, colon)] = it->second.substr(colon + 1);
@@ -179,14 +194,18 @@ std::string jaeger_error(int code, const std::string& message) {
             {"limit", 0},
             {"offset", 0},
             {"errors", json::array({{{"code", code}, {"msg", message}}})}};
-  return j.dump();
+  return j.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
-std::string jaeger_trace_json(const core::TraceId& id, const std::vector<SpanRow>& rows) {
-  json spans = json::array();
+bool append_jaeger_trace_json(std::string& out, const core::TraceId& id,
+                              const std::vector<SpanRow>& rows, std::size_t max_bytes) {
+  // One span at a time: the JSON tree of a whole large trace would take many
+  // times the size of its text.
   json processes = json::object();
   std::map<std::pair<std::string, std::string>, std::string> process_ids;
   const std::string trace_hex = hex_trace_id(id);
+  out += "{\"traceID\":\"" + trace_hex + "\",\"spans\":[";
+  bool first = true;
   for (const SpanRow& r : rows) {
     auto key = std::make_pair(r.service, r.process_tags_json);
     auto it = process_ids.find(key);
@@ -200,33 +219,52 @@ std::string jaeger_trace_json(const core::TraceId& id, const std::vector<SpanRow
       refs.push_back(
           {{"refType", "CHILD_OF"}, {"traceID", trace_hex}, {"spanID", core::to_hex(r.parent_id)}});
     for (auto& extra : parse_array(r.refs_json)) refs.push_back(std::move(extra));
-    spans.push_back({{"traceID", trace_hex},
-                     {"spanID", core::to_hex(r.span_id)},
-                     {"operationName", r.operation},
-                     {"references", std::move(refs)},
-                     {"startTime", r.start_us},
-                     {"duration", r.duration_us},
-                     {"tags", parse_array(r.tags_json)},
-                     {"logs", parse_array(r.logs_json)},
-                     {"processID", it->second},
-                     {"warnings", nullptr},
-                     {"flags", 1}});
+    const json span = {{"traceID", trace_hex},
+                       {"spanID", core::to_hex(r.span_id)},
+                       {"operationName", r.operation},
+                       {"references", std::move(refs)},
+                       {"startTime", r.start_us},
+                       {"duration", r.duration_us},
+                       {"tags", parse_array(r.tags_json)},
+                       {"logs", parse_array(r.logs_json)},
+                       {"processID", it->second},
+                       {"warnings", nullptr},
+                       {"flags", 1}};
+    if (!first) out += ',';
+    first = false;
+    out += span.dump(-1, ' ', false, json::error_handler_t::replace);
+    if (out.size() > max_bytes) return false;
   }
-  json trace = {{"traceID", trace_hex},
-                {"spans", std::move(spans)},
-                {"processes", std::move(processes)},
-                {"warnings", nullptr}};
-  return trace.dump();
+  out += "],\"processes\":";
+  out += processes.dump(-1, ' ', false, json::error_handler_t::replace);
+  out += ",\"warnings\":null}";
+  return out.size() <= max_bytes;
 }
 
-void QueryService::load_trace(StoreReader& reader, const core::TraceId& id,
-                              std::vector<SpanRow>& rows) {
-  reader.trace_spans(id, rows);
+std::string jaeger_trace_json(const core::TraceId& id, const std::vector<SpanRow>& rows) {
+  std::string out;
+  append_jaeger_trace_json(out, id, rows);
+  return out;
+}
+
+bool QueryService::load_trace(StoreReader& reader, const core::TraceId& id,
+                              std::vector<SpanRow>& rows, std::size_t max_bytes) {
+  if (!reader.trace_spans(id, rows, max_bytes)) return false;
   std::vector<NetworkSummary> networks;
   reader.trace_networks(id, networks);
   for (const auto& n : networks) append_network_spans(n, rows);
   std::sort(rows.begin(), rows.end(),
             [](const SpanRow& a, const SpanRow& b) { return a.start_us < b.start_us; });
+  return true;
+}
+
+int QueryService::too_large(const std::string& what, std::string& body) const {
+  body = jaeger_error(kAnswerTooLarge,
+                      what + " is larger than the response budget of " +
+                          std::to_string(limits_.max_response_bytes / (1024 * 1024)) +
+                          " MiB (--query-max-response): ask for fewer traces (limit=), a shorter "
+                          "time range or a more specific search");
+  return kAnswerTooLarge;
 }
 
 int QueryService::services(std::string& body) {
@@ -236,10 +274,12 @@ int QueryService::services(std::string& body) {
     body = jaeger_error(503, error);
     return 503;
   }
-  const auto list = reader->services();
+  std::vector<std::string> list;
+  if (!reader->services(list, limits_.max_response_bytes))
+    return too_large("the list of services", body);
   body =
       json{{"data", list}, {"total", list.size()}, {"limit", 0}, {"offset", 0}, {"errors", nullptr}}
-          .dump();
+          .dump(-1, ' ', false, json::error_handler_t::replace);
   return 200;
 }
 
@@ -250,17 +290,20 @@ int QueryService::operations(const std::string& service, std::string& body) {
     body = jaeger_error(503, error);
     return 503;
   }
-  const auto list = reader->operations(service);
+  std::vector<std::string> list;
+  if (!reader->operations(service, list, limits_.max_response_bytes))
+    return too_large("the list of operations", body);
   body =
       json{{"data", list}, {"total", list.size()}, {"limit", 0}, {"offset", 0}, {"errors", nullptr}}
-          .dump();
+          .dump(-1, ' ', false, json::error_handler_t::replace);
   return 200;
 }
 
 int QueryService::trace(const std::string& trace_id_hex, std::string& body) {
   auto id = parse_trace_id_loose(trace_id_hex);
   if (!id) {
-    body = jaeger_error(400, "trace id '" + trace_id_hex + "' is not 1 to 32 hex digits");
+    body = jaeger_error(
+        400, "trace id '" + core::quoted_excerpt(trace_id_hex) + "' is not 1 to 32 hex digits");
     return 400;
   }
   std::string error;
@@ -270,13 +313,16 @@ int QueryService::trace(const std::string& trace_id_hex, std::string& body) {
     return 503;
   }
   std::vector<SpanRow> rows;
-  load_trace(*reader, *id, rows);
+  const std::size_t budget = limits_.max_response_bytes;
+  if (!load_trace(*reader, *id, rows, budget)) return too_large("trace " + core::to_hex(*id), body);
   if (rows.empty()) {
     body = jaeger_error(404, "trace not found");
     return 404;
   }
-  body = "{\"data\":[" + jaeger_trace_json(*id, rows) +
-         "],\"total\":0,\"limit\":0,\"offset\":0,\"errors\":null}";
+  body = "{\"data\":[";
+  if (!append_jaeger_trace_json(body, *id, rows, budget))
+    return too_large("trace " + core::to_hex(*id), body);
+  body += "],\"total\":0,\"limit\":0,\"offset\":0,\"errors\":null}";
   return 200;
 }
 
@@ -311,13 +357,20 @@ int QueryService::search(const TraceQuery& q, std::string& body) {
       return scanned < q.max_scanned_spans;
     });
   }
+  const std::size_t budget = limits_.max_response_bytes;
+  auto refuse = [&](std::size_t done) {
+    return too_large("the answer (" + std::to_string(found.size()) + " traces; " +
+                         std::to_string(done) + " fit)",
+                     body);
+  };
   body = "{\"data\":[";
   std::vector<SpanRow> rows;
   for (std::size_t i = 0; i < found.size(); ++i) {
     rows.clear();
-    load_trace(*reader, found[i], rows);
+    if (!load_trace(*reader, found[i], rows, budget - std::min(budget, body.size())))
+      return refuse(i);
     if (i) body += ',';
-    body += jaeger_trace_json(found[i], rows);
+    if (!append_jaeger_trace_json(body, found[i], rows, budget)) return refuse(i);
   }
   body += "],\"total\":" + std::to_string(found.size()) + ",\"limit\":" + std::to_string(q.limit) +
           ",\"offset\":0,\"errors\":null}";
@@ -340,13 +393,17 @@ int QueryService::ioam_records(const std::string& trace_id_hex, const std::strin
   }
   body = "{\"data\":[";
   std::uint64_t index = 0;
+  bool within = true;
   reader->records({*tid, *sid}, [&](std::int64_t received, std::string_view bytes) {
+    if (!within) return;
     if (index) body += ',';
     if (append_report_json(body, index + 1, received, bytes))
       ++index;
     else if (index)
       body.pop_back();
+    within = body.size() <= limits_.max_response_bytes;
   });
+  if (!within) return too_large("the records of span " + span_id_hex, body);
   body += "]}";
   return 200;
 }

@@ -61,10 +61,20 @@ class ReaderPool {
   std::vector<std::unique_ptr<StoreReader>> idle_;
 };
 
+struct QueryLimits {
+  // The largest answer: a query whose answer would be larger is refused with
+  // 422 and a message saying how to narrow it, before it takes more memory.
+  std::size_t max_response_bytes = 32 * 1024 * 1024;
+};
+
+// The status of an answer refused for the response budget (as Prometheus
+// answers a query that would load too much).
+inline constexpr int kAnswerTooLarge = 422;
+
 // Jaeger-compatible answers, as JSON text.
 class QueryService {
  public:
-  explicit QueryService(ReaderPool& pool) : pool_(pool) {}
+  explicit QueryService(ReaderPool& pool, QueryLimits limits = {}) : pool_(pool), limits_(limits) {}
 
   // Each returns the HTTP status and sets body.
   int services(std::string& body);
@@ -74,14 +84,23 @@ class QueryService {
   int ioam_records(const std::string& trace_id_hex, const std::string& span_id_hex,
                    std::string& body);
 
-  // Every span of a trace: the applications' and the derived network/hop spans.
-  static void load_trace(StoreReader& reader, const core::TraceId& id, std::vector<SpanRow>& rows);
+  // Every span of a trace: the applications' and the derived network/hop
+  // spans; false when they would take more than max_bytes.
+  static bool load_trace(StoreReader& reader, const core::TraceId& id, std::vector<SpanRow>& rows,
+                         std::size_t max_bytes = SIZE_MAX);
 
  private:
+  int too_large(const std::string& what, std::string& body) const;
+
   ReaderPool& pool_;
+  QueryLimits limits_;
 };
 
-// Span rows of one trace -> a Jaeger trace object (JSON text).
+// Span rows of one trace -> a Jaeger trace object (JSON text) appended to
+// `out`, span by span; false (out then incomplete) once out is longer than
+// max_bytes.
+bool append_jaeger_trace_json(std::string& out, const core::TraceId& id,
+                              const std::vector<SpanRow>& rows, std::size_t max_bytes = SIZE_MAX);
 std::string jaeger_trace_json(const core::TraceId& id, const std::vector<SpanRow>& rows);
 // Accepts 32 or fewer hex digits (Jaeger drops leading zeros).
 std::optional<core::TraceId> parse_trace_id_loose(const std::string& hex);

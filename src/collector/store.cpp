@@ -318,28 +318,47 @@ bool StoreReader::open(const std::string& path, std::string& error) {
   return true;
 }
 
-std::vector<std::string> StoreReader::services() {
-  std::vector<std::string> out;
-  while (services_.step() == SQLITE_ROW) out.emplace_back(services_.column_text(0));
+bool StoreReader::services(std::vector<std::string>& out, std::size_t max_bytes) {
+  std::size_t bytes = 0;
+  bool within = true;
+  while (within && services_.step() == SQLITE_ROW) {
+    out.emplace_back(services_.column_text(0));
+    bytes += out.back().size() + 8;
+    within = bytes <= max_bytes;
+  }
   services_.reset();
-  return out;
+  return within;
 }
 
-std::vector<std::string> StoreReader::operations(const std::string& service) {
-  std::vector<std::string> out;
+bool StoreReader::operations(const std::string& service, std::vector<std::string>& out,
+                             std::size_t max_bytes) {
+  std::size_t bytes = 0;
+  bool within = true;
   operations_.bind(1, service);
-  while (operations_.step() == SQLITE_ROW) out.emplace_back(operations_.column_text(0));
+  while (within && operations_.step() == SQLITE_ROW) {
+    out.emplace_back(operations_.column_text(0));
+    bytes += out.back().size() + 8;
+    within = bytes <= max_bytes;
+  }
   operations_.reset();
-  return out;
+  return within;
 }
 
-void StoreReader::trace_spans(const core::TraceId& id, std::vector<SpanRow>& out) {
+bool StoreReader::trace_spans(const core::TraceId& id, std::vector<SpanRow>& out,
+                              std::size_t max_bytes) {
+  std::size_t bytes = 0;
+  bool within = true;
   trace_spans_.bind_blob(1, bytes_of(id));
-  while (trace_spans_.step() == SQLITE_ROW) {
+  while (within && trace_spans_.step() == SQLITE_ROW) {
     out.emplace_back();
-    read_span_row(trace_spans_, out.back());
+    SpanRow& r = out.back();
+    read_span_row(trace_spans_, r);
+    bytes += sizeof(SpanRow) + r.service.size() + r.operation.size() + r.tags_json.size() +
+             r.process_tags_json.size() + r.logs_json.size() + r.refs_json.size();
+    within = bytes <= max_bytes;
   }
   trace_spans_.reset();
+  return within;
 }
 
 void StoreReader::trace_networks(const core::TraceId& id, std::vector<NetworkSummary>& out) {

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -74,9 +75,13 @@ class StoreReader {
  public:
   bool open(const std::string& path, std::string& error);
 
-  std::vector<std::string> services();
-  std::vector<std::string> operations(const std::string& service);
-  void trace_spans(const core::TraceId& id, std::vector<SpanRow>& out);
+  // Each false when the names or rows would take more than max_bytes (what
+  // was read so far is in `out`).
+  bool services(std::vector<std::string>& out, std::size_t max_bytes = SIZE_MAX);
+  bool operations(const std::string& service, std::vector<std::string>& out,
+                  std::size_t max_bytes = SIZE_MAX);
+  bool trace_spans(const core::TraceId& id, std::vector<SpanRow>& out,
+                   std::size_t max_bytes = SIZE_MAX);
   void trace_networks(const core::TraceId& id, std::vector<NetworkSummary>& out);
   // Spans of `service` (all services when empty) in [start, end], newest first;
   // `visit` returns false to stop.

@@ -16,6 +16,10 @@ using ExportTraceServiceRequest =
 using ExportTraceServiceResponse =
     opentelemetry::proto::collector::trace::v1::ExportTraceServiceResponse;
 
+// Deeper bodies are refused before they are parsed. A span attribute sits at
+// depth 10; each level of nested arrayValue/kvlistValue adds 3 or 4.
+inline constexpr std::size_t kMaxTracesJsonDepth = 64;
+
 // Fills `out` (cleared first) from an OTLP/JSON body. On bad input returns
 // false, leaves `out` empty and sets `error` to one line saying what is wrong.
 bool parse_traces_json(std::string_view json, ExportTraceServiceRequest& out, std::string& error);

@@ -4,8 +4,13 @@
 
 #include <charconv>
 #include <cstring>
+#include <map>
+#include <set>
 #include <tuple>
+#include <unordered_map>
 #include <vector>
+
+#include "core/text_excerpt.h"
 
 namespace clt::topo {
 
@@ -18,6 +23,12 @@ struct ParseError {
 
 [[noreturn]] void fail(std::string message) {
   throw ParseError{std::move(message)};
+}
+
+// What the file said, bounded and escaped: a name of 1 MB or raw binary
+// bytes must not be echoed whole.
+std::string q(std::string_view text) {
+  return core::quoted_excerpt(text);
 }
 
 std::vector<std::string_view> split_words(std::string_view line) {
@@ -43,10 +54,9 @@ std::uint64_t parse_number(std::string_view text, std::uint64_t max, std::string
   }
   auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), v, base);
   if (digits.empty() || ec != std::errc{} || end != digits.data() + digits.size())
-    fail(std::string(what) + " '" + std::string(text) + "' is not a number");
+    fail(std::string(what) + " '" + q(text) + "' is not a number");
   if (v > max)
-    fail(std::string(what) + " " + std::string(text) + " is too large (at most " +
-         std::to_string(max) + ")");
+    fail(std::string(what) + " " + q(text) + " is too large (at most " + std::to_string(max) + ")");
   return v;
 }
 
@@ -72,10 +82,9 @@ bool valid_ipv6(std::string_view text) {
 void check_prefix(std::string_view text, std::string_view what) {
   const auto slash = text.find('/');
   if (slash == std::string_view::npos)
-    fail(std::string(what) + " '" + std::string(text) +
-         "' needs a prefix length, e.g. fd00:1::1/64");
+    fail(std::string(what) + " '" + q(text) + "' needs a prefix length, e.g. fd00:1::1/64");
   if (!valid_ipv6(text.substr(0, slash)))
-    fail(std::string(what) + " '" + std::string(text) + "' is not an IPv6 address");
+    fail(std::string(what) + " '" + q(text) + "' is not an IPv6 address");
   parse_number(text.substr(slash + 1), 128, "prefix length");
 }
 
@@ -106,7 +115,7 @@ class Parser {
     if (keyword == "ioam-interface") return ioam_interface(w);
     if (keyword == "netem") return netem(w);
     if (keyword == "shape") return shape(w);
-    fail("unknown keyword '" + std::string(keyword) +
+    fail("unknown keyword '" + q(keyword) +
          "' (expected node, link, route, ioam-namespace, ioam-schema, ioam-interface, netem or "
          "shape)");
   }
@@ -115,9 +124,7 @@ class Parser {
   void finish() {
     for (const auto& ns : t_.namespaces) {
       if (!ns.schema) continue;
-      bool found = false;
-      for (const auto& s : t_.schemas) found = found || (s.node == ns.node && s.id == *ns.schema);
-      if (!found) {
+      if (schemas_.count({ns.node, *ns.schema}) == 0) {
         line_ = ns.line;
         fail("schema " + std::to_string(*ns.schema) + " is not declared on node " + ns.node +
              " (add `ioam-schema " + ns.node + " " + std::to_string(*ns.schema) + " DATA`)");
@@ -137,9 +144,8 @@ class Parser {
   }
 
   const Node& known_node(std::string_view name) {
-    for (const auto& n : t_.nodes)
-      if (n.name == name) return n;
-    fail("node '" + std::string(name) + "' is not declared (add `node " + std::string(name) +
+    if (auto it = nodes_.find(std::string(name)); it != nodes_.end()) return t_.nodes[it->second];
+    fail("node '" + q(name) + "' is not declared (add `node " + q(name) +
          " id N` before this line)");
   }
 
@@ -147,21 +153,18 @@ class Parser {
   std::pair<std::string, std::string> existing_interface(std::string_view text) {
     auto [node, itf] = split_endpoint(text);
     known_node(node);
-    for (const auto& l : t_.links)
-      if ((l.a.node == node && l.a.interface == itf) || (l.b.node == node && l.b.interface == itf))
-        return {node, itf};
+    if (link_of_interface_.count({node, itf})) return {node, itf};
     fail("interface " + node + ":" + itf + " is not created by any link above this line");
   }
 
   std::pair<std::string, std::string> split_endpoint(std::string_view text) {
     const auto colon = text.find(':');
     if (colon == std::string_view::npos)
-      fail("'" + std::string(text) + "' must be NODE:INTERFACE, e.g. athos:eth0");
+      fail("'" + q(text) + "' must be NODE:INTERFACE, e.g. athos:eth0");
     std::string_view node = text.substr(0, colon);
     std::string_view itf = text.substr(colon + 1);
     if (!valid_name(itf, 15))
-      fail("interface name '" + std::string(itf) +
-           "' must be 1-15 letters, digits, '-', '_' or '.'");
+      fail("interface name '" + q(itf) + "' must be 1-15 letters, digits, '-', '_' or '.'");
     return {std::string(node), std::string(itf)};
   }
 
@@ -172,8 +175,8 @@ class Parser {
     n.line = line_;
     n.name = std::string(w[1]);
     if (!valid_name(n.name, 32))
-      fail("node name '" + n.name + "' must be 1-32 letters, digits, '-', '_' or '.'");
-    if (t_.find_node(n.name) != nullptr) fail("node '" + n.name + "' is declared twice");
+      fail("node name '" + q(n.name) + "' must be 1-32 letters, digits, '-', '_' or '.'");
+    if (nodes_.count(n.name)) fail("node '" + n.name + "' is declared twice");
     bool has_id = false;
     for (std::size_t i = 2; i < w.size(); ++i) {
       if (w[i] == "id" && i + 1 < w.size()) {
@@ -184,21 +187,20 @@ class Parser {
       } else if (w[i] == "forwarding") {
         n.forwarding = true;
       } else {
-        fail("unexpected '" + std::string(w[i]) + "'; usage: " + usage);
+        fail("unexpected '" + q(w[i]) + "'; usage: " + usage);
       }
     }
     if (!has_id) fail(std::string("missing IOAM node id; usage: ") + usage);
+    nodes_.emplace(n.name, t_.nodes.size());
     t_.nodes.push_back(std::move(n));
   }
 
   Endpoint endpoint(std::string_view where, std::string_view address) {
     auto [node, itf] = split_endpoint(where);
     known_node(node);
-    for (const auto& l : t_.links)
-      for (const Endpoint* e : {&l.a, &l.b})
-        if (e->node == node && e->interface == itf)
-          fail("interface " + node + ":" + itf + " is already used by the link on line " +
-               std::to_string(l.line));
+    if (auto it = link_of_interface_.find({node, itf}); it != link_of_interface_.end())
+      fail("interface " + node + ":" + itf + " is already used by the link on line " +
+           std::to_string(it->second));
     check_prefix(address, "address");
     return Endpoint{node, itf, std::string(address)};
   }
@@ -212,6 +214,8 @@ class Parser {
     l.b = endpoint(w[3], w[4]);
     if (l.a.node == l.b.node && l.a.interface == l.b.interface)
       fail("a link needs two different interfaces");
+    link_of_interface_.emplace(Key{l.a.node, l.a.interface}, l.line);
+    link_of_interface_.emplace(Key{l.b.node, l.b.interface}, l.line);
     t_.links.push_back(std::move(l));
   }
 
@@ -223,7 +227,7 @@ class Parser {
     r.node = known_node(w[1]).name;
     if (w[2] != "default") check_prefix(w[2], "route prefix");
     r.prefix = std::string(w[2]);
-    if (!valid_ipv6(w[4])) fail("gateway '" + std::string(w[4]) + "' is not an IPv6 address");
+    if (!valid_ipv6(w[4])) fail("gateway '" + q(w[4]) + "' is not an IPv6 address");
     r.via = std::string(w[4]);
     t_.routes.push_back(std::move(r));
   }
@@ -235,10 +239,9 @@ class Parser {
     ns.line = line_;
     ns.node = known_node(w[1]).name;
     ns.id = static_cast<std::uint16_t>(parse_number(w[2], 0xfffe, "IOAM namespace id"));
-    for (const auto& other : t_.namespaces)
-      if (other.node == ns.node && other.id == ns.id)
-        fail("namespace " + std::to_string(ns.id) + " is already declared on " + ns.node +
-             " (line " + std::to_string(other.line) + ")");
+    if (auto it = namespaces_.find({ns.node, ns.id}); it != namespaces_.end())
+      fail("namespace " + std::to_string(ns.id) + " is already declared on " + ns.node + " (line " +
+           std::to_string(it->second) + ")");
     for (std::size_t i = 3; i < w.size(); ++i) {
       if (i + 1 >= w.size()) fail(std::string("missing value; usage: ") + usage);
       if (w[i] == "data") {
@@ -248,9 +251,10 @@ class Parser {
       } else if (w[i] == "schema") {
         ns.schema = static_cast<std::uint32_t>(parse_number(w[++i], 0xffffff, "schema id"));
       } else {
-        fail("unexpected '" + std::string(w[i]) + "'; usage: " + usage);
+        fail("unexpected '" + q(w[i]) + "'; usage: " + usage);
       }
     }
+    namespaces_.emplace(std::make_pair(ns.node, ns.id), ns.line);
     t_.namespaces.push_back(std::move(ns));
   }
 
@@ -261,11 +265,11 @@ class Parser {
     s.line = line_;
     s.node = known_node(w[1]).name;
     s.id = static_cast<std::uint32_t>(parse_number(w[2], 0xffffff, "schema id"));
-    for (const auto& other : t_.schemas)
-      if (other.node == s.node && other.id == s.id)
-        fail("schema " + std::to_string(s.id) + " is already declared on " + s.node);
+    if (schemas_.count({s.node, s.id}))
+      fail("schema " + std::to_string(s.id) + " is already declared on " + s.node);
     if (w[3].size() > 255 * 4) fail("schema data is longer than 1020 bytes");
     s.data = std::string(w[3]);
+    schemas_.emplace(s.node, s.id);
     t_.schemas.push_back(std::move(s));
   }
 
@@ -275,10 +279,9 @@ class Parser {
     IoamInterface i;
     i.line = line_;
     std::tie(i.node, i.interface) = existing_interface(w[1]);
-    for (const auto& other : t_.interfaces)
-      if (other.node == i.node && other.interface == i.interface)
-        fail("IOAM of " + i.node + ":" + i.interface + " is already set on line " +
-             std::to_string(other.line));
+    if (auto it = ioam_interfaces_.find({i.node, i.interface}); it != ioam_interfaces_.end())
+      fail("IOAM of " + i.node + ":" + i.interface + " is already set on line " +
+           std::to_string(it->second));
     bool has_id = false;
     for (std::size_t k = 2; k < w.size(); ++k) {
       if (w[k] == "id" && k + 1 < w.size()) {
@@ -291,10 +294,11 @@ class Parser {
       } else if (w[k] == "disabled") {
         i.enabled = false;
       } else {
-        fail("unexpected '" + std::string(w[k]) + "'; usage: " + usage);
+        fail("unexpected '" + q(w[k]) + "'; usage: " + usage);
       }
     }
     if (!has_id) fail(std::string("missing interface id; usage: ") + usage);
+    ioam_interfaces_.emplace(Key{i.node, i.interface}, i.line);
     t_.interfaces.push_back(std::move(i));
   }
 
@@ -305,43 +309,39 @@ class Parser {
     Netem n;
     n.line = line_;
     std::tie(n.node, n.interface) = existing_interface(w[1]);
-    for (const auto& other : t_.netems)
-      if (other.node == n.node && other.interface == n.interface)
-        fail("netem on " + n.node + ":" + n.interface + " is already set on line " +
-             std::to_string(other.line));
-    for (const auto& other : t_.shapes)
-      if (other.node == n.node && other.interface == n.interface)
-        fail("shape is already set on " + n.node + ":" + n.interface + " (line " +
-             std::to_string(other.line) + "): one root qdisc per interface");
+    if (auto it = netems_.find({n.node, n.interface}); it != netems_.end())
+      fail("netem on " + n.node + ":" + n.interface + " is already set on line " +
+           std::to_string(it->second));
+    if (auto it = shapes_.find({n.node, n.interface}); it != shapes_.end())
+      fail("shape is already set on " + n.node + ":" + n.interface + " (line " +
+           std::to_string(it->second) + "): one root qdisc per interface");
     const std::initializer_list<std::string_view> times = {"us", "ms", "s"};
     for (std::size_t k = 2; k < w.size(); ++k) {
       if (k + 1 >= w.size()) fail(std::string("missing value; usage: ") + usage);
       const std::string_view key = w[k];
       const std::string_view value = w[++k];
       if (key == "delay") {
-        if (!valid_quantity(value, times))
-          fail("delay '" + std::string(value) + "' must be like 10ms");
+        if (!valid_quantity(value, times)) fail("delay '" + q(value) + "' must be like 10ms");
         n.delay = std::string(value);
       } else if (key == "jitter") {
-        if (!valid_quantity(value, times))
-          fail("jitter '" + std::string(value) + "' must be like 2ms");
+        if (!valid_quantity(value, times)) fail("jitter '" + q(value) + "' must be like 2ms");
         n.jitter = std::string(value);
       } else if (key == "rate") {
         if (!valid_quantity(value, {"bit", "kbit", "mbit", "gbit", "bps", "kbps", "mbps"}))
-          fail("rate '" + std::string(value) + "' must be like 10mbit");
+          fail("rate '" + q(value) + "' must be like 10mbit");
         n.rate = std::string(value);
       } else if (key == "loss") {
-        if (!valid_quantity(value, {"%"}))
-          fail("loss '" + std::string(value) + "' must be like 1%");
+        if (!valid_quantity(value, {"%"})) fail("loss '" + q(value) + "' must be like 1%");
         n.loss = std::string(value);
       } else if (key == "limit") {
         parse_number(value, 1000000, "limit");
         n.limit = std::string(value);
       } else {
-        fail("unexpected '" + std::string(key) + "'; usage: " + usage);
+        fail("unexpected '" + q(key) + "'; usage: " + usage);
       }
     }
     if (!n.jitter.empty() && n.delay.empty()) fail("jitter needs a delay");
+    netems_.emplace(Key{n.node, n.interface}, n.line);
     t_.netems.push_back(std::move(n));
   }
 
@@ -351,14 +351,12 @@ class Parser {
     Shape s;
     s.line = line_;
     std::tie(s.node, s.interface) = existing_interface(w[1]);
-    for (const auto& other : t_.netems)
-      if (other.node == s.node && other.interface == s.interface)
-        fail("netem is already set on " + s.node + ":" + s.interface + " (line " +
-             std::to_string(other.line) + "): one root qdisc per interface");
-    for (const auto& other : t_.shapes)
-      if (other.node == s.node && other.interface == s.interface)
-        fail("shape on " + s.node + ":" + s.interface + " is already set on line " +
-             std::to_string(other.line));
+    if (auto it = netems_.find({s.node, s.interface}); it != netems_.end())
+      fail("netem is already set on " + s.node + ":" + s.interface + " (line " +
+           std::to_string(it->second) + "): one root qdisc per interface");
+    if (auto it = shapes_.find({s.node, s.interface}); it != shapes_.end())
+      fail("shape on " + s.node + ":" + s.interface + " is already set on line " +
+           std::to_string(it->second));
     s.burst = "32kb";
     s.latency = "100ms";
     for (std::size_t k = 2; k < w.size(); ++k) {
@@ -367,26 +365,38 @@ class Parser {
       const std::string_view value = w[++k];
       if (key == "rate") {
         if (!valid_quantity(value, {"bit", "kbit", "mbit", "gbit", "bps", "kbps", "mbps"}))
-          fail("rate '" + std::string(value) + "' must be like 10mbit");
+          fail("rate '" + q(value) + "' must be like 10mbit");
         s.rate = std::string(value);
       } else if (key == "burst") {
         if (!valid_quantity(value, {"b", "kb", "mb", "k", "m"}))
-          fail("burst '" + std::string(value) + "' must be like 32kb");
+          fail("burst '" + q(value) + "' must be like 32kb");
         s.burst = std::string(value);
       } else if (key == "latency") {
         if (!valid_quantity(value, {"us", "ms", "s"}))
-          fail("latency '" + std::string(value) + "' must be like 100ms");
+          fail("latency '" + q(value) + "' must be like 100ms");
         s.latency = std::string(value);
       } else {
-        fail("unexpected '" + std::string(key) + "'; usage: " + usage);
+        fail("unexpected '" + q(key) + "'; usage: " + usage);
       }
     }
     if (s.rate.empty()) fail(std::string("missing rate; usage: ") + usage);
+    shapes_.emplace(Key{s.node, s.interface}, s.line);
     t_.shapes.push_back(std::move(s));
   }
 
+  // Indexes of what was declared, so that each line is checked in
+  // logarithmic time (a file of 200,000 lines parses in a fraction of a
+  // second): (node, interface) -> line.
+  using Key = std::pair<std::string, std::string>;
   Topology& t_;
   int line_ = 0;
+  std::unordered_map<std::string, std::size_t> nodes_;  // name -> index in t_.nodes
+  std::map<Key, int> link_of_interface_;
+  std::map<Key, int> ioam_interfaces_;
+  std::map<Key, int> netems_;
+  std::map<Key, int> shapes_;
+  std::map<std::pair<std::string, std::uint16_t>, int> namespaces_;
+  std::set<std::pair<std::string, std::uint32_t>> schemas_;
 };
 
 }  // namespace

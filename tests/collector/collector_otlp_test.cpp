@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include <map>
 #include <nlohmann/json.hpp>
 
 #include "collector/otlp_spans.h"
@@ -90,6 +91,101 @@ TEST(OtlpSpans, RowsBackToOtlpKeepIdsServiceAndAttributes) {
   for (const auto& a : span.attributes())
     if (a.key() == "http.status_code") has_status_code = a.value().int_value() == 503;
   EXPECT_TRUE(has_status_code);
+}
+
+std::map<std::string, json> tags_of(const std::string& tags_json) {
+  std::map<std::string, json> out;
+  for (const auto& t : json::parse(tags_json)) out[t["key"]] = t["value"];
+  return out;
+}
+
+TEST(OtlpSpans, LimitsDropAndCountAsTheSdksDo) {
+  ExportTraceServiceRequest req = sample();
+  auto* rs = req.mutable_resource_spans(0);
+  for (int i = 0; i < 5; ++i) {
+    auto* a = rs->mutable_resource()->add_attributes();
+    a->set_key("r" + std::to_string(i));
+    a->mutable_value()->set_int_value(i);
+  }
+  auto* span = rs->mutable_scope_spans(0)->mutable_spans(0);
+  span->set_dropped_attributes_count(7);  // what the sender dropped already
+  span->set_dropped_events_count(1);
+  for (int i = 0; i < 10; ++i) {
+    auto* a = span->add_attributes();
+    a->set_key("a" + std::to_string(i));
+    a->mutable_value()->set_string_value("v");
+  }
+  for (int i = 0; i < 4; ++i) {
+    auto* ev = span->add_events();
+    ev->set_name("e" + std::to_string(i));
+    for (int k = 0; k < 3; ++k) {
+      auto* a = ev->add_attributes();
+      a->set_key("k" + std::to_string(k));
+      a->mutable_value()->set_bool_value(true);
+    }
+  }
+  for (int i = 0; i < 3; ++i) {
+    auto* link = span->add_links();
+    link->set_trace_id(std::string(16, static_cast<char>(i + 1)));
+    link->set_span_id(std::string(8, static_cast<char>(i + 1)));
+  }
+  SpanLimits limits;
+  limits.attributes = 4;
+  limits.events = 2;
+  limits.links = 1;
+  limits.event_attributes = 2;
+  OtlpConversion c;
+  convert_otlp(req, limits, c);
+  ASSERT_EQ(c.rows.size(), 1u);
+  const SpanRow& row = c.rows[0];
+  auto tags = tags_of(row.tags_json);
+  // 11 attributes (503 status code and 10 more): 4 kept, 7 dropped + 7 by the sender.
+  EXPECT_EQ(tags["otel.dropped_attributes_count"], 14);
+  EXPECT_TRUE(tags.count("a2"));
+  EXPECT_FALSE(tags.count("a3"));
+  EXPECT_EQ(tags["otel.dropped_events_count"], 1 + 3);  // 5 events, 2 kept
+  EXPECT_EQ(tags["otel.dropped_links_count"], 2);
+  EXPECT_EQ(json::parse(row.logs_json).size(), 2u);
+  EXPECT_EQ(json::parse(row.refs_json).size(), 1u);
+  const auto second_event = json::parse(row.logs_json)[1]["fields"];
+  EXPECT_EQ(second_event.size(), 4u);  // name, 2 attributes, the dropped count
+  EXPECT_EQ(second_event[3]["key"], "otel.dropped_attributes_count");
+  EXPECT_EQ(second_event[3]["value"], 1);
+  auto process = tags_of(row.process_tags_json);
+  EXPECT_EQ(process["otel.dropped_attributes_count"], 2);  // host.name, r0..r4: 4 kept
+  EXPECT_EQ(c.dropped_attributes, 7u + 2 + 1);
+  EXPECT_EQ(c.dropped_events, 3u);
+  EXPECT_EQ(c.dropped_links, 2u);
+
+  // Exported again, the counts are OTLP's fields, not attributes.
+  ExportTraceServiceRequest out;
+  rows_to_otlp(c.rows, out);
+  const auto& exported = out.resource_spans(0).scope_spans(0).spans(0);
+  EXPECT_EQ(exported.dropped_attributes_count(), 14u);
+  EXPECT_EQ(exported.dropped_events_count(), 4u);
+  EXPECT_EQ(exported.dropped_links_count(), 2u);
+}
+
+TEST(OtlpSpans, LongValuesAreCutOnACharacterBoundary) {
+  ExportTraceServiceRequest req = sample();
+  auto* span = req.mutable_resource_spans(0)->mutable_scope_spans(0)->mutable_spans(0);
+  auto* a = span->add_attributes();
+  a->set_key("text");
+  std::string accents;
+  for (int i = 0; i < 100; ++i) accents += "\xc3\xa9";  // é
+  a->mutable_value()->set_string_value(accents);
+  auto* list = span->add_attributes();
+  list->set_key("list");
+  for (int i = 0; i < 100; ++i)
+    list->mutable_value()->mutable_array_value()->add_values()->set_int_value(i);
+  SpanLimits limits;
+  limits.value_length = 11;
+  OtlpConversion c;
+  convert_otlp(req, limits, c);
+  auto tags = tags_of(c.rows[0].tags_json);
+  EXPECT_EQ(tags["text"], accents.substr(0, 10));
+  EXPECT_EQ(tags["list"].get<std::string>().size(), 11u);
+  EXPECT_EQ(c.truncated_values, 2u);
 }
 
 }  // namespace

@@ -247,6 +247,50 @@ TEST(TraceQuery, RejectsBadParameters) {
   EXPECT_FALSE(parse_duration_us("12").has_value());
 }
 
+TEST(TraceQuery, DurationsMustBeFiniteAndFit) {
+  for (const char* text : {"nanms", "NaNs", "infs", "inf", "-1ms", "99999999999999999999h",
+                           "300000y", "1e300s", "ms", "1.5"})
+    EXPECT_FALSE(parse_duration_us(text).has_value()) << text;
+  EXPECT_EQ(parse_duration_us("2562047h"), 2'562'047LL * 3'600'000'000LL);
+  TraceQuery q;
+  std::string error;
+  EXPECT_FALSE(parse_trace_query({{"maxDuration", "nanms"}}, 0, q, error));
+  EXPECT_FALSE(parse_trace_query({{"minDuration", "99999999999999999999h"}}, 0, q, error));
+  EXPECT_TRUE(
+      parse_trace_query({{"lookback", "2562047h"}, {"end", "-9223372036854775807"}}, 0, q, error))
+      << error;
+  EXPECT_EQ(q.start_us, INT64_MIN);
+  EXPECT_FALSE(
+      parse_trace_query({{"tags", std::string(100, '[') + std::string(100, ']')}}, 0, q, error));
+  EXPECT_NE(error.find("nested"), std::string::npos) << error;
+}
+
+TEST_F(StoreTest, AnswersOverTheResponseBudgetAreRefused) {
+  IngestBatch b;
+  const std::string big_tags =
+      R"([{"key":"k","type":"string","value":")" + std::string(40'000, 'x') + R"("}])";
+  b.spans.push_back(app_span("api", "GET /a", "b7ad6b7169203331", 1000, 10, big_tags));
+  b.spans.push_back(app_span("api", "GET /b", "b7ad6b7169203332", 2000, 10, big_tags));
+  ASSERT_TRUE(loop_->process(b, 1000));
+  ReaderPool pool(options_.path);
+  QueryService roomy(pool, QueryLimits{1 << 20});
+  std::string body;
+  EXPECT_EQ(roomy.trace(kTrace, body), 200);
+  EXPECT_GT(body.size(), 80'000u);
+  QueryService tight(pool, QueryLimits{50'000});
+  EXPECT_EQ(tight.trace(kTrace, body), kAnswerTooLarge);
+  EXPECT_NE(body.find("--query-max-response"), std::string::npos) << body;
+  TraceQuery q;
+  q.service = "api";
+  q.start_us = 0;
+  EXPECT_EQ(tight.search(q, body), kAnswerTooLarge);
+  EXPECT_EQ(roomy.search(q, body), 200);
+  EXPECT_EQ(json::parse(body)["data"][0]["spans"].size(), 2u);
+  QueryService no_room(pool, QueryLimits{10});
+  EXPECT_EQ(no_room.services(body), kAnswerTooLarge);
+  EXPECT_EQ(no_room.operations("api", body), kAnswerTooLarge);
+}
+
 TEST(TraceIds, LooseParsingPadsShortIds) {
   auto id = parse_trace_id_loose("abc");
   ASSERT_TRUE(id);

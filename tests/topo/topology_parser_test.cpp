@@ -1,5 +1,9 @@
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+
 #include "topo/default_topology.h"
 #include "topo/topology_parser.h"
 #include "topo/topology_plan.h"
@@ -144,3 +148,60 @@ TEST(TopologyPlan, PrefixesAreRestricted) {
 }
 
 }  // namespace
+
+namespace {
+
+// n nodes in a chain, each linked to the next.
+std::string chain(int n) {
+  std::string t;
+  for (int i = 0; i < n; ++i)
+    t += "node n" + std::to_string(i) + " id " + std::to_string(i + 1) + "\n";
+  char address[64];
+  for (int i = 0; i + 1 < n; ++i) {
+    std::snprintf(address, sizeof address, "fd00:%x:%x::", i >> 16, i & 0xffff);
+    t += "link n" + std::to_string(i) + ":r " + address + "1/64 n" + std::to_string(i + 1) + ":l " +
+         address + "2/64\n";
+  }
+  return t;
+}
+
+double best_parse_seconds(const std::string& text) {
+  double best = 1e9;
+  for (int run = 0; run < 3; ++run) {
+    const auto start = std::chrono::steady_clock::now();
+    std::string error;
+    EXPECT_TRUE(parse_topology(text, "big.topo", error)) << error;
+    best = std::min(
+        best, std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+  }
+  return best;
+}
+
+}  // namespace
+
+TEST(TopologyParser, WorkGrowsLinearlyWithTheFile) {
+  // Each line used to be checked against every earlier one: 4 times the
+  // lines took 16 times as long. Linear work takes about 4 times.
+  const std::string small = chain(5'000), large = chain(20'000);
+  const double ratio = best_parse_seconds(large) / best_parse_seconds(small);
+  EXPECT_LT(ratio, 8.0) << "parsing 4x the lines took " << ratio << "x as long";
+  std::string error;
+  auto t = parse_topology(chain(50'000), "big.topo", error);
+  ASSERT_TRUE(t) << error;
+  EXPECT_EQ(t->nodes.size(), 50'000u);
+  EXPECT_EQ(t->links.size(), 49'999u);
+  EXPECT_EQ(error_of(chain(1000) + "link n5:r fd00::1/64 n7:x fd00::2/64\n"),
+            "t.topo:2000: interface n5:r is already used by the link on line 1006");
+}
+
+TEST(TopologyParser, ErrorsQuoteABoundedEscapedExcerpt) {
+  const std::string huge(1 << 20, 'x');
+  const std::string e = error_of("node " + huge + " id 1\n");
+  EXPECT_LT(e.size(), 200u);
+  EXPECT_NE(e.find("... (1048576 bytes)"), std::string::npos) << e;
+  const std::string binary = error_of(std::string("node a\x01\xff\x1b[31m id 1\n"));
+  EXPECT_EQ(binary.find('\x1b'), std::string::npos) << binary;
+  EXPECT_NE(binary.find("a\\x01\\xff\\x1b[31m"), std::string::npos) << binary;
+  const std::string keyword = error_of(huge + "\n");
+  EXPECT_LT(keyword.size(), 300u);
+}

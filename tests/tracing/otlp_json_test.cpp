@@ -6,6 +6,7 @@
 
 #include "otlp/endpoint.h"
 #include "otlp/hex_base64.h"
+#include "otlp/json_depth.h"
 
 namespace clt::otlp {
 namespace {
@@ -115,6 +116,43 @@ TEST(OtlpJson, AcceptsEmptyParentAndOriginalFieldNames) {
   const auto& span = request.resource_spans(0).scope_spans(0).spans(0);
   EXPECT_TRUE(span.parent_span_id().empty());
   EXPECT_EQ(span.start_time_unix_nano(), 5u);
+}
+
+TEST(OtlpJson, RefusesDeepNestingBeforeParsing) {
+  ExportTraceServiceRequest request;
+  std::string error;
+  const std::string deep =
+      R"({"resourceSpans":)" + std::string(100'000, '[') + std::string(100'000, ']') + "}";
+  EXPECT_FALSE(parse_traces_json(deep, request, error));
+  EXPECT_NE(error.find("nested deeper than 64"), std::string::npos) << error;
+  EXPECT_TRUE(json_depth_within(std::string(64, '[') + std::string(64, ']'), 64));
+  EXPECT_FALSE(json_depth_within(std::string(65, '[') + std::string(65, ']'), 64));
+  EXPECT_TRUE(json_depth_within(R"({"a":"[[[[\"[[[["})", 1)) << "brackets in strings do not count";
+}
+
+TEST(OtlpJson, RefusesWhatIsNotAnObjectOrHasBadLinkIds) {
+  ExportTraceServiceRequest request;
+  std::string error;
+  for (const char* text : {R"("a string")", "1", "null", "[1]", R"("{\"resourceSpans\": [{")", "{",
+                           R"({"resourceSpans":[}]})"})
+    EXPECT_FALSE(parse_traces_json(text, request, error)) << text;
+  EXPECT_FALSE(parse_traces_json(
+      R"({"resourceSpans":[{"scopeSpans":[{"spans":[{"traceId":"0102030405060708090a0b0c0d0e0f10",
+          "spanId":"0102030405060708","links":[{"traceId":"0102030405060708090a0b0c0d0e0f10",
+          "spanId":7}]}]}]}]})",
+      request, error));
+  EXPECT_NE(error.find("spans[0].links[0].spanId: expected a hex string"), std::string::npos)
+      << error;
+  // Ids elsewhere (an attribute named traceId) are left as they are.
+  ASSERT_TRUE(parse_traces_json(
+      R"({"resourceSpans":[{"scopeSpans":[{"spans":[{"traceId":"0102030405060708090a0b0c0d0e0f10",
+          "spanId":"0102030405060708","attributes":[{"key":"traceId","value":{"stringValue":"x"}}],
+          "links":[{"traceId":"0102030405060708090a0b0c0d0e0f11","spanId":"0102030405060709"}]}]}]}]})",
+      request, error))
+      << error;
+  const auto& span = request.resource_spans(0).scope_spans(0).spans(0);
+  EXPECT_EQ(span.attributes(0).value().string_value(), "x");
+  EXPECT_EQ(to_hex(span.links(0).span_id()), "0102030405060709");
 }
 
 TEST(HexBase64, RoundTrips) {

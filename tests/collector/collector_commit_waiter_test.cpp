@@ -1,0 +1,73 @@
+// Acknowledgements without a thread per request: callbacks once the store
+// committed the batch, on timeout, and when the collector stops.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <chrono>
+#include <thread>
+
+#include "collector/commit_waiter.h"
+
+namespace clt::collector {
+namespace {
+
+using namespace std::chrono_literals;
+
+template <typename Pred>
+bool eventually(Pred pred) {
+  for (int i = 0; i < 200 && !pred(); ++i) std::this_thread::sleep_for(10ms);
+  return pred();
+}
+
+TEST(CommitWaiter, CallsBackOnceTheBatchIsCommitted) {
+  Metrics metrics;
+  IngestQueue queue(1 << 20, metrics);
+  CommitWaiter waiter(queue);
+  std::vector<SpanRow> spans(1);
+  const std::uint64_t seq = queue.add_spans(std::move(spans), false);
+  ASSERT_NE(seq, 0u);
+  std::atomic<int> outcome{-1};
+  waiter.when_committed(seq, 10s, [&](IngestQueue::Outcome o) { outcome = static_cast<int>(o); });
+  std::this_thread::sleep_for(100ms);
+  EXPECT_EQ(outcome.load(), -1) << "not before the commit";
+  IngestBatch batch;
+  ASSERT_TRUE(queue.take(batch, 0ms));
+  queue.mark_done(batch.seq, true);
+  EXPECT_TRUE(
+      eventually([&] { return outcome == static_cast<int>(IngestQueue::Outcome::committed); }));
+
+  // A failed batch, and one that never commits in time.
+  std::vector<SpanRow> more(1);
+  const std::uint64_t failed = queue.add_spans(std::move(more), false);
+  std::atomic<int> failed_outcome{-1}, late_outcome{-1};
+  waiter.when_committed(failed, 10s,
+                        [&](IngestQueue::Outcome o) { failed_outcome = static_cast<int>(o); });
+  ASSERT_TRUE(queue.take(batch, 0ms));
+  queue.mark_done(batch.seq, false);
+  std::vector<SpanRow> last(1);
+  const std::uint64_t late = queue.add_spans(std::move(last), false);
+  waiter.when_committed(late, 100ms,
+                        [&](IngestQueue::Outcome o) { late_outcome = static_cast<int>(o); });
+  EXPECT_TRUE(
+      eventually([&] { return failed_outcome == static_cast<int>(IngestQueue::Outcome::failed); }));
+  EXPECT_TRUE(
+      eventually([&] { return late_outcome == static_cast<int>(IngestQueue::Outcome::timeout); }));
+}
+
+TEST(CommitWaiter, StoppingAnswersWhatIsPending) {
+  Metrics metrics;
+  IngestQueue queue(1 << 20, metrics);
+  CommitWaiter waiter(queue);
+  std::vector<SpanRow> spans(1);
+  const std::uint64_t seq = queue.add_spans(std::move(spans), false);
+  std::atomic<int> outcome{-1};
+  waiter.when_committed(seq, 60s, [&](IngestQueue::Outcome o) { outcome = static_cast<int>(o); });
+  waiter.stop();
+  EXPECT_EQ(outcome.load(), static_cast<int>(IngestQueue::Outcome::closed));
+  std::atomic<int> after{-1};
+  waiter.when_committed(seq, 60s, [&](IngestQueue::Outcome o) { after = static_cast<int>(o); });
+  EXPECT_EQ(after.load(), static_cast<int>(IngestQueue::Outcome::closed));
+}
+
+}  // namespace
+}  // namespace clt::collector
