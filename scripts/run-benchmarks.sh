@@ -39,6 +39,13 @@ echo "== Encapsulation: enable+disable cost, request latency with and without CL
 "$build/bench/bench_encap"
 "$build/bench/bench_encap_latency" 10000 0 100
 
+echo "== eBPF datapath: tc program per packet, span edges through the hook, iperf3 throughput, latency (root)"
+"$build/bench/bench_bpf"
+"$build/bench/bench_encap_latency" --datapath 10000 0 100
+# Not run here: bench_datapath_throughput (iperf3 bulk TCP through the
+# datapath) has made this kernel's TCP receiver hit a divide error; see
+# docs/benchmarks.md before running it by hand.
+
 echo "== Agent: decode / pair / encode per core, live capture vs a bare capture loop (root)"
 "$build/bench/bench_agent"
 bench/agent_live.sh "$build" 3
