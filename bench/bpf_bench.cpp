@@ -30,6 +30,7 @@
 #include "bpf/datapath.h"
 #include "bpf/encap_simulator.h"
 #include "encap/clt_socket.h"
+#include "support/loopback_socket.h"
 
 namespace {
 
@@ -74,28 +75,6 @@ void BM_TcProgram_NoIds(benchmark::State& state) {
   run_program(state, false);
 }
 
-// A TCP connection over loopback; the client-side domain admits ::1.
-struct Loopback {
-  int listener = -1, fd = -1, accepted = -1;
-  Loopback() {
-    sockaddr_in6 a{};
-    a.sin6_family = AF_INET6;
-    a.sin6_addr = in6addr_loopback;
-    listener = ::socket(AF_INET6, SOCK_STREAM, 0);
-    ::bind(listener, reinterpret_cast<sockaddr*>(&a), sizeof a);
-    socklen_t len = sizeof a;
-    ::getsockname(listener, reinterpret_cast<sockaddr*>(&a), &len);
-    ::listen(listener, 1);
-    fd = ::socket(AF_INET6, SOCK_STREAM, 0);
-    if (::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) std::abort();
-    accepted = ::accept(listener, nullptr, nullptr);
-  }
-  ~Loopback() {
-    for (int f : {fd, accepted, listener})
-      if (f >= 0) ::close(f);
-  }
-};
-
 void prepared_pair(benchmark::State& state, bool datapath_loaded) {
   std::unique_ptr<clt::bpf::Datapath> datapath;
   std::string error;
@@ -111,7 +90,7 @@ void prepared_pair(benchmark::State& state, bool datapath_loaded) {
   clt::encap::Config config;
   config.domain = {*clt::encap::Prefix::parse("::1/128")};
   auto encap = clt::encap::Encapsulator::create(config, error);
-  Loopback conn;
+  clt::test::LoopbackSocket conn(SOCK_STREAM);
   const auto prepared = encap->prepare(conn.fd);
   if (prepared.uses_datapath() != datapath_loaded) state.SkipWithError("wrong path chosen");
   for (auto _ : state) {

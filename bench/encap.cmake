@@ -1,6 +1,7 @@
 # Encapsulation: enable+disable cost (Google Benchmark) and request latency
 # with and without CLT over the default topology (own load generator).
 add_executable(bench_encap encap_bench.cpp)
+target_include_directories(bench_encap PRIVATE ${CLT_SOURCE_DIR}/tests)
 target_link_libraries(bench_encap PRIVATE clt_encap benchmark::benchmark)
 clt_target_warnings(bench_encap)
 

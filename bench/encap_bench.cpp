@@ -11,6 +11,7 @@
 #include <cstdlib>
 
 #include "encap/clt_socket.h"
+#include "support/loopback_socket.h"
 
 namespace {
 
@@ -21,34 +22,7 @@ const clt::encap::TraceId kTrace{0x0a, 0xf7, 0x65, 0x19, 0x16, 0xcd, 0x43, 0xdd,
                                  0x84, 0x48, 0xeb, 0x21, 0x1c, 0x80, 0x31, 0x9c};
 const clt::encap::SpanId kSpan{0xb7, 0xad, 0x6b, 0x71, 0x69, 0x20, 0x33, 0x31};
 
-// A socket connected over loopback (UDP: no listener needed; TCP: to a
-// listener of our own).
-struct Loopback {
-  int listener = -1;
-  int fd = -1;
-  int accepted = -1;
-  explicit Loopback(int type) {
-    sockaddr_in6 a{};
-    a.sin6_family = AF_INET6;
-    a.sin6_addr = in6addr_loopback;
-    if (type == SOCK_STREAM) {
-      listener = ::socket(AF_INET6, SOCK_STREAM, 0);
-      ::bind(listener, reinterpret_cast<sockaddr*>(&a), sizeof a);
-      socklen_t len = sizeof a;
-      ::getsockname(listener, reinterpret_cast<sockaddr*>(&a), &len);
-      ::listen(listener, 1);
-    } else {
-      a.sin6_port = htons(9);
-    }
-    fd = ::socket(AF_INET6, type, 0);
-    if (::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) std::abort();
-    if (type == SOCK_STREAM) accepted = ::accept(listener, nullptr, nullptr);
-  }
-  ~Loopback() {
-    for (int f : {fd, accepted, listener})
-      if (f >= 0) ::close(f);
-  }
-};
+using Loopback = clt::test::LoopbackSocket;
 
 std::unique_ptr<Encapsulator> loopback_encapsulator(bool own_entry) {
   Config c;
