@@ -179,10 +179,7 @@ bool Datapath::configure(const DatapathConfig& config, std::string& error) {
     LinkFacts link;
     if (!link_facts(name, link, error)) return false;
     smallest_mtu = std::min(smallest_mtu, link.mtu);
-    const auto it =
-        std::find_if(facts.interfaces.begin(), facts.interfaces.end(),
-                     [&](const encap::InterfaceFacts& f) { return f.index == ifindex; });
-    templates.push_back({ifindex, link.l2_len, it != facts.interfaces.end() ? &*it : nullptr});
+    templates.push_back({ifindex, link.l2_len, facts.interface_by_index(ifindex)});
     ifindexes_.push_back(ifindex);
   }
   if (!configure_maps(*object_, config.ioam, facts, templates, error)) return false;

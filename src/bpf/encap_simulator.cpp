@@ -1,7 +1,5 @@
 #include "bpf/encap_simulator.h"
 
-#include <algorithm>
-
 namespace clt::bpf {
 
 std::unique_ptr<EncapSimulator> EncapSimulator::create(const encap::Config& ioam,
@@ -11,9 +9,7 @@ std::unique_ptr<EncapSimulator> EncapSimulator::create(const encap::Config& ioam
   options.flow_ids = true;
   auto object = DatapathObject::load(options, error);
   if (!object) return nullptr;
-  const auto it = std::find_if(facts.interfaces.begin(), facts.interfaces.end(),
-                               [&](const encap::InterfaceFacts& f) { return f.index == ifindex; });
-  const InterfaceTemplate itf{ifindex, 14, it != facts.interfaces.end() ? &*it : nullptr};
+  const InterfaceTemplate itf{ifindex, 14, facts.interface_by_index(ifindex)};
   if (!configure_maps(*object, ioam, facts, {itf}, error)) return nullptr;
   object->set_tai_offset_ns(tai_offset_ns());
   return std::unique_ptr<EncapSimulator>(new EncapSimulator(std::move(object), ifindex));

@@ -27,12 +27,7 @@ bool build_template(const encap::Config& config, const encap::NodeFacts& facts,
   std::memset(&out, 0, sizeof out);
   core::NodeData own;
   if (config.own_entry) {
-    encap::NodeFacts node = facts;
-    if (config.node_id) {
-      node.node_id = *config.node_id;
-      node.node_id_wide = *config.node_id;
-    }
-    if (config.namespace_data) node.namespace_data = *config.namespace_data;
+    const encap::NodeFacts node = encap::with_configured_values(facts, config);
     own = encap::own_entry_for(node, egress, node.default_hop_limit, timespec{});
   }
   std::size_t written = 0;

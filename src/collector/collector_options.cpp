@@ -123,7 +123,7 @@ int parse_collector_options(int argc, char** argv, CollectorOptions& o) {
                  "bytes kept of an attribute value; longer ones are cut")
       ->capture_default_str();
   app.add_option("--query-max-response", query_response_mb,
-                 "MiB of one query API answer; larger answers are refused (413)")
+                 "MiB of one query API answer; larger answers are refused (422)")
       ->capture_default_str();
   app.add_option("--otlp-endpoint", o.otlp_endpoint,
                  "export network and hop spans to this OTLP backend (http://host:4318 or, with "

@@ -92,6 +92,15 @@ core::HopByHopSpec hop_by_hop_spec(const Config& config) {
   return spec;
 }
 
+NodeFacts with_configured_values(NodeFacts facts, const Config& config) {
+  if (config.node_id) {
+    facts.node_id = *config.node_id;
+    facts.node_id_wide = *config.node_id;
+  }
+  if (config.namespace_data) facts.namespace_data = *config.namespace_data;
+  return facts;
+}
+
 core::TraceId carried_trace_id(const core::TraceId& id, TraceIdBits bits) {
   if (bits == TraceIdBits::k128) return id;
   core::TraceId out{};
@@ -132,12 +141,7 @@ std::unique_ptr<Encapsulator> Encapsulator::create(const Config& config, NodeFac
 }
 
 Encapsulator::Encapsulator(const Config& config, NodeFacts facts)
-    : config_(config), facts_(std::move(facts)) {
-  if (config_.node_id) {
-    facts_.node_id = *config_.node_id;
-    facts_.node_id_wide = *config_.node_id;
-  }
-  if (config_.namespace_data) facts_.namespace_data = *config_.namespace_data;
+    : config_(config), facts_(with_configured_values(std::move(facts), config)) {
   spec_ = hop_by_hop_spec(config_);
   header_size_ = core::hop_by_hop_size(spec_);
 }

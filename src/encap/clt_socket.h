@@ -116,6 +116,9 @@ Status validate(const Config& config, std::string* message = nullptr);
 
 // The Hop-by-Hop header layout a configuration selects (CLT layout).
 core::HopByHopSpec hop_by_hop_spec(const Config& config);
+// The node's facts with the values the configuration sets instead
+// (node_id, namespace_data) written over them.
+NodeFacts with_configured_values(NodeFacts facts, const Config& config);
 // The trace id as carried: with 64-bit ids only the low 8 bytes, the high 8 zero.
 core::TraceId carried_trace_id(const core::TraceId& id, TraceIdBits bits);
 

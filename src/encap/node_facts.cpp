@@ -32,6 +32,12 @@ const InterfaceFacts* NodeFacts::interface_for(const std::array<std::uint8_t, 16
   return nullptr;
 }
 
+const InterfaceFacts* NodeFacts::interface_by_index(unsigned index) const {
+  for (const auto& itf : interfaces)
+    if (itf.index == index) return &itf;
+  return nullptr;
+}
+
 core::NodeData own_entry_for(const NodeFacts& facts, const InterfaceFacts* egress,
                              std::uint8_t hop_limit, const timespec& now) {
   constexpr std::uint32_t kUnavailable32 = 0xffffffff;

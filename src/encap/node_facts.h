@@ -31,6 +31,8 @@ struct NodeFacts {
 
   // The interface that owns a local address, nullptr if none does.
   const InterfaceFacts* interface_for(const std::array<std::uint8_t, 16>& local) const;
+  // The interface with this index, nullptr if none has it.
+  const InterfaceFacts* interface_by_index(unsigned index) const;
 };
 
 // The sender's own entry as a stock kernel would fill it for a packet leaving
