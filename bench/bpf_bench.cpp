@@ -75,22 +75,23 @@ void BM_TcProgram_NoIds(benchmark::State& state) {
   run_program(state, false);
 }
 
+// The datapath attached to lo; the domain is ::1 for both the datapath and
+// the client library.
+std::unique_ptr<clt::bpf::Datapath> loopback_datapath(benchmark::State& state) {
+  clt::bpf::DatapathConfig config;
+  config.interfaces = {"lo"};
+  config.ioam.domain = {*clt::encap::Prefix::parse("::1/128")};
+  std::string error;
+  auto datapath = clt::bpf::Datapath::open(config, error);
+  if (!datapath) state.SkipWithError(error.c_str());
+  return datapath;
+}
+
 void prepared_pair(benchmark::State& state, bool datapath_loaded) {
   std::unique_ptr<clt::bpf::Datapath> datapath;
-  std::string error;
-  if (datapath_loaded) {
-    clt::bpf::DatapathConfig config;
-    config.interfaces = {"lo"};
-    datapath = clt::bpf::Datapath::open(config, error);
-    if (!datapath) {
-      state.SkipWithError(error.c_str());
-      return;
-    }
-  }
-  clt::encap::Config config;
-  config.domain = {*clt::encap::Prefix::parse("::1/128")};
-  auto encap = clt::encap::Encapsulator::create(config, error);
-  clt::test::LoopbackSocket conn(SOCK_STREAM);
+  if (datapath_loaded && !(datapath = loopback_datapath(state))) return;
+  const auto encap = clt::test::loopback_encapsulator();
+  const clt::test::LoopbackSocket conn(SOCK_STREAM);
   const auto prepared = encap->prepare(conn.fd);
   if (prepared.uses_datapath() != datapath_loaded) state.SkipWithError("wrong path chosen");
   for (auto _ : state) {
@@ -106,25 +107,6 @@ void BM_PreparedPair_DatapathHook(benchmark::State& state) {
   prepared_pair(state, true);
 }
 
-// The datapath attached to lo; the domain is ::1 for both the datapath and
-// the client library.
-std::unique_ptr<clt::bpf::Datapath> loopback_datapath(benchmark::State& state) {
-  clt::bpf::DatapathConfig config;
-  config.interfaces = {"lo"};
-  config.ioam.domain = {*clt::encap::Prefix::parse("::1/128")};
-  std::string error;
-  auto datapath = clt::bpf::Datapath::open(config, error);
-  if (!datapath) state.SkipWithError(error.c_str());
-  return datapath;
-}
-
-std::unique_ptr<clt::encap::Encapsulator> loopback_encapsulator() {
-  clt::encap::Config config;
-  config.domain = {*clt::encap::Prefix::parse("::1/128")};
-  std::string error;
-  return clt::encap::Encapsulator::create(config, error);
-}
-
 void live_packets(benchmark::State& state, int type, bool bound) {
   auto datapath = loopback_datapath(state);
   if (!datapath) return;
@@ -134,20 +116,9 @@ void live_packets(benchmark::State& state, int type, bool bound) {
     state.SkipWithError(error.c_str());
     return;
   }
-  const auto encap = loopback_encapsulator();
-  int receiver = ::socket(AF_INET6, type, 0);
-  sockaddr_in6 a{};
-  a.sin6_family = AF_INET6;
-  a.sin6_addr = in6addr_loopback;
-  ::bind(receiver, reinterpret_cast<sockaddr*>(&a), sizeof a);
-  socklen_t len = sizeof a;
-  ::getsockname(receiver, reinterpret_cast<sockaddr*>(&a), &len);
-  int sender = ::socket(AF_INET6, type, 0);
-  int accepted = -1;
-  if (type == SOCK_STREAM) ::listen(receiver, 1);
-  if (::connect(sender, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) std::abort();
-  if (type == SOCK_STREAM) accepted = ::accept(receiver, nullptr, nullptr);
-  const int sink = type == SOCK_STREAM ? accepted : receiver;
+  const auto encap = clt::test::loopback_encapsulator();
+  const clt::test::LoopbackSocket conn(type);
+  const int sender = conn.fd;
   if (bound && !encap->enable(sender, kTrace, kSpan).applied()) state.SkipWithError("enable");
   char buf[1000] = {};
   char drain[65536];
@@ -155,7 +126,7 @@ void live_packets(benchmark::State& state, int type, bool bound) {
   const auto stamped_before = datapath->counters()[CLT_CNT_STAMPED];
   for (auto _ : state) {
     ::send(sender, buf, sizeof buf, 0);
-    ::recv(sink, drain, sizeof drain, 0);
+    ::recv(conn.peer, drain, sizeof drain, 0);
   }
   const auto after = datapath->encap_program_stats();
   const auto runs = after.run_count - before.run_count;
@@ -166,8 +137,6 @@ void live_packets(benchmark::State& state, int type, bool bound) {
       runs ? static_cast<double>(datapath->counters()[CLT_CNT_STAMPED] - stamped_before) /
                  static_cast<double>(runs)
            : 0;
-  for (int f : {sender, receiver, accepted})
-    if (f >= 0) ::close(f);
 }
 
 void BM_TcProgramLive_UdpStamped(benchmark::State& state) {

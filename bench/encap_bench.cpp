@@ -24,18 +24,7 @@ const clt::encap::SpanId kSpan{0xb7, 0xad, 0x6b, 0x71, 0x69, 0x20, 0x33, 0x31};
 
 using Loopback = clt::test::LoopbackSocket;
 
-std::unique_ptr<Encapsulator> loopback_encapsulator(bool own_entry) {
-  Config c;
-  c.domain = {*clt::encap::Prefix::parse("::1/128")};
-  c.own_entry = own_entry;
-  std::string error;
-  auto e = Encapsulator::create(c, error);
-  if (!e) {
-    std::fprintf(stderr, "%s\n", error.c_str());
-    std::abort();
-  }
-  return e;
-}
+using clt::test::loopback_encapsulator;
 
 void enable_disable(benchmark::State& state, int type, bool own_entry) {
   auto e = loopback_encapsulator(own_entry);
