@@ -19,31 +19,17 @@
 #include <bpf/bpf_helpers.h>
 
 #include "clt_datapath_abi.h"
+#include "clt_domain.bpf.h"
 #include "clt_maps.bpf.h"
 #include "clt_parse.bpf.h"
+#include "clt_room.bpf.h"
 #include "clt_stamp.bpf.h"
 
 #define CLT_AF_INET6 10
 #define CLT_SOL_TCP 6
+#define CLT_SOL_IPV6 41
+#define CLT_IPV6_RTHDR 57
 #define CLT_PAGE_SIZE 4096
-
-/* The address as two 64-bit words in memory order, as the prefixes hold it. */
-static __always_inline int clt_in_domain_words(__u64 a0, __u64 a1) {
-  const __u64 a[2] = {a0, a1};
-  const __u32 count = clt_domain_prefixes.count;
-  for (__u32 i = 0; i < CLT_MAX_PREFIXES; i++) {
-    if (i >= count) return 0;
-    const struct clt_prefix* p = &clt_domain_prefixes.prefixes[i];
-    if ((a[0] & p->mask[0]) == p->address[0] && (a[1] & p->mask[1]) == p->address[1]) return 1;
-  }
-  return 0;
-}
-
-static __always_inline int clt_in_domain(const void* address) {
-  __u64 a[2];
-  __builtin_memcpy(a, address, 16);
-  return clt_in_domain_words(a[0], a[1]);
-}
 
 static __always_inline const struct clt_socket_ids* clt_socket_ids_of(struct __sk_buff* skb) {
   struct bpf_sock* sk = skb->sk;
@@ -51,6 +37,13 @@ static __always_inline const struct clt_socket_ids* clt_socket_ids_of(struct __s
   sk = bpf_sk_fullsock(sk);
   if (!sk) return 0;
   return bpf_sk_storage_get(&clt_socket_ids, sk, 0, 0);
+}
+
+static __always_inline int clt_sent_by_tcp_socket(struct __sk_buff* skb) {
+  struct bpf_sock* sk = skb->sk;
+  if (!sk) return 0;
+  sk = bpf_sk_fullsock(sk);
+  return sk && sk->protocol == IPPROTO_TCP;
 }
 
 static __always_inline const struct clt_socket_ids* clt_flow_ids_of(struct __sk_buff* skb, __u32 l3,
@@ -70,10 +63,6 @@ static __always_inline const struct clt_socket_ids* clt_flow_ids_of(struct __sk_
 SEC("tc")
 int clt_encap_egress(struct __sk_buff* skb) {
   const struct clt_socket_ids* ids = clt_socket_ids_of(skb);
-  if (!ids && !clt_flow_ids_enabled) {
-    clt_count(CLT_CNT_NO_IDS);
-    return TC_ACT_OK;
-  }
   if (skb->protocol != bpf_htons(ETH_P_IPV6)) {
     clt_count(ids ? CLT_CNT_NOT_IPV6 : CLT_CNT_NO_IDS);
     return TC_ACT_OK;
@@ -90,9 +79,21 @@ int clt_encap_egress(struct __sk_buff* skb) {
     clt_count(CLT_CNT_ERROR);
     return TC_ACT_OK;
   }
+  /* Reserved room is filled or removed whether or not ids are still bound:
+   * the placeholder must never leave the node. */
+  struct clt_room room;
+  const __u32 room_len = clt_read_room(skb, l3, &ip6, &room);
+  if (!room_len && !ids && !clt_flow_ids_enabled) {
+    clt_count(CLT_CNT_NO_IDS);
+    return TC_ACT_OK;
+  }
   struct clt_l4 l4 = {};
   const int has_l4 = clt_find_l4(skb, l3, ip6.nexthdr, &l4);
-  if (!ids && has_l4) ids = clt_flow_ids_of(skb, l3, &ip6, &l4);
+  if (!ids && has_l4 && clt_flow_ids_enabled) ids = clt_flow_ids_of(skb, l3, &ip6, &l4);
+  if (room_len) {
+    clt_count(clt_fill_room(skb, t, ids, &ip6, &room, room_len));
+    return TC_ACT_OK;
+  }
   if (!ids) {
     clt_count(CLT_CNT_NO_IDS);
     return TC_ACT_OK;
@@ -109,8 +110,55 @@ int clt_encap_egress(struct __sk_buff* skb) {
     clt_count(CLT_CNT_OUTSIDE_DOMAIN);
     return TC_ACT_OK;
   }
+  /* Growing a socket's TCP packet reallocates its buffer without telling the
+   * socket's memory accounting, which a local receiver can trip over: TCP
+   * sockets get CLT through reserved room only. */
+  if (l4.protocol == IPPROTO_TCP && clt_sent_by_tcp_socket(skb)) {
+    clt_count(CLT_CNT_NO_ROOM);
+    return TC_ACT_OK;
+  }
   clt_count(clt_insert_header(skb, t, ids, &ip6));
   return TC_ACT_OK;
+}
+
+/* The placeholder routing header of clt_room_len bytes, written over the
+ * request's buffer (at least CLT_IDS_REQUEST_BYTES long): one segment, the
+ * socket's peer, so the kernel routes and checksums as before. */
+static __always_inline int clt_write_room(__u8* value, const __u8* end, const struct bpf_sock* sk) {
+  const __u32 len = clt_room_len;
+  if (len < CLT_ROOM_MIN || len > CLT_MAX_HEADER || (len & 7) != 0) return 0;
+  if (value + CLT_IDS_REQUEST_BYTES > end) return 0;
+  const __u32 peer[4] = {sk->dst_ip6[0], sk->dst_ip6[1], sk->dst_ip6[2], sk->dst_ip6[3]};
+  if ((peer[0] | peer[1] | peer[2] | peer[3]) == 0) return 0;
+  if (!clt_in_domain(peer)) return 0;
+  value[0] = 0; /* the kernel fills in the next header */
+  value[1] = (__u8)(len / 8 - 1);
+  value[2] = CLT_ROUTING_TYPE_SRH;
+  value[3] = 0; /* segments left */
+  value[4] = 0; /* last entry */
+  value[5] = 0; /* flags: no HMAC */
+  value[6] = 0;
+  value[7] = 0;
+  __builtin_memcpy(value + 8, peer, 16);
+  value[CLT_ROOM_TLV_OFFSET] = CLT_ROOM_TLV_TYPE;
+  value[CLT_ROOM_TLV_OFFSET + 1] = (__u8)(len - CLT_ROOM_TLV_OFFSET - 2);
+  const __u32 magic = bpf_htonl(CLT_ROOM_MAGIC);
+  __builtin_memcpy(value + CLT_ROOM_TLV_OFFSET + 2, &magic, 4);
+  return (int)len;
+}
+
+static __always_inline int clt_is_ip_socket(const struct bpf_sock* sk) {
+  return sk->family == CLT_AF_INET6 &&
+         (sk->protocol == IPPROTO_TCP || sk->protocol == IPPROTO_UDP);
+}
+
+/* Hands the call on to the kernel as IPV6_RTHDR with len bytes of the
+ * buffer (0: the caller's own value, here none, which clears the option).
+ * The context takes only 32-bit stores. */
+static __always_inline void clt_to_routing_header(struct bpf_sockopt* ctx, int len) {
+  *(volatile __s32*)&ctx->level = CLT_SOL_IPV6;
+  *(volatile __s32*)&ctx->optname = CLT_IPV6_RTHDR;
+  *(volatile __s32*)&ctx->optlen = len;
 }
 
 SEC("cgroup/setsockopt")
@@ -130,10 +178,15 @@ int clt_setsockopt(struct bpf_sockopt* ctx) {
   if (value + CLT_IDS_BYTES > end) {
     bpf_sk_storage_delete(&clt_socket_ids, sk);
     clt_count(CLT_CNT_IDS_CLEARED);
-    ctx->optlen = -1;
+    if (clt_is_ip_socket(sk)) {
+      /* Any placeholder goes with the ids: the kernel clears the option. */
+      clt_to_routing_header(ctx, 0);
+    } else {
+      ctx->optlen = -1;
+    }
     return 1;
   }
-  if (value + CLT_IDS_BYTES + 1 <= end) {
+  if (value + CLT_IDS_BYTES + 1 <= end && value + CLT_IDS_REQUEST_BYTES != end) {
     clt_count(CLT_CNT_IDS_REFUSED);
     bpf_set_retval(-22 /* EINVAL */);
     return 0;
@@ -149,7 +202,13 @@ int clt_setsockopt(struct bpf_sockopt* ctx) {
   __builtin_memcpy(ids->span_id, value + 16, 8);
   ids->origin = CLT_ORIGIN_API;
   clt_count(CLT_CNT_IDS_SET);
-  ctx->optlen = -1;
+  const int room = clt_is_ip_socket(sk) ? clt_write_room(value, end, sk) : 0;
+  if (room > 0) {
+    clt_to_routing_header(ctx, room);
+    clt_count(CLT_CNT_ROOM_RESERVED);
+  } else {
+    ctx->optlen = -1;
+  }
   return 1;
 }
 

@@ -15,6 +15,25 @@
 #define CLT_SO_IDS 1
 #define CLT_IDS_BYTES 24
 
+/* A value of CLT_IDS_REQUEST_BYTES (the ids, then room) also asks the hook
+ * to reserve the header's room on a connected socket: it turns the call into
+ * IPV6_RTHDR with a placeholder routing header as long as the Hop-by-Hop
+ * header, which any process may set. The kernel then accounts for the room
+ * itself (headroom, TCP MSS, UDP fragmentation), and the tc program rewrites
+ * the placeholder into the Hop-by-Hop header in place: no packet grows, no
+ * buffer is reallocated. Clearing the ids clears the placeholder too. */
+#define CLT_IDS_REQUEST_BYTES (CLT_IDS_BYTES + CLT_MAX_HEADER)
+
+/* The placeholder: a Segment Routing header (type 4) with Segments Left 0
+ * and one segment, the peer (so routing is unchanged), then one TLV of this
+ * type whose value starts with CLT_ROOM_MAGIC. It never leaves the node: the
+ * tc program rewrites it, or removes it where it may not stamp. */
+#define CLT_ROUTING_TYPE_SRH 4
+#define CLT_ROOM_TLV_TYPE 0x7c
+#define CLT_ROOM_MAGIC 0x434c5452 /* "CLTR" */
+#define CLT_ROOM_TLV_OFFSET 24
+#define CLT_ROOM_MIN 32
+
 /* Who bound the ids: the application through the socket option, or the
  * datapath itself from the wire (a request's traceparent). The application's
  * ids win. */
@@ -88,6 +107,9 @@ enum clt_counter {
   CLT_CNT_IDS_CLEARED,    /* setsockopt calls that cleared them */
   CLT_CNT_IDS_REFUSED,    /* malformed setsockopt values */
   CLT_CNT_MSS_CLAMPED,    /* TCP connects to the domain given a smaller MSS */
+  CLT_CNT_ROOM_RESERVED,  /* setsockopt calls that reserved room on the socket */
+  CLT_CNT_ROOM_REMOVED,   /* reserved room taken out of a packet it may not stamp */
+  CLT_CNT_NO_ROOM,        /* a TCP socket's packet without reserved room: sent unchanged */
   CLT_CNT_MAX
 };
 

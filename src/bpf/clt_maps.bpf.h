@@ -63,6 +63,9 @@ const volatile __u8 clt_flow_ids_enabled = 0;
  * the MSS given to TCP connections into the domain (0: none). */
 volatile __s64 clt_tai_offset_ns = 0;
 volatile __u32 clt_clamp_mss = 0;
+/* The room the setsockopt hook reserves on a socket: the Hop-by-Hop
+ * header's length (the same on every interface), 0 for none. */
+volatile __u32 clt_room_len = 0;
 /* Written once by the loader before the programs are attached. */
 struct clt_domain clt_domain_prefixes = {};
 

@@ -41,8 +41,29 @@ static __always_inline void clt_fill_own_entry(struct clt_scratch* s,
   clt_put_be32(s, t->ts_frac_off, (__u32)((now - secs * CLT_NSEC_PER_SEC) / 1000));
 }
 
-/* Returns the counter that says what happened; the packet is unchanged
- * unless it is CLT_CNT_STAMPED. */
+/* The IPv6 header (next header: Hop-by-Hop) and the Hop-by-Hop header for
+ * this packet, assembled in the per-CPU scratch buffer: the interface's
+ * template with the ids and own-entry values; upper is the header that
+ * follows. The caller sets the payload length. */
+static __always_inline struct clt_scratch* clt_build_header(const struct clt_encap_template* t,
+                                                            const struct clt_socket_ids* ids,
+                                                            const struct ipv6hdr* ip6,
+                                                            __u8 upper) {
+  __u32 zero = 0;
+  struct clt_scratch* s = bpf_map_lookup_elem(&clt_scratch, &zero);
+  if (!s) return 0;
+  struct ipv6hdr* out = (struct ipv6hdr*)s->bytes;
+  __builtin_memcpy(out, ip6, sizeof *ip6);
+  out->nexthdr = CLT_NEXTHDR_HOP;
+  __builtin_memcpy(&s->bytes[CLT_IPV6_HEADER], t->header, CLT_MAX_HEADER);
+  s->bytes[CLT_IPV6_HEADER] = upper;
+  __builtin_memcpy(&s->bytes[CLT_IPV6_HEADER + CLT_IDS_OFFSET], ids->trace_id, CLT_IDS_BYTES);
+  clt_fill_own_entry(s, t, ip6->hop_limit);
+  return s;
+}
+
+/* Inserts the header where no room was reserved. Returns the counter that
+ * says what happened; the packet is unchanged unless it is CLT_CNT_STAMPED. */
 static __always_inline __u32 clt_insert_header(struct __sk_buff* skb,
                                                const struct clt_encap_template* t,
                                                const struct clt_socket_ids* ids,
@@ -54,17 +75,10 @@ static __always_inline __u32 clt_insert_header(struct __sk_buff* skb,
     __u32 mtu = 0;
     if (bpf_check_mtu(skb, 0, &mtu, (__s32)len, 0) != 0) return CLT_CNT_TOO_BIG;
   }
-  __u32 zero = 0;
-  struct clt_scratch* s = bpf_map_lookup_elem(&clt_scratch, &zero);
+  struct clt_scratch* s = clt_build_header(t, ids, ip6, ip6->nexthdr);
   if (!s) return CLT_CNT_ERROR;
   struct ipv6hdr* out = (struct ipv6hdr*)s->bytes;
-  __builtin_memcpy(out, ip6, sizeof *ip6);
-  out->nexthdr = CLT_NEXTHDR_HOP;
   out->payload_len = bpf_htons(bpf_ntohs(ip6->payload_len) + (__u16)len);
-  __builtin_memcpy(&s->bytes[CLT_IPV6_HEADER], t->header, CLT_MAX_HEADER);
-  s->bytes[CLT_IPV6_HEADER] = ip6->nexthdr;
-  __builtin_memcpy(&s->bytes[CLT_IPV6_HEADER + CLT_IDS_OFFSET], ids->trace_id, CLT_IDS_BYTES);
-  clt_fill_own_entry(s, t, ip6->hop_limit);
 
   if (bpf_skb_adjust_room(skb, (__s32)len, BPF_ADJ_ROOM_NET, 0) != 0) return CLT_CNT_ERROR;
   /* The room follows the untouched IPv6 header: one store writes both. */

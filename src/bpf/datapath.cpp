@@ -111,6 +111,12 @@ const char* counter_name(clt_counter counter) {
       return "socket_ids_refused";
     case CLT_CNT_MSS_CLAMPED:
       return "tcp_mss_clamped";
+    case CLT_CNT_ROOM_RESERVED:
+      return "room_reserved";
+    case CLT_CNT_ROOM_REMOVED:
+      return "room_removed";
+    case CLT_CNT_NO_ROOM:
+      return "skipped_no_room";
     case CLT_CNT_MAX:
       break;
   }
@@ -188,6 +194,7 @@ bool Datapath::configure(const DatapathConfig& config, std::string& error) {
     clamp_mss_ =
         smallest_mtu - kIpv6HeaderBytes - kTcpHeaderBytes - static_cast<unsigned>(header_size_);
   object_->set_clamp_mss(clamp_mss_);
+  object_->set_room_len(header_size_ >= CLT_ROOM_MIN ? static_cast<std::uint32_t>(header_size_) : 0);
   sync_clock();
   return true;
 }

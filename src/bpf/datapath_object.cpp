@@ -88,6 +88,9 @@ void DatapathObject::set_tai_offset_ns(std::int64_t offset) {
 void DatapathObject::set_clamp_mss(std::uint32_t mss) {
   skeleton_->bss->clt_clamp_mss = mss;
 }
+void DatapathObject::set_room_len(std::uint32_t bytes) {
+  skeleton_->bss->clt_room_len = bytes;
+}
 void DatapathObject::set_domain(const clt_domain& domain) {
   std::memcpy(&skeleton_->bss->clt_domain_prefixes, &domain, sizeof domain);
 }

@@ -62,8 +62,11 @@ Result classify_unconnected(int fd, int err) {
   return fail(Status::kNotConnected, err);
 }
 
+// Clears both sticky headers this library sets: the Hop-by-Hop header of
+// the fallback, and the room a datapath that has since gone reserved.
 Result clear_sticky_header(int fd) {
-  if (::setsockopt(fd, IPPROTO_IPV6, IPV6_HOPOPTS, nullptr, 0) != 0)
+  if (::setsockopt(fd, IPPROTO_IPV6, IPV6_HOPOPTS, nullptr, 0) != 0 ||
+      ::setsockopt(fd, IPPROTO_IPV6, IPV6_RTHDR, nullptr, 0) != 0)
     return fail(status_for_errno(errno), errno);
   return Result{};
 }
@@ -239,7 +242,8 @@ Result Encapsulator::enable(int fd, const TraceId& trace_id, const SpanId& span_
 }
 
 Result Encapsulator::bind_ids(int fd, const TraceId& trace_id, const SpanId& span_id) const {
-  std::uint8_t ids[CLT_IDS_BYTES];
+  // The full request also has the datapath reserve the header's room.
+  std::uint8_t ids[CLT_IDS_REQUEST_BYTES] = {};
   const TraceId carried = carried_trace_id(trace_id, config_.trace_id_bits);
   std::memcpy(ids, carried.data(), 16);
   std::memcpy(ids + 16, span_id.data(), 8);

@@ -29,11 +29,28 @@ struct FrameSpec {
   // Extension headers before the upper layer, each 8 bytes: their Next
   // Header values in order (43 routing, 60 destination options, 0 hop-by-hop).
   std::vector<std::uint8_t> extension_headers;
+  // Bytes of room a socket reserved: the placeholder routing header the
+  // kernel sends for it, first after the IPv6 header (0: none).
+  std::size_t room = 0;
 };
+
+// The placeholder as the datapath's setsockopt hook writes it and the kernel
+// sends it: Segment Routing header, Segments Left 0, the peer as the one
+// segment, the room TLV with its magic.
+inline void put_room(std::uint8_t* p, std::size_t room, std::uint8_t next, const Address& peer) {
+  p[0] = next;
+  p[1] = static_cast<std::uint8_t>(room / 8 - 1);
+  p[2] = CLT_ROUTING_TYPE_SRH;
+  std::copy(peer.begin(), peer.end(), p + 8);
+  p[CLT_ROOM_TLV_OFFSET] = CLT_ROOM_TLV_TYPE;
+  p[CLT_ROOM_TLV_OFFSET + 1] = static_cast<std::uint8_t>(room - CLT_ROOM_TLV_OFFSET - 2);
+  for (int i = 0; i < 4; ++i)
+    p[CLT_ROOM_TLV_OFFSET + 2 + i] = static_cast<std::uint8_t>(CLT_ROOM_MAGIC >> (24 - 8 * i));
+}
 
 inline std::vector<std::uint8_t> ipv6_frame(const FrameSpec& spec) {
   const std::size_t l4_header = spec.protocol == 6 ? 20 : 8;
-  const std::size_t ext = 8 * spec.extension_headers.size();
+  const std::size_t ext = 8 * spec.extension_headers.size() + spec.room;
   const std::size_t payload_len = ext + l4_header + spec.payload;
   std::vector<std::uint8_t> f(kEthernet + kIpv6 + payload_len, 0);
   for (int i = 0; i < 6; ++i) f[i] = 0x02, f[6 + i] = 0x04;
@@ -43,11 +60,16 @@ inline std::vector<std::uint8_t> ipv6_frame(const FrameSpec& spec) {
   ip[0] = 0x60;
   ip[4] = static_cast<std::uint8_t>(payload_len >> 8);
   ip[5] = static_cast<std::uint8_t>(payload_len);
-  ip[6] = spec.extension_headers.empty() ? spec.protocol : spec.extension_headers[0];
+  const std::uint8_t first = spec.extension_headers.empty() ? spec.protocol : spec.extension_headers[0];
+  ip[6] = spec.room ? 43 : first;
   ip[7] = spec.hop_limit;
   std::copy(spec.src.begin(), spec.src.end(), ip + 8);
   std::copy(spec.dst.begin(), spec.dst.end(), ip + 24);
   std::uint8_t* p = ip + kIpv6;
+  if (spec.room) {
+    put_room(p, spec.room, first, spec.dst);
+    p += spec.room;
+  }
   for (std::size_t i = 0; i < spec.extension_headers.size(); ++i) {
     p[0] = i + 1 < spec.extension_headers.size() ? spec.extension_headers[i + 1] : spec.protocol;
     p[1] = 0;  // 8 bytes

@@ -234,6 +234,9 @@ def main():
         counters = agent.counters()
         check(counters["stamped"] > 0 and counters["skipped_error"] == 0,
               f"datapath counters: {counters}")
+        # Every connected sender had the room reserved, so no packet grew.
+        check(counters["room_reserved"] >= 3 and counters["skipped_no_room"] == 0
+              and counters["room_removed"] == 0, f"reserved room: {counters}")
         agent.stop()
         outside_domain()
         fallback()

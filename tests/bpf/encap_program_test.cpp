@@ -265,6 +265,63 @@ TEST_F(EncapProgram, SendsGsoPacketsItCannotResizeUnchanged) {
   EXPECT_EQ(counter(CLT_CNT_STAMPED), 0u);
 }
 
+// A socket that reserved room: the placeholder becomes the Hop-by-Hop
+// header in place, so the packet keeps its size and needs no new buffer.
+TEST_F(EncapProgram, FillsReservedRoomInPlace) {
+  for (const std::uint8_t protocol : {std::uint8_t{6}, std::uint8_t{17}}) {
+    FrameSpec spec;
+    spec.protocol = protocol;
+    spec.hop_limit = 62;
+    spec.room = header_size();
+    const auto original = clt::test::ipv6_frame(spec);
+    const auto out = run_bound(spec);
+    ASSERT_EQ(out.packet.size(), original.size()) << int{protocol};
+    const std::size_t upper = clt::test::kEthernet + clt::test::kIpv6 + spec.room;
+    EXPECT_EQ(std::memcmp(out.packet.data() + upper, original.data() + upper,
+                          original.size() - upper),
+              0);
+    EXPECT_EQ(out.packet[clt::test::kEthernet + 6], 0);  // Hop-by-Hop
+    EXPECT_EQ(out.packet[clt::test::kEthernet + clt::test::kIpv6], protocol);
+    expect_stamped_trace(out.packet, 62);
+  }
+  EXPECT_EQ(counter(CLT_CNT_STAMPED), 2u);
+  EXPECT_EQ(counter(CLT_CNT_ROOM_REMOVED), 0u);
+}
+
+// Where the packet may not carry IOAM, the placeholder is taken out: the
+// packet leaves exactly as it would have without CLT.
+void expect_room_removed(EncapSimulator& sim, FrameSpec spec, bool bind, clt_counter reason,
+                         std::size_t room) {
+  FrameSpec without = spec;
+  spec.room = room;
+  std::string error;
+  if (bind) {
+    ASSERT_TRUE(sim.bind_flow(clt::test::flow_of(spec), kTrace, kSpan, error)) << error;
+  }
+  const auto out = sim.run(clt::test::ipv6_frame(spec));
+  EXPECT_EQ(out.ret, 0);
+  EXPECT_EQ(out.packet, clt::test::ipv6_frame(without));
+  EXPECT_EQ(sim.counters()[CLT_CNT_ROOM_REMOVED], 1u);
+  EXPECT_EQ(sim.counters()[reason], 1u);
+  EXPECT_EQ(sim.counters()[CLT_CNT_STAMPED], 0u);
+}
+
+TEST_F(EncapProgram, RemovesReservedRoomWithoutIds) {
+  expect_room_removed(*sim_, FrameSpec{}, false, CLT_CNT_NO_IDS, header_size());
+}
+
+TEST_F(EncapProgram, RemovesReservedRoomOutsideTheDomain) {
+  FrameSpec spec;
+  spec.dst = clt::test::kOutside;
+  expect_room_removed(*sim_, spec, true, CLT_CNT_OUTSIDE_DOMAIN, header_size());
+}
+
+TEST_F(EncapProgram, RemovesReservedRoomOfAnotherSize) {
+  FrameSpec spec;
+  spec.protocol = 17;
+  expect_room_removed(*sim_, spec, true, CLT_CNT_ERROR, header_size() + 8);
+}
+
 TEST(EncapProgramConfig, SixtyFourBitIdsAndNoOwnEntry) {
   clt::encap::Config config;
   config.own_entry = false;
