@@ -28,7 +28,7 @@ int clt::cli::run_agent(int argc, char** argv) {
   std::string encap_trace_type = "0xf60000";
   unsigned encap_slots = options.encap.slots;
   std::vector<std::string> encap_domain;
-  bool no_own_entry = false, no_mss_clamp = false;
+  bool no_own_entry = false, mss_clamp = false;
   app.add_option("--ioam-namespace", encap_namespace, "IOAM namespace of the inserted header")
       ->check(CLI::Range(0u, 65535u));
   app.add_option("--trace-type", encap_trace_type, "IOAM trace type (24 bits, e.g. 0xf60000)");
@@ -37,9 +37,9 @@ int clt::cli::run_agent(int argc, char** argv) {
   app.add_option("--domain", encap_domain,
                  "IPv6 prefix of the IOAM domain (repeatable; default fc00::/7)");
   app.add_flag("--no-own-entry", no_own_entry, "do not fill the sender's own entry");
-  app.add_flag("--no-mss-clamp", no_mss_clamp,
-               "keep the MSS of TCP connections into the domain (full-size segments then "
-               "leave without CLT, counted as too big)");
+  app.add_flag("--mss-clamp", mss_clamp,
+               "also lower the MSS of every TCP connect into the domain by the header's size "
+               "(sockets that enable CLT reserve their room and need no clamp)");
   app.add_option("-c,--collector", collector,
                  "collector HOST:PORT, [IPV6]:PORT or unix:/path (default: $IOAM_COLLECTOR)");
   app.add_flag("-o,--console", options.console, "print traces to the console, readable");
@@ -83,7 +83,7 @@ int clt::cli::run_agent(int argc, char** argv) {
   options.encap.namespace_id = static_cast<std::uint16_t>(encap_namespace);
   options.encap.slots = static_cast<std::uint8_t>(encap_slots);
   options.encap.own_entry = !no_own_entry;
-  options.encap_clamp_mss = !no_mss_clamp;
+  options.encap_clamp_mss = mss_clamp;
   try {
     options.encap.trace_type = static_cast<std::uint32_t>(std::stoul(encap_trace_type, nullptr, 0));
   } catch (const std::exception&) {

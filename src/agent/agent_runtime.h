@@ -33,7 +33,7 @@ struct AgentOptions {
   std::vector<std::string> encap_interfaces;
   std::string encap_cgroup;
   encap::Config encap;
-  bool encap_clamp_mss = true;
+  bool encap_clamp_mss = false;
 };
 
 // Opens every source, runs capture and reporting until a signal (or the

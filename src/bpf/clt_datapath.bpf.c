@@ -148,8 +148,7 @@ static __always_inline int clt_write_room(__u8* value, const __u8* end, const st
 }
 
 static __always_inline int clt_is_ip_socket(const struct bpf_sock* sk) {
-  return sk->family == CLT_AF_INET6 &&
-         (sk->protocol == IPPROTO_TCP || sk->protocol == IPPROTO_UDP);
+  return sk->family == CLT_AF_INET6 && (sk->protocol == IPPROTO_TCP || sk->protocol == IPPROTO_UDP);
 }
 
 /* Hands the call on to the kernel as IPV6_RTHDR with len bytes of the

@@ -76,7 +76,8 @@ struct clt_encap_template {
   __u16 hop_limit_wide_off;
   __u16 ts_secs_off;
   __u16 ts_frac_off;
-  __u8 header[CLT_MAX_HEADER];
+  /* 8-byte aligned, so the program copies it in words, not bytes. */
+  __u8 header[CLT_MAX_HEADER] __attribute__((aligned(8)));
 };
 
 /* The IOAM domain: destinations that may receive IOAM, as address/mask

@@ -48,7 +48,7 @@ struct {
  * be written with one store. */
 #define CLT_IPV6_HEADER 40
 struct clt_scratch {
-  __u8 bytes[CLT_IPV6_HEADER + CLT_MAX_HEADER];
+  __u8 bytes[CLT_IPV6_HEADER + CLT_MAX_HEADER] __attribute__((aligned(8)));
 };
 struct {
   __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);

@@ -47,9 +47,8 @@ static __always_inline __u32 clt_read_room(struct __sk_buff* skb, __u32 l3,
 /* Takes the placeholder out: the packet leaves as the socket would have sent
  * it without CLT. */
 static __always_inline __u32 clt_remove_room(struct __sk_buff* skb, __u32 l3,
-                                             const struct ipv6hdr* ip6,
-                                             const struct clt_room* room, __u32 len,
-                                             __u32 reason) {
+                                             const struct ipv6hdr* ip6, const struct clt_room* room,
+                                             __u32 len, __u32 reason) {
   clt_count(CLT_CNT_ROOM_REMOVED);
   if (bpf_skb_adjust_room(skb, -(__s32)len, BPF_ADJ_ROOM_NET, 0) != 0) return CLT_CNT_ERROR;
   struct ipv6hdr out;

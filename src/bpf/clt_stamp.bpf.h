@@ -47,8 +47,7 @@ static __always_inline void clt_fill_own_entry(struct clt_scratch* s,
  * follows. The caller sets the payload length. */
 static __always_inline struct clt_scratch* clt_build_header(const struct clt_encap_template* t,
                                                             const struct clt_socket_ids* ids,
-                                                            const struct ipv6hdr* ip6,
-                                                            __u8 upper) {
+                                                            const struct ipv6hdr* ip6, __u8 upper) {
   __u32 zero = 0;
   struct clt_scratch* s = bpf_map_lookup_elem(&clt_scratch, &zero);
   if (!s) return 0;

@@ -29,7 +29,7 @@ struct DatapathConfig {
   encap::Config ioam;                   // namespace, trace type, slots, own entry, domain
   std::vector<std::string> interfaces;  // egress interfaces to stamp on
   std::string cgroup;                   // empty: the cgroup v2 root
-  bool clamp_mss = true;                // lower the MSS of TCP connects into the domain
+  bool clamp_mss = false;               // lower the MSS of every TCP connect into the domain
   // Also look up ids by flow for packets whose socket has none: flows bound
   // with bind_flow (ids read from the wire, tools whose sockets cannot be
   // reached).

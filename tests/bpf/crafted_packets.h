@@ -60,7 +60,8 @@ inline std::vector<std::uint8_t> ipv6_frame(const FrameSpec& spec) {
   ip[0] = 0x60;
   ip[4] = static_cast<std::uint8_t>(payload_len >> 8);
   ip[5] = static_cast<std::uint8_t>(payload_len);
-  const std::uint8_t first = spec.extension_headers.empty() ? spec.protocol : spec.extension_headers[0];
+  const std::uint8_t first =
+      spec.extension_headers.empty() ? spec.protocol : spec.extension_headers[0];
   ip[6] = spec.room ? 43 : first;
   ip[7] = spec.hop_limit;
   std::copy(spec.src.begin(), spec.src.end(), ip + 8);

@@ -277,9 +277,9 @@ TEST_F(EncapProgram, FillsReservedRoomInPlace) {
     const auto out = run_bound(spec);
     ASSERT_EQ(out.packet.size(), original.size()) << int{protocol};
     const std::size_t upper = clt::test::kEthernet + clt::test::kIpv6 + spec.room;
-    EXPECT_EQ(std::memcmp(out.packet.data() + upper, original.data() + upper,
-                          original.size() - upper),
-              0);
+    EXPECT_EQ(
+        std::memcmp(out.packet.data() + upper, original.data() + upper, original.size() - upper),
+        0);
     EXPECT_EQ(out.packet[clt::test::kEthernet + 6], 0);  // Hop-by-Hop
     EXPECT_EQ(out.packet[clt::test::kEthernet + clt::test::kIpv6], protocol);
     expect_stamped_trace(out.packet, 62);
