@@ -62,11 +62,13 @@ Result classify_unconnected(int fd, int err) {
   return fail(Status::kNotConnected, err);
 }
 
-// Clears both sticky headers this library sets: the Hop-by-Hop header of
-// the fallback, and the room a datapath that has since gone reserved.
+// Clears both sticky headers this library sets: the room a datapath that has
+// since gone reserved (any process may), and the Hop-by-Hop header of the
+// fallback, which only a process with CAP_NET_RAW can have set.
 Result clear_sticky_header(int fd) {
-  if (::setsockopt(fd, IPPROTO_IPV6, IPV6_HOPOPTS, nullptr, 0) != 0 ||
-      ::setsockopt(fd, IPPROTO_IPV6, IPV6_RTHDR, nullptr, 0) != 0)
+  if (::setsockopt(fd, IPPROTO_IPV6, IPV6_RTHDR, nullptr, 0) != 0)
+    return fail(status_for_errno(errno), errno);
+  if (::setsockopt(fd, IPPROTO_IPV6, IPV6_HOPOPTS, nullptr, 0) != 0 && errno != EPERM)
     return fail(status_for_errno(errno), errno);
   return Result{};
 }
@@ -219,8 +221,10 @@ Result PreparedSocket::enable(const TraceId& trace_id, const SpanId& span_id) co
   if (checks_.status != Status::kOk) return checks_;
   if (datapath_) {
     const Result bound = encap_->bind_ids(fd_, trace_id, span_id);
-    // The datapath went away since prepare: fall back to the sticky header.
+    // The datapath went away since prepare: fall back to the sticky header,
+    // without the room it may have reserved, which would now leave the node.
     if (bound.sys_errno != ENOPROTOOPT) return bound;
+    ::setsockopt(fd_, IPPROTO_IPV6, IPV6_RTHDR, nullptr, 0);
   }
   std::uint8_t header[kMaxHeader];
   const std::size_t size =

@@ -197,6 +197,38 @@ def fallback():
           "the sticky fallback stamps its own entry once per span")
 
 
+def agent_gone_mid_span():
+    """The agent dies while a socket has its room reserved: clt_disable takes
+    the placeholder off, so the socket's next datagrams arrive as before."""
+    agent = Agent()
+    port, resume = 9500, os.path.join(TMP, "resume")
+    os.chmod(TMP, 0o755)  # the sender, as nobody, looks for the file
+    pcap = os.path.join(TMP, "gone.pcap")
+    dump = spawn(ns("aramis", "tcpdump", "-i", "eth0", "--immediate-mode", "-U", "-w", pcap, "ip6"),
+                 stderr=subprocess.PIPE, text=True)
+    wait_line(dump.stderr, "listening on")
+    server = spawn(ns("aramis", "/usr/bin/python3", PEER, "serve", "udp", str(port), "3"),
+                   stdout=subprocess.PIPE, text=True)
+    wait_line(server.stdout, "ready")
+    sender = spawn(["env", f"DP_PEER_PAUSE={resume}", *ns("athos", *NOBODY, "/usr/bin/python3", PEER,
+                    "send", "udp", LIBCLT, SERVER, str(port), TRACE, SPAN, "3", "4")],
+                   stdout=subprocess.PIPE, text=True)
+    wait_line(sender.stdout, "paused", 20)
+    agent.stop(signal.SIGKILL)
+    open(resume, "w").close()
+    out, _ = sender.communicate(timeout=40)
+    result = json.loads(out.strip().splitlines()[-1]) if out.strip() else {}
+    server.wait(20)
+    time.sleep(0.3)
+    dump.send_signal(signal.SIGINT)
+    dump.wait(10)
+    check(result.get("disable") == 0 and result.get("intact") is True,
+          f"after the agent died, clt_disable and the echoes: {result}")
+    after = [p for p in packets(pcap, port) if p["udp"] == 208]
+    check(len(after) == 4 and all(p["nxt"] == 17 for p in after),
+          f"datagrams after clt_disable still carry the reserved room: {after}")
+
+
 def clt_programs():
     out = subprocess.run(["bpftool", "prog", "show"], capture_output=True, text=True).stdout
     return [l for l in out.splitlines() if "name clt_" in l]
@@ -239,6 +271,7 @@ def main():
               and counters["room_removed"] == 0, f"reserved room: {counters}")
         agent.stop()
         outside_domain()
+        agent_gone_mid_span()
         fallback()
         no_leftovers_after_sigkill()
         second_agent_refused()

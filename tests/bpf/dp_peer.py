@@ -5,7 +5,9 @@
     dp_peer.py send  tcp|udp LIBRARY ADDRESS PORT TRACE SPAN PHASE1 PHASE2
 
 The sender enables CLT with clt_enable (C ABI), sends phase 1, waits until
-the server has it, disables with clt_disable and sends phase 2. TCP: the
+the server has it, disables with clt_disable and sends phase 2. With
+DP_PEER_PAUSE=FILE set, a UDP sender prints "paused" after phase 1 and waits
+for FILE to exist before it disables. TCP: the
 server answers the SHA-256 of everything it received and the sender checks
 it against what it sent. UDP: every datagram is echoed. Prints one JSON line.
 """
@@ -15,6 +17,7 @@ import json
 import os
 import socket
 import sys
+import time
 
 
 def serve_tcp(port, phase1):
@@ -81,6 +84,13 @@ def send(kind, library, address, port, trace, span, phase1, phase2):
         for payload in [b"x" * 100] * phase1:
             sock.send(payload)
             sock.recv(2048)
+        pause = os.environ.get("DP_PEER_PAUSE")
+        if pause:
+            print("paused", flush=True)
+            for _ in range(2000):
+                if os.path.exists(pause):
+                    break
+                time.sleep(0.01)
         result["disable"] = lib.clt_disable(sock.fileno())
         for payload in [b"y" * 200] * phase2:
             sock.send(payload)
