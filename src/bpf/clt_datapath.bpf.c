@@ -83,13 +83,17 @@ int clt_encap_egress(struct __sk_buff* skb) {
    * the placeholder must never leave the node. */
   struct clt_room room;
   const __u32 room_len = clt_read_room(skb, l3, &ip6, &room);
-  if (!room_len && !ids && !clt_flow_ids_enabled) {
-    clt_count(CLT_CNT_NO_IDS);
+  if (!ids && !clt_flow_ids_enabled) {
+    clt_count(room_len ? clt_fill_room(skb, t, ids, &ip6, &room, room_len) : CLT_CNT_NO_IDS);
+    return TC_ACT_OK;
+  }
+  if (room_len && ids) {
+    clt_count(clt_fill_room(skb, t, ids, &ip6, &room, room_len));
     return TC_ACT_OK;
   }
   struct clt_l4 l4 = {};
   const int has_l4 = clt_find_l4(skb, l3, ip6.nexthdr, &l4);
-  if (!ids && has_l4 && clt_flow_ids_enabled) ids = clt_flow_ids_of(skb, l3, &ip6, &l4);
+  if (!ids && has_l4) ids = clt_flow_ids_of(skb, l3, &ip6, &l4);
   if (room_len) {
     clt_count(clt_fill_room(skb, t, ids, &ip6, &room, room_len));
     return TC_ACT_OK;
