@@ -100,8 +100,11 @@ int run_agent_with(const AgentOptions& options) {
   if (datapath) {
     std::string names;
     for (const auto& name : options.encap_interfaces) names += (names.empty() ? "" : ",") + name;
-    std::fprintf(stderr, "clt agent: datapath attached on %s (header %zu bytes, TCP MSS %u)\n",
-                 names.c_str(), datapath->header_size(), datapath->clamp_mss());
+    const std::string mss = datapath->clamp_mss() > 0
+                                ? "TCP MSS clamped to " + std::to_string(datapath->clamp_mss())
+                                : "room reserved per socket";
+    std::fprintf(stderr, "clt agent: datapath attached on %s (header %zu bytes, %s)\n",
+                 names.c_str(), datapath->header_size(), mss.c_str());
   }
 
   std::vector<CaptureSource> sources;

@@ -194,7 +194,8 @@ bool Datapath::configure(const DatapathConfig& config, std::string& error) {
     clamp_mss_ =
         smallest_mtu - kIpv6HeaderBytes - kTcpHeaderBytes - static_cast<unsigned>(header_size_);
   object_->set_clamp_mss(clamp_mss_);
-  object_->set_room_len(header_size_ >= CLT_ROOM_MIN ? static_cast<std::uint32_t>(header_size_) : 0);
+  object_->set_room_len(header_size_ >= CLT_ROOM_MIN ? static_cast<std::uint32_t>(header_size_)
+                                                     : 0);
   sync_clock();
   return true;
 }
