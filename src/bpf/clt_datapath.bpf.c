@@ -67,8 +67,7 @@ int clt_encap_egress(struct __sk_buff* skb) {
     clt_count(ids ? CLT_CNT_NOT_IPV6 : CLT_CNT_NO_IDS);
     return TC_ACT_OK;
   }
-  const __u32 ifindex = skb->ifindex;
-  const struct clt_encap_template* t = bpf_map_lookup_elem(&clt_templates, &ifindex);
+  const struct clt_encap_template* t = clt_template_of(skb->ifindex);
   if (!t) {
     clt_count(CLT_CNT_NO_TEMPLATE);
     return TC_ACT_OK;

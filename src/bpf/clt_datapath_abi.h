@@ -76,9 +76,14 @@ struct clt_encap_template {
   __u16 hop_limit_wide_off;
   __u16 ts_secs_off;
   __u16 ts_frac_off;
+  __u32 ifindex; /* the interface this template is for */
   /* 8-byte aligned, so the program copies it in words, not bytes. */
   __u8 header[CLT_MAX_HEADER] __attribute__((aligned(8)));
 };
+
+/* Template slots: an interface's template sits in slot ifindex % slots
+ * unless another interface took it first. */
+#define CLT_TEMPLATE_SLOTS 64
 
 /* The IOAM domain: destinations that may receive IOAM, as address/mask
  * pairs in network order (two 64-bit words each) checked in turn: a few

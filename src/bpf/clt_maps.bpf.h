@@ -29,6 +29,15 @@ struct {
   __type(value, struct clt_socket_ids);
 } clt_flow_ids SEC(".maps");
 
+/* Header templates of the egress interfaces: in slot ifindex % slots when
+ * that slot is free (an array lookup, inlined), else in the hash below. */
+struct {
+  __uint(type, BPF_MAP_TYPE_ARRAY);
+  __uint(max_entries, CLT_TEMPLATE_SLOTS);
+  __type(key, __u32);
+  __type(value, struct clt_encap_template);
+} clt_template_slots SEC(".maps");
+
 /* ifindex -> header template of that egress interface. */
 struct {
   __uint(type, BPF_MAP_TYPE_HASH);
@@ -68,6 +77,13 @@ volatile __u32 clt_clamp_mss = 0;
 volatile __u32 clt_room_len = 0;
 /* Written once by the loader before the programs are attached. */
 struct clt_domain clt_domain_prefixes = {};
+
+static __always_inline const struct clt_encap_template* clt_template_of(__u32 ifindex) {
+  const __u32 slot = ifindex % CLT_TEMPLATE_SLOTS;
+  const struct clt_encap_template* t = bpf_map_lookup_elem(&clt_template_slots, &slot);
+  if (t && t->ifindex == ifindex && t->header_len) return t;
+  return bpf_map_lookup_elem(&clt_templates, &ifindex);
+}
 
 static __always_inline void clt_count(__u32 which) {
   __u64* value = bpf_map_lookup_elem(&clt_counters, &which);

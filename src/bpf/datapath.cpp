@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <set>
 
 #include "bpf/cgroup_v2.h"
 #include "bpf/encap_template.h"
@@ -140,11 +141,17 @@ bool configure_maps(DatapathObject& object, const encap::Config& ioam,
   clt_domain domain{};
   if (!domain_words(ioam.domain, domain, error)) return false;
   object.set_domain(domain);
+  std::set<std::uint32_t> taken_slots;
   for (const auto& itf : interfaces) {
     clt_encap_template t{};
     if (!build_template(ioam, facts, itf.facts, itf.l2_len, t, error)) return false;
-    const std::uint32_t key = itf.ifindex;
-    if (!map_update(object.templates_map(), &key, &t, error)) return false;
+    t.ifindex = itf.ifindex;
+    const std::uint32_t slot = itf.ifindex % CLT_TEMPLATE_SLOTS;
+    const bool in_slot = taken_slots.insert(slot).second;
+    const std::uint32_t key = in_slot ? slot : itf.ifindex;
+    if (!map_update(in_slot ? object.template_slots_map() : object.templates_map(), &key, &t,
+                    error))
+      return false;
   }
   return true;
 }

@@ -75,6 +75,9 @@ int DatapathObject::sockops_program() const {
 int DatapathObject::templates_map() const {
   return bpf_map__fd(skeleton_->maps.clt_templates);
 }
+int DatapathObject::template_slots_map() const {
+  return bpf_map__fd(skeleton_->maps.clt_template_slots);
+}
 int DatapathObject::flow_ids_map() const {
   return bpf_map__fd(skeleton_->maps.clt_flow_ids);
 }

@@ -29,6 +29,7 @@ class DatapathObject {
   int setsockopt_program() const;
   int sockops_program() const;
   int templates_map() const;
+  int template_slots_map() const;
   int flow_ids_map() const;
   int counters_map() const;
 
