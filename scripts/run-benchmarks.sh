@@ -42,9 +42,7 @@ echo "== Encapsulation: enable+disable cost, request latency with and without CL
 echo "== eBPF datapath: tc program per packet, span edges through the hook, iperf3 throughput, latency (root)"
 "$build/bench/bench_bpf"
 "$build/bench/bench_encap_latency" --datapath 10000 0 100
-# Not run here: bench_datapath_throughput (iperf3 bulk TCP through the
-# datapath) has made this kernel's TCP receiver hit a divide error; see
-# docs/benchmarks.md before running it by hand.
+"$build/bench/bench_datapath_throughput" 3 3
 
 echo "== Agent: decode / pair / encode per core, live capture vs a bare capture loop (root)"
 "$build/bench/bench_agent"
