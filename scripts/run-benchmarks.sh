@@ -50,3 +50,6 @@ bench/agent_live.sh "$build" 3
 
 echo "== Collector: IOAM reports/s, OTLP spans/s, trace-by-id latency with 1M spans, memory"
 bench/collector_bench.sh "$build"
+
+echo "== Soak: the demo's whole system for 10 minutes, memory and descriptors bounded (root)"
+/usr/bin/python3 tests/soak/soak_test.py "$build/clt" 600 20
