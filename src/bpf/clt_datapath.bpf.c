@@ -31,14 +31,6 @@
 #define CLT_IPV6_RTHDR 57
 #define CLT_PAGE_SIZE 4096
 
-static __always_inline const struct clt_socket_ids* clt_socket_ids_of(struct __sk_buff* skb) {
-  struct bpf_sock* sk = skb->sk;
-  if (!sk) return 0;
-  sk = bpf_sk_fullsock(sk);
-  if (!sk) return 0;
-  return bpf_sk_storage_get(&clt_socket_ids, sk, 0, 0);
-}
-
 static __always_inline int clt_sent_by_tcp_socket(struct __sk_buff* skb) {
   struct bpf_sock* sk = skb->sk;
   if (!sk) return 0;
@@ -62,9 +54,8 @@ static __always_inline const struct clt_socket_ids* clt_flow_ids_of(struct __sk_
 
 SEC("tc")
 int clt_encap_egress(struct __sk_buff* skb) {
-  const struct clt_socket_ids* ids = clt_socket_ids_of(skb);
   if (skb->protocol != bpf_htons(ETH_P_IPV6)) {
-    clt_count(ids ? CLT_CNT_NOT_IPV6 : CLT_CNT_NO_IDS);
+    clt_count(CLT_CNT_NO_IDS);
     return TC_ACT_OK;
   }
   const struct clt_encap_template* t = clt_template_of(skb->ifindex);
@@ -78,35 +69,27 @@ int clt_encap_egress(struct __sk_buff* skb) {
     clt_count(CLT_CNT_ERROR);
     return TC_ACT_OK;
   }
-  /* Reserved room is filled or removed whether or not ids are still bound:
-   * the placeholder must never leave the node. */
+  /* A socket's ids travel in the room it reserved, which is filled or
+   * removed: the placeholder must never leave the node. */
   struct clt_room room;
   const __u32 room_len = clt_read_room(skb, l3, &ip6, &room);
-  if (!ids && !clt_flow_ids_enabled) {
-    clt_count(room_len ? clt_fill_room(skb, t, ids, &ip6, &room, room_len) : CLT_CNT_NO_IDS);
+  if (room_len) {
+    clt_count(clt_fill_room(skb, t, &ip6, &room, room_len));
     return TC_ACT_OK;
   }
-  if (room_len && ids) {
-    clt_count(clt_fill_room(skb, t, ids, &ip6, &room, room_len));
+  if (!clt_flow_ids_enabled) {
+    clt_count(CLT_CNT_NO_IDS);
     return TC_ACT_OK;
   }
   struct clt_l4 l4 = {};
   const int has_l4 = clt_find_l4(skb, l3, ip6.nexthdr, &l4);
-  if (!ids && has_l4) ids = clt_flow_ids_of(skb, l3, &ip6, &l4);
-  if (room_len) {
-    clt_count(clt_fill_room(skb, t, ids, &ip6, &room, room_len));
-    return TC_ACT_OK;
-  }
+  const struct clt_socket_ids* ids = has_l4 ? clt_flow_ids_of(skb, l3, &ip6, &l4) : 0;
   if (!ids) {
     clt_count(CLT_CNT_NO_IDS);
     return TC_ACT_OK;
   }
   if (ip6.nexthdr == CLT_NEXTHDR_HOP) {
     clt_count(CLT_CNT_HAS_HOP_BY_HOP);
-    return TC_ACT_OK;
-  }
-  if (!has_l4) {
-    clt_count(CLT_CNT_NOT_TCP_UDP);
     return TC_ACT_OK;
   }
   if (!clt_in_domain(&ip6.daddr)) {
@@ -127,7 +110,8 @@ int clt_encap_egress(struct __sk_buff* skb) {
 /* The placeholder routing header of clt_room_len bytes, written over the
  * request's buffer (at least CLT_IDS_REQUEST_BYTES long): one segment, the
  * socket's peer, so the kernel routes and checksums as before. */
-static __always_inline int clt_write_room(__u8* value, const __u8* end, const struct bpf_sock* sk) {
+static __always_inline int clt_write_room(__u8* value, const __u8* end, const struct bpf_sock* sk,
+                                          const struct clt_socket_ids* ids) {
   const __u32 len = clt_room_len;
   if (len < CLT_ROOM_MIN || len > CLT_MAX_HEADER || (len & 7) != 0) return 0;
   if (value + CLT_IDS_REQUEST_BYTES > end) return 0;
@@ -147,6 +131,7 @@ static __always_inline int clt_write_room(__u8* value, const __u8* end, const st
   value[CLT_ROOM_TLV_OFFSET + 1] = (__u8)(len - CLT_ROOM_TLV_OFFSET - 2);
   const __u32 magic = bpf_htonl(CLT_ROOM_MAGIC);
   __builtin_memcpy(value + CLT_ROOM_TLV_OFFSET + 2, &magic, 4);
+  __builtin_memcpy(value + CLT_ROOM_IDS_OFFSET, ids->trace_id, CLT_IDS_BYTES);
   return (int)len;
 }
 
@@ -204,7 +189,7 @@ int clt_setsockopt(struct bpf_sockopt* ctx) {
   __builtin_memcpy(ids->span_id, value + 16, 8);
   ids->origin = CLT_ORIGIN_API;
   clt_count(CLT_CNT_IDS_SET);
-  const int room = clt_is_ip_socket(sk) ? clt_write_room(value, end, sk) : 0;
+  const int room = clt_is_ip_socket(sk) ? clt_write_room(value, end, sk, ids) : 0;
   if (room > 0) {
     clt_to_routing_header(ctx, room);
     clt_count(CLT_CNT_ROOM_RESERVED);

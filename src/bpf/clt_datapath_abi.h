@@ -26,13 +26,16 @@
 
 /* The placeholder: a Segment Routing header (type 4) with Segments Left 0
  * and one segment, the peer (so routing is unchanged), then one TLV of this
- * type whose value starts with CLT_ROOM_MAGIC. It never leaves the node: the
- * tc program rewrites it, or removes it where it may not stamp. */
+ * type whose value is CLT_ROOM_MAGIC and the ids. It never leaves the node:
+ * the tc program rewrites it from its own bytes (no lookup per packet, and
+ * a restarted agent fills the rooms of spans already open), or removes it
+ * where it may not stamp. */
 #define CLT_ROUTING_TYPE_SRH 4
 #define CLT_ROOM_TLV_TYPE 0x7c
 #define CLT_ROOM_MAGIC 0x434c5452 /* "CLTR" */
 #define CLT_ROOM_TLV_OFFSET 24
-#define CLT_ROOM_MIN 32
+#define CLT_ROOM_IDS_OFFSET (CLT_ROOM_TLV_OFFSET + 6)
+#define CLT_ROOM_MIN 56
 
 /* Who bound the ids: the application through the socket option, or the
  * datapath itself from the wire (a request's traceparent). The application's

@@ -28,6 +28,8 @@ struct clt_room {
   __u8 tlv_type;
   __u8 tlv_len;
   __u8 magic[4];
+  __u8 ids[CLT_IDS_BYTES]; /* trace id, span id */
+  __u8 pad[2];
 };
 
 /* Whether the header after the IPv6 header is a placeholder; its length in
@@ -41,7 +43,8 @@ static __always_inline __u32 clt_read_room(struct __sk_buff* skb, __u32 l3,
   if (room->type != CLT_ROUTING_TYPE_SRH || room->tlv_type != CLT_ROOM_TLV_TYPE ||
       magic != bpf_htonl(CLT_ROOM_MAGIC))
     return 0;
-  return ((__u32)room->len8 + 1) * 8;
+  const __u32 len = ((__u32)room->len8 + 1) * 8;
+  return len >= CLT_ROOM_MIN ? len : 0;
 }
 
 /* Takes the placeholder out: the packet leaves as the socket would have sent
@@ -64,16 +67,14 @@ static __always_inline __u32 clt_remove_room(struct __sk_buff* skb, __u32 l3,
  * header. Returns the counter that says what happened. */
 static __always_inline __u32 clt_fill_room(struct __sk_buff* skb,
                                            const struct clt_encap_template* t,
-                                           const struct clt_socket_ids* ids,
                                            const struct ipv6hdr* ip6, const struct clt_room* room,
                                            __u32 len) {
   const __u32 l3 = t->l2_len;
-  if (!ids) return clt_remove_room(skb, l3, ip6, room, len, CLT_CNT_NO_IDS);
   if (len != t->header_len || len > CLT_MAX_HEADER)
     return clt_remove_room(skb, l3, ip6, room, len, CLT_CNT_ERROR);
   if (!clt_in_domain(&ip6->daddr))
     return clt_remove_room(skb, l3, ip6, room, len, CLT_CNT_OUTSIDE_DOMAIN);
-  struct clt_scratch* s = clt_build_header(t, ids, ip6, room->nexthdr);
+  struct clt_scratch* s = clt_build_header(t, room->ids, ip6, room->nexthdr);
   if (!s) return CLT_CNT_ERROR;
   struct ipv6hdr* out = (struct ipv6hdr*)s->bytes;
   out->payload_len = ip6->payload_len;

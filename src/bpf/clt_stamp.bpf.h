@@ -43,10 +43,10 @@ static __always_inline void clt_fill_own_entry(struct clt_scratch* s,
 
 /* The IPv6 header (next header: Hop-by-Hop) and the Hop-by-Hop header for
  * this packet, assembled in the per-CPU scratch buffer: the interface's
- * template with the ids and own-entry values; upper is the header that
- * follows. The caller sets the payload length. */
+ * template with the ids (trace id, span id) and own-entry values; upper is
+ * the header that follows. The caller sets the payload length. */
 static __always_inline struct clt_scratch* clt_build_header(const struct clt_encap_template* t,
-                                                            const struct clt_socket_ids* ids,
+                                                            const __u8* ids,
                                                             const struct ipv6hdr* ip6, __u8 upper) {
   __u32 zero = 0;
   struct clt_scratch* s = bpf_map_lookup_elem(&clt_scratch, &zero);
@@ -56,7 +56,7 @@ static __always_inline struct clt_scratch* clt_build_header(const struct clt_enc
   out->nexthdr = CLT_NEXTHDR_HOP;
   __builtin_memcpy(&s->bytes[CLT_IPV6_HEADER], t->header, CLT_MAX_HEADER);
   s->bytes[CLT_IPV6_HEADER] = upper;
-  __builtin_memcpy(&s->bytes[CLT_IPV6_HEADER + CLT_IDS_OFFSET], ids->trace_id, CLT_IDS_BYTES);
+  __builtin_memcpy(&s->bytes[CLT_IPV6_HEADER + CLT_IDS_OFFSET], ids, CLT_IDS_BYTES);
   clt_fill_own_entry(s, t, ip6->hop_limit);
   return s;
 }
@@ -74,7 +74,7 @@ static __always_inline __u32 clt_insert_header(struct __sk_buff* skb,
     __u32 mtu = 0;
     if (bpf_check_mtu(skb, 0, &mtu, (__s32)len, 0) != 0) return CLT_CNT_TOO_BIG;
   }
-  struct clt_scratch* s = clt_build_header(t, ids, ip6, ip6->nexthdr);
+  struct clt_scratch* s = clt_build_header(t, ids->trace_id, ip6, ip6->nexthdr);
   if (!s) return CLT_CNT_ERROR;
   struct ipv6hdr* out = (struct ipv6hdr*)s->bytes;
   out->payload_len = bpf_htons(bpf_ntohs(ip6->payload_len) + (__u16)len);

@@ -32,12 +32,14 @@ struct FrameSpec {
   // Bytes of room a socket reserved: the placeholder routing header the
   // kernel sends for it, first after the IPv6 header (0: none).
   std::size_t room = 0;
+  std::array<std::uint8_t, CLT_IDS_BYTES> room_ids{};  // the ids the room carries
 };
 
 // The placeholder as the datapath's setsockopt hook writes it and the kernel
 // sends it: Segment Routing header, Segments Left 0, the peer as the one
 // segment, the room TLV with its magic.
-inline void put_room(std::uint8_t* p, std::size_t room, std::uint8_t next, const Address& peer) {
+inline void put_room(std::uint8_t* p, std::size_t room, std::uint8_t next, const Address& peer,
+                     const std::array<std::uint8_t, CLT_IDS_BYTES>& ids) {
   p[0] = next;
   p[1] = static_cast<std::uint8_t>(room / 8 - 1);
   p[2] = CLT_ROUTING_TYPE_SRH;
@@ -46,6 +48,7 @@ inline void put_room(std::uint8_t* p, std::size_t room, std::uint8_t next, const
   p[CLT_ROOM_TLV_OFFSET + 1] = static_cast<std::uint8_t>(room - CLT_ROOM_TLV_OFFSET - 2);
   for (int i = 0; i < 4; ++i)
     p[CLT_ROOM_TLV_OFFSET + 2 + i] = static_cast<std::uint8_t>(CLT_ROOM_MAGIC >> (24 - 8 * i));
+  std::copy(ids.begin(), ids.end(), p + CLT_ROOM_IDS_OFFSET);
 }
 
 inline std::vector<std::uint8_t> ipv6_frame(const FrameSpec& spec) {
@@ -68,7 +71,7 @@ inline std::vector<std::uint8_t> ipv6_frame(const FrameSpec& spec) {
   std::copy(spec.dst.begin(), spec.dst.end(), ip + 24);
   std::uint8_t* p = ip + kIpv6;
   if (spec.room) {
-    put_room(p, spec.room, first, spec.dst);
+    put_room(p, spec.room, first, spec.dst, spec.room_ids);
     p += spec.room;
   }
   for (std::size_t i = 0; i < spec.extension_headers.size(); ++i) {

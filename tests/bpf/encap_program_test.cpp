@@ -265,16 +265,27 @@ TEST_F(EncapProgram, SendsGsoPacketsItCannotResizeUnchanged) {
   EXPECT_EQ(counter(CLT_CNT_STAMPED), 0u);
 }
 
+std::array<std::uint8_t, CLT_IDS_BYTES> room_ids() {
+  std::array<std::uint8_t, CLT_IDS_BYTES> ids{};
+  std::copy(kTrace.begin(), kTrace.end(), ids.begin());
+  std::copy(kSpan.begin(), kSpan.end(), ids.begin() + 16);
+  return ids;
+}
+
 // A socket that reserved room: the placeholder becomes the Hop-by-Hop
-// header in place, so the packet keeps its size and needs no new buffer.
+// header in place, with the ids it carries, so the packet keeps its size and
+// needs no new buffer. Nothing is bound to the flow: the room is enough
+// (as for the spans a restarted agent finds open).
 TEST_F(EncapProgram, FillsReservedRoomInPlace) {
   for (const std::uint8_t protocol : {std::uint8_t{6}, std::uint8_t{17}}) {
     FrameSpec spec;
     spec.protocol = protocol;
     spec.hop_limit = 62;
     spec.room = header_size();
+    spec.room_ids = room_ids();
     const auto original = clt::test::ipv6_frame(spec);
-    const auto out = run_bound(spec);
+    const auto out = sim_->run(original);
+    EXPECT_EQ(out.ret, 0);
     ASSERT_EQ(out.packet.size(), original.size()) << int{protocol};
     const std::size_t upper = clt::test::kEthernet + clt::test::kIpv6 + spec.room;
     EXPECT_EQ(
@@ -290,14 +301,11 @@ TEST_F(EncapProgram, FillsReservedRoomInPlace) {
 
 // Where the packet may not carry IOAM, the placeholder is taken out: the
 // packet leaves exactly as it would have without CLT.
-void expect_room_removed(EncapSimulator& sim, FrameSpec spec, bool bind, clt_counter reason,
+void expect_room_removed(EncapSimulator& sim, FrameSpec spec, clt_counter reason,
                          std::size_t room) {
   FrameSpec without = spec;
   spec.room = room;
-  std::string error;
-  if (bind) {
-    ASSERT_TRUE(sim.bind_flow(clt::test::flow_of(spec), kTrace, kSpan, error)) << error;
-  }
+  spec.room_ids = room_ids();
   const auto out = sim.run(clt::test::ipv6_frame(spec));
   EXPECT_EQ(out.ret, 0);
   EXPECT_EQ(out.packet, clt::test::ipv6_frame(without));
@@ -306,20 +314,27 @@ void expect_room_removed(EncapSimulator& sim, FrameSpec spec, bool bind, clt_cou
   EXPECT_EQ(sim.counters()[CLT_CNT_STAMPED], 0u);
 }
 
-TEST_F(EncapProgram, RemovesReservedRoomWithoutIds) {
-  expect_room_removed(*sim_, FrameSpec{}, false, CLT_CNT_NO_IDS, header_size());
-}
-
 TEST_F(EncapProgram, RemovesReservedRoomOutsideTheDomain) {
   FrameSpec spec;
   spec.dst = clt::test::kOutside;
-  expect_room_removed(*sim_, spec, true, CLT_CNT_OUTSIDE_DOMAIN, header_size());
+  expect_room_removed(*sim_, spec, CLT_CNT_OUTSIDE_DOMAIN, header_size());
 }
 
 TEST_F(EncapProgram, RemovesReservedRoomOfAnotherSize) {
   FrameSpec spec;
   spec.protocol = 17;
-  expect_room_removed(*sim_, spec, true, CLT_CNT_ERROR, header_size() + 8);
+  expect_room_removed(*sim_, spec, CLT_CNT_ERROR, header_size() + 8);
+}
+
+// A routing header that is not a placeholder is the application's own.
+TEST_F(EncapProgram, LeavesOtherRoutingHeadersAlone) {
+  FrameSpec spec;
+  spec.extension_headers = {43};
+  const auto original = clt::test::ipv6_frame(spec);
+  const auto out = sim_->run(original);
+  EXPECT_EQ(out.packet, original);
+  EXPECT_EQ(counter(CLT_CNT_ROOM_REMOVED), 0u);
+  EXPECT_EQ(counter(CLT_CNT_STAMPED), 0u);
 }
 
 TEST(EncapProgramConfig, SixtyFourBitIdsAndNoOwnEntry) {
