@@ -163,7 +163,9 @@ int clt_setsockopt(struct bpf_sockopt* ctx) {
   __u8* value = ctx->optval;
   __u8* end = ctx->optval_end;
   if (value + CLT_IDS_BYTES > end) {
-    bpf_sk_storage_delete(&clt_socket_ids, sk);
+    /* Zeroed rather than deleted: the next span reuses the storage. */
+    struct clt_socket_ids* bound = bpf_sk_storage_get(&clt_socket_ids, sk, 0, 0);
+    if (bound) __builtin_memset(bound, 0, sizeof(*bound));
     clt_count(CLT_CNT_IDS_CLEARED);
     if (clt_is_ip_socket(sk)) {
       /* Any placeholder goes with the ids: the kernel clears the option. */
