@@ -4,9 +4,10 @@ namespace clt::bpf {
 
 std::unique_ptr<EncapSimulator> EncapSimulator::create(const encap::Config& ioam,
                                                        const encap::NodeFacts& facts,
-                                                       unsigned ifindex, std::string& error) {
+                                                       unsigned ifindex, std::string& error,
+                                                       bool flow_ids) {
   DatapathObject::Options options;
-  options.flow_ids = true;
+  options.flow_ids = flow_ids;
   auto object = DatapathObject::load(options, error);
   if (!object) return nullptr;
   const InterfaceTemplate itf{ifindex, 14, facts.interface_by_index(ifindex)};

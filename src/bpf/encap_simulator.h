@@ -17,10 +17,12 @@ namespace clt::bpf {
 class EncapSimulator {
  public:
   // The template is that of interface ifindex (the test run's device) with
-  // facts for the own entry; l2_len 14 for Ethernet frames.
+  // facts for the own entry; l2_len 14 for Ethernet frames. Without
+  // flow_ids the program is loaded as the agent loads it: only packets
+  // with reserved room get CLT.
   static std::unique_ptr<EncapSimulator> create(const encap::Config& ioam,
                                                 const encap::NodeFacts& facts, unsigned ifindex,
-                                                std::string& error);
+                                                std::string& error, bool flow_ids = true);
 
   // Ids for packets of this flow (addresses and ports as in the packet).
   bool bind_flow(const clt_flow_key& flow, const core::TraceId& trace_id,
