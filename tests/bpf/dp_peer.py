@@ -7,7 +7,8 @@
 The sender enables CLT with clt_enable (C ABI), sends phase 1, waits until
 the server has it, disables with clt_disable and sends phase 2. With
 DP_PEER_PAUSE=FILE set, a UDP sender prints "paused" after phase 1 and waits
-for FILE to exist before it disables. TCP: the
+for FILE to exist before it disables. DP_PEER_UDP_SIZE=N makes the phase-1
+datagrams N bytes long (default 100). TCP: the
 server answers the SHA-256 of everything it received and the sender checks
 it against what it sent. UDP: every datagram is echoed. Prints one JSON line.
 """
@@ -47,7 +48,7 @@ def serve_udp(port, count):
         print("ready", flush=True)
         s.settimeout(20)
         while True:
-            data, peer = s.recvfrom(2048)
+            data, peer = s.recvfrom(65536)
             s.sendto(data, peer)
             if data[:4] == b"QUIT":
                 return
@@ -81,9 +82,11 @@ def send(kind, library, address, port, trace, span, phase1, phase2):
             answer += chunk
         result["intact"] = answer.decode() == hashlib.sha256(first + second).hexdigest()
     else:
-        for payload in [b"x" * 100] * phase1:
+        size = int(os.environ.get("DP_PEER_UDP_SIZE", "100"))
+        for payload in [b"x" * size] * phase1:
             sock.send(payload)
-            sock.recv(2048)
+            if sock.recv(65536) != payload:
+                raise SystemExit("a datagram came back changed")
         pause = os.environ.get("DP_PEER_PAUSE")
         if pause:
             print("paused", flush=True)
