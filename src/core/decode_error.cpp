@@ -46,6 +46,8 @@ const char* to_string(DecodeError e) {
       return "more node entries than an option can hold";
     case DecodeError::kTooManyTraces:
       return "too many IOAM trace options in one packet";
+    case DecodeError::kHopByHopNotCaptured:
+      return "the capture's snap length cuts the Hop-by-Hop header: capture more bytes per packet";
   }
   return "unknown error";
 }

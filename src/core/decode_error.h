@@ -28,6 +28,7 @@ enum class DecodeError : std::uint8_t {
   kOpaqueExceedsOption,          // an opaque state snapshot runs past the option
   kTooManyNodes,                 // more node entries than any valid option can hold
   kTooManyTraces,                // more IOAM trace options in one packet than kMaxTracesPerPacket
+  kHopByHopNotCaptured,          // a snap length cut the capture inside the Hop-by-Hop header
 };
 
 const char* to_string(DecodeError e);

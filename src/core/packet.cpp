@@ -72,8 +72,10 @@ Layout LayoutPolicy::layout_for(std::uint16_t namespace_id) const {
 }
 
 DecodeError decode_packet(std::span<const std::uint8_t> frame, LinkType link,
-                          const LayoutPolicy& policy, DecodedPacket& out) {
+                          const LayoutPolicy& policy, DecodedPacket& out, std::size_t wire_size) {
   out.trace_count = 0;
+  out.truncated = false;
+  const std::size_t not_captured = wire_size > frame.size() ? wire_size - frame.size() : 0;
   if (frame.empty()) return DecodeError::kEmptyPacket;
   std::span<const std::uint8_t> ip;
   if (DecodeError e = strip_link(frame, link, ip); e != DecodeError::kOk) return e;
@@ -93,16 +95,20 @@ DecodeError decode_packet(std::span<const std::uint8_t> frame, LinkType link,
   std::copy_n(ip.data() + 24, 16, out.dst.begin());
   // Jumbograms (payload length 0 with a Jumbo option) are not IOAM territory;
   // a non-zero payload length is what bounds the packet.
-  if (payload_len != 0 && ip.size() - kIpv6HeaderBytes < payload_len) {
+  const std::size_t captured = ip.size() - kIpv6HeaderBytes;
+  if (payload_len != 0 && captured + not_captured < payload_len) {
     return DecodeError::kPayloadLengthExceedsCapture;
   }
+  out.truncated = payload_len > captured;
   if (next_header != 0) return DecodeError::kNoHopByHop;
 
   std::span<const std::uint8_t> payload = ip.subspan(kIpv6HeaderBytes);
-  if (payload_len != 0) payload = payload.first(payload_len);
-  if (payload.size() < 2) return DecodeError::kHopByHopExceedsPacket;
+  if (payload_len != 0 && !out.truncated) payload = payload.first(payload_len);
+  if (payload.size() < 2)
+    return out.truncated ? DecodeError::kHopByHopNotCaptured : DecodeError::kHopByHopExceedsPacket;
   const std::size_t hbh_len = (std::size_t{payload[1]} + 1) * 8;
-  if (hbh_len > payload.size()) return DecodeError::kHopByHopExceedsPacket;
+  if (hbh_len > payload.size())
+    return out.truncated ? DecodeError::kHopByHopNotCaptured : DecodeError::kHopByHopExceedsPacket;
   out.upper_protocol = payload[0];
   const std::span<const std::uint8_t> hbh = payload.first(hbh_len);
 

@@ -47,6 +47,9 @@ struct DecodedPacket {
   std::uint8_t hop_limit = 0;
   std::uint8_t upper_protocol = 0;  // Next Header after the Hop-by-Hop header
   std::uint8_t trace_count = 0;
+  // The capture kept fewer bytes than the packet had (a snap length): the
+  // Hop-by-Hop header was whole, what follows it may not be.
+  bool truncated = false;
   std::array<Trace, kMaxTracesPerPacket> traces;
 };
 
@@ -54,8 +57,11 @@ struct DecodedPacket {
 // kNoHopByHop and kNoIoamOption mean "nothing to decode here" (not malformed);
 // any other value is a malformed packet. On an error after some traces were
 // decoded, out.trace_count still counts them.
+// wire_size is the frame's length on the wire when the capture kept fewer
+// bytes (pcap's len beside caplen); 0 means the frame is whole.
 DecodeError decode_packet(std::span<const std::uint8_t> frame, LinkType link,
-                          const LayoutPolicy& policy, DecodedPacket& out);
+                          const LayoutPolicy& policy, DecodedPacket& out,
+                          std::size_t wire_size = 0);
 
 // True for the outcomes that mean "not IOAM traffic" rather than "malformed".
 constexpr bool is_not_ioam(DecodeError e) {

@@ -138,6 +138,7 @@ void append_trace_json(std::string& out, const Trace& t, const JsonContext& ctx)
   }
   out += ", \"ids_intact\": ";
   out += t.ids_intact ? "true" : "false";
+  if (ctx.truncated) out += ", \"truncated\": true";
   out += ", \"nodes\": [";
   for (std::size_t i = 0; i < t.node_count; ++i) {
     if (i) out += ", ";

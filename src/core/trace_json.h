@@ -14,6 +14,7 @@ struct JsonContext {
   std::int32_t time_usec = 0;
   const Ipv6Address* src = nullptr;
   const Ipv6Address* dst = nullptr;
+  bool truncated = false;  // the capture cut the packet after its Hop-by-Hop header
 };
 
 // Appends one JSON object (no newline) describing a trace, in the format of

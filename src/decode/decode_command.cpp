@@ -72,10 +72,10 @@ int clt::cli::run_decode(int argc, char** argv) {
   while (auto frame = reader->next()) {
     ++counts.frames;
     const core::DecodeError e =
-        core::decode_packet(frame->bytes, *reader->link_type(), policy, *packet);
+        core::decode_packet(frame->bytes, *reader->link_type(), policy, *packet, frame->wire_size);
     line.clear();
-    core::JsonContext ctx{counts.frames, frame->time_sec, frame->time_usec, &packet->src,
-                          &packet->dst};
+    core::JsonContext ctx{counts.frames, frame->time_sec, frame->time_usec,
+                          &packet->src,  &packet->dst,    packet->truncated};
     for (std::size_t i = 0; i < packet->trace_count; ++i) {
       core::append_trace_json(line, packet->traces[i], ctx);
       line += '\n';

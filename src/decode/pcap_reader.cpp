@@ -45,6 +45,7 @@ std::optional<PcapReader::Frame> PcapReader::next() {
   const int rc = pcap_next_ex(handle_.get(), &hdr, &data);
   if (rc == 1) {
     return Frame{{data, hdr->caplen},
+                 hdr->len,
                  static_cast<std::int64_t>(hdr->ts.tv_sec),
                  static_cast<std::int32_t>(hdr->ts.tv_usec)};
   }

@@ -19,7 +19,8 @@ class PcapReader {
   static std::optional<PcapReader> open(const std::string& path, std::string& error);
 
   struct Frame {
-    std::span<const std::uint8_t> bytes;
+    std::span<const std::uint8_t> bytes;  // as captured (at most the snap length)
+    std::size_t wire_size;                // the frame's length on the wire
     std::int64_t time_sec;
     std::int32_t time_usec;
   };

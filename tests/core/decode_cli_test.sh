@@ -42,6 +42,24 @@ for l in open(sys.argv[1]):
     o=json.loads(l); assert o["trace_id"] is None and o["span_id"] is None and not o["ids_intact"]
 ' "$tmp/plain"
 
+# A capture with a snap length: the same traces, the cut ones marked truncated.
+if editcap -s 200 "$data/basic-tcp.pcap" "$tmp/snap.pcap" 2>/dev/null; then
+  "$clt" decode -q "$tmp/snap.pcap" >"$tmp/snap"
+  check "snap length: same traces, long frames truncated" /usr/bin/python3 -c '
+import json,sys
+whole=[json.loads(l) for l in open(sys.argv[1])]
+cut=[json.loads(l) for l in open(sys.argv[2])]
+assert len(cut)==len(whole) and cut, (len(cut), len(whole))
+assert any(o.get("truncated") for o in cut), "nothing marked truncated"
+for w,c in zip(whole,cut):
+    assert "truncated" not in w, w
+    c.pop("truncated", None)
+    assert c==w, (c, w)
+' "$tmp/basic" "$tmp/snap"
+else
+  check "editcap (wireshark-common) is installed" false
+fi
+
 # Files that cannot be read: non-zero status and a clear message.
 "$clt" decode "$tmp/does-not-exist.pcap" >/dev/null 2>"$tmp/err1"; rc=$?
 check "missing file exits non-zero" test $rc -ne 0

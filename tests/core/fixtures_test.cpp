@@ -2,6 +2,7 @@
 // what was sent (manifest.json) and against the labels of malformed.pcap.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <fstream>
 #include <memory>
@@ -194,6 +195,45 @@ TEST(Malformed, EveryLabelGivesItsTypedResult) {
   ASSERT_EQ(frames[14].traces.size(), 1u);
   EXPECT_EQ(frames[14].traces[0].node_len, 2);
   ASSERT_GE(frames[14].traces[0].node_count, 1);
+}
+
+// A capture taken with a snap length (here 200 bytes: 136 of them are the
+// Hop-by-Hop header, the TCP segment behind it is cut) keeps each packet's
+// first bytes and its length on the wire: the IOAM data decodes as from the
+// whole packet, marked truncated, while a frame cut inside its Hop-by-Hop
+// header says to capture more, and one without its wire length is refused.
+TEST(SnapLength, TruncatedFramesDecodeWhenTheirHopByHopHeaderIsWhole) {
+  std::string err;
+  auto reader = clt::decode::PcapReader::open(data_path("basic-tcp.pcap"), err);
+  ASSERT_TRUE(reader) << err;
+  const core::LayoutPolicy policy(core::Layout::kClt);
+  auto whole = std::make_unique<core::DecodedPacket>();
+  auto cut = std::make_unique<core::DecodedPacket>();
+  int truncated = 0;
+  while (auto f = reader->next()) {
+    const auto link = *reader->link_type();
+    if (core::decode_packet(f->bytes, link, policy, *whole) != core::DecodeError::kOk) continue;
+    EXPECT_FALSE(whole->truncated);
+    const auto snap = f->bytes.first(std::min<std::size_t>(f->bytes.size(), 200));
+    ASSERT_EQ(core::decode_packet(snap, link, policy, *cut, f->bytes.size()),
+              core::DecodeError::kOk);
+    EXPECT_EQ(cut->truncated, f->bytes.size() > 200);
+    ASSERT_EQ(cut->trace_count, whole->trace_count);
+    EXPECT_EQ(cut->traces[0].trace_id, whole->traces[0].trace_id);
+    EXPECT_EQ(cut->traces[0].node_count, whole->traces[0].node_count);
+    EXPECT_EQ(cut->traces[0].nodes[0].timestamp_frac, whole->traces[0].nodes[0].timestamp_frac);
+    if (!cut->truncated) continue;
+    ++truncated;
+    EXPECT_EQ(core::decode_packet(snap, link, policy, *cut),
+              core::DecodeError::kPayloadLengthExceedsCapture);
+    const auto inside = f->bytes.first(14 + 40 + 12);
+    EXPECT_EQ(core::decode_packet(inside, link, policy, *cut, f->bytes.size()),
+              core::DecodeError::kHopByHopNotCaptured);
+    // A payload length beyond even the wire length is malformed, not cut.
+    EXPECT_EQ(core::decode_packet(snap, link, policy, *cut, snap.size() + 1),
+              core::DecodeError::kPayloadLengthExceedsCapture);
+  }
+  EXPECT_GT(truncated, 0) << "basic-tcp.pcap has no packet longer than 200 bytes";
 }
 
 }  // namespace
