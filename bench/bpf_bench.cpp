@@ -28,6 +28,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <ctime>
 
 #include "bpf/crafted_packets.h"
 #include "bpf/datapath.h"
@@ -69,13 +70,20 @@ clt::test::FrameSpec tcp_frame(bool room) {
   return spec;
 }
 
-// One test run per iteration: a stamped packet cannot be run again.
+// One test run per iteration: a stamped packet cannot be run again. With
+// departure_time, the packet carries one, as TCP's packets do.
 void run_program(benchmark::State& state, const clt::bpf::EncapSimulator& sim,
-                 const clt::test::FrameSpec& spec, bool stamps) {
+                 const clt::test::FrameSpec& spec, bool stamps, bool departure_time = false) {
   const auto frame = clt::test::ipv6_frame(spec);
   double kernel_ns = 0;
   for (auto _ : state) {
-    const auto out = sim.run(frame);
+    timespec now{};
+    ::clock_gettime(CLOCK_REALTIME, &now);
+    const std::uint64_t tstamp = departure_time
+                                     ? static_cast<std::uint64_t>(now.tv_sec) * 1'000'000'000ULL +
+                                           static_cast<std::uint64_t>(now.tv_nsec)
+                                     : 0;
+    const auto out = tstamp ? sim.run_stamped(frame, tstamp) : sim.run(frame);
     if (out.error != 0) state.SkipWithError(std::strerror(out.error));
     kernel_ns += out.duration_ns;
   }
@@ -85,9 +93,16 @@ void run_program(benchmark::State& state, const clt::bpf::EncapSimulator& sim,
     state.SkipWithError("the program did not stamp as expected");
 }
 
-// A TCP packet whose socket reserved room: the header written in place.
+// A TCP packet whose socket reserved room, with its departure time as TCP
+// gives it: the header written in place.
 void BM_TcProgram_FillRoomTcp(benchmark::State& state) {
-  run_program(state, *simulator(nullptr), tcp_frame(true), true);
+  run_program(state, *simulator(nullptr), tcp_frame(true), true, true);
+}
+// The same without a departure time (UDP): the program reads the clock.
+void BM_TcProgram_FillRoomUdp(benchmark::State& state) {
+  auto spec = tcp_frame(true);
+  spec.protocol = 17;
+  run_program(state, *simulator(nullptr), spec, true);
 }
 // Its baseline: the same program on a packet without room.
 void BM_TcProgram_NoRoom(benchmark::State& state) {
@@ -203,6 +218,7 @@ BENCHMARK(BM_TcProgramLive_TcpNoIds)->Repetitions(3)->ReportAggregatesOnly(true)
 BENCHMARK(BM_TcProgramLive_TcpStamped)->Repetitions(3)->ReportAggregatesOnly(true);
 BENCHMARK(BM_TcProgram_NoRoom)->Iterations(200000)->Repetitions(3)->ReportAggregatesOnly(true);
 BENCHMARK(BM_TcProgram_FillRoomTcp)->Iterations(200000)->Repetitions(3)->ReportAggregatesOnly(true);
+BENCHMARK(BM_TcProgram_FillRoomUdp)->Iterations(200000)->Repetitions(3)->ReportAggregatesOnly(true);
 BENCHMARK(BM_TcProgram_NoRoomRepeated)->Iterations(20)->Repetitions(3)->ReportAggregatesOnly(true);
 BENCHMARK(BM_TcProgram_NoIdsForFlow)
     ->Iterations(200000)

@@ -99,6 +99,7 @@ TestRun test_run(int program_fd, const TestRunInput& input) {
   ctx.ifindex = input.ifindex;
   ctx.gso_size = input.gso_size;
   ctx.gso_segs = input.gso_segs;
+  ctx.tstamp = input.tstamp;
   LIBBPF_OPTS(bpf_test_run_opts, opts);
   opts.data_in = input.packet.data();
   opts.data_size_in = static_cast<__u32>(input.packet.size());

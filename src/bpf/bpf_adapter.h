@@ -57,6 +57,7 @@ struct TestRunInput {
   std::uint32_t gso_size = 0;  // > 0: the packet is handed over as GSO
   std::uint32_t gso_segs = 0;
   std::uint32_t repeat = 1;
+  std::uint64_t tstamp = 0;  // the packet's timestamp (a test run's is CLOCK_REALTIME)
 };
 TestRun test_run(int program_fd, const TestRunInput& input);
 

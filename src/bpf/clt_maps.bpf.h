@@ -71,6 +71,9 @@ const volatile __u8 clt_flow_ids_enabled = 0;
 /* Updated by the loader while running: CLOCK_TAI minus CLOCK_REALTIME, and
  * the MSS given to TCP connections into the domain (0: none). */
 volatile __s64 clt_tai_offset_ns = 0;
+/* CLOCK_REALTIME minus CLOCK_MONOTONIC, for the departure times TCP gives
+ * its packets. */
+volatile __s64 clt_wall_minus_mono_ns = 0;
 volatile __u32 clt_clamp_mss = 0;
 /* The room the setsockopt hook reserves on a socket: the Hop-by-Hop
  * header's length (the same on every interface), 0 for none. */

@@ -74,7 +74,7 @@ static __always_inline __u32 clt_fill_room(struct __sk_buff* skb,
     return clt_remove_room(skb, l3, ip6, room, len, CLT_CNT_ERROR);
   if (!clt_in_domain(&ip6->daddr))
     return clt_remove_room(skb, l3, ip6, room, len, CLT_CNT_OUTSIDE_DOMAIN);
-  struct clt_scratch* s = clt_build_header(t, room->ids, ip6, room->nexthdr);
+  struct clt_scratch* s = clt_build_header(skb, t, room->ids, ip6, room->nexthdr);
   if (!s) return CLT_CNT_ERROR;
   struct ipv6hdr* out = (struct ipv6hdr*)s->bytes;
   out->payload_len = ip6->payload_len;

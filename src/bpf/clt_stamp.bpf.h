@@ -27,15 +27,36 @@ static __always_inline void clt_put_be32(struct clt_scratch* s, __u16 off, __u32
   if (off <= CLT_MAX_HEADER - 4) *(__u32*)&s->bytes[CLT_IPV6_HEADER + off] = bpf_htonl(v);
 }
 
+/* __sk_buff tstamp_type: the clock of tstamp. */
+#define CLT_TSTAMP_REALTIME 0
+#define CLT_TSTAMP_MONOTONIC 1
+#define CLT_TSTAMP_TAI 2
+
+/* When the packet leaves, on the wall clock: the time the stack gave it (TCP
+ * stamps every packet with its departure time, monotonic), else the TAI
+ * clock now; each corrected by the offset the loader keeps current. Reading
+ * the clock is the dearest step of a stamp, and TCP has already read it. */
+static __always_inline __u64 clt_departure_wall_ns(const struct __sk_buff* skb) {
+  const __u64 tstamp = skb->tstamp;
+  if (tstamp) {
+    const __u8 clock = skb->tstamp_type;
+    if (clock == CLT_TSTAMP_MONOTONIC) return tstamp + (__u64)clt_wall_minus_mono_ns;
+    if (clock == CLT_TSTAMP_REALTIME) return tstamp;
+    if (clock == CLT_TSTAMP_TAI) return tstamp - (__u64)clt_tai_offset_ns;
+  }
+  return clt_ktime_get_tai_ns() - (__u64)clt_tai_offset_ns;
+}
+
 /* This packet's own-entry values: the hop limit it leaves with and the wall
- * clock now (TAI clock, corrected by the offset the loader keeps current),
- * the fraction in microseconds as Linux IOAM writes it. */
+ * clock at its departure, the fraction in microseconds as Linux IOAM writes
+ * it. */
 static __always_inline void clt_fill_own_entry(struct clt_scratch* s,
-                                               const struct clt_encap_template* t, __u8 hop_limit) {
+                                               const struct clt_encap_template* t, __u8 hop_limit,
+                                               const struct __sk_buff* skb) {
   clt_put_u8(s, t->hop_limit_off, hop_limit);
   clt_put_u8(s, t->hop_limit_wide_off, hop_limit);
   if (t->ts_secs_off == CLT_FIELD_ABSENT && t->ts_frac_off == CLT_FIELD_ABSENT) return;
-  const __u64 now = clt_ktime_get_tai_ns() - (__u64)clt_tai_offset_ns;
+  const __u64 now = clt_departure_wall_ns(skb);
   const __u64 secs = now / CLT_NSEC_PER_SEC;
   clt_put_be32(s, t->ts_secs_off, (__u32)secs);
   clt_put_be32(s, t->ts_frac_off, (__u32)((now - secs * CLT_NSEC_PER_SEC) / 1000));
@@ -45,7 +66,8 @@ static __always_inline void clt_fill_own_entry(struct clt_scratch* s,
  * this packet, assembled in the per-CPU scratch buffer: the interface's
  * template with the ids (trace id, span id) and own-entry values; upper is
  * the header that follows. The caller sets the payload length. */
-static __always_inline struct clt_scratch* clt_build_header(const struct clt_encap_template* t,
+static __always_inline struct clt_scratch* clt_build_header(const struct __sk_buff* skb,
+                                                            const struct clt_encap_template* t,
                                                             const __u8* ids,
                                                             const struct ipv6hdr* ip6, __u8 upper) {
   __u32 zero = 0;
@@ -57,7 +79,7 @@ static __always_inline struct clt_scratch* clt_build_header(const struct clt_enc
   __builtin_memcpy(&s->bytes[CLT_IPV6_HEADER], t->header, CLT_MAX_HEADER);
   s->bytes[CLT_IPV6_HEADER] = upper;
   __builtin_memcpy(&s->bytes[CLT_IPV6_HEADER + CLT_IDS_OFFSET], ids, CLT_IDS_BYTES);
-  clt_fill_own_entry(s, t, ip6->hop_limit);
+  clt_fill_own_entry(s, t, ip6->hop_limit, skb);
   return s;
 }
 
@@ -74,7 +96,7 @@ static __always_inline __u32 clt_insert_header(struct __sk_buff* skb,
     __u32 mtu = 0;
     if (bpf_check_mtu(skb, 0, &mtu, (__s32)len, 0) != 0) return CLT_CNT_TOO_BIG;
   }
-  struct clt_scratch* s = clt_build_header(t, ids->trace_id, ip6, ip6->nexthdr);
+  struct clt_scratch* s = clt_build_header(skb, t, ids->trace_id, ip6, ip6->nexthdr);
   if (!s) return CLT_CNT_ERROR;
   struct ipv6hdr* out = (struct ipv6hdr*)s->bytes;
   out->payload_len = bpf_htons(bpf_ntohs(ip6->payload_len) + (__u16)len);

@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <limits>
 #include <set>
 
 #include "bpf/cgroup_v2.h"
@@ -133,6 +134,25 @@ std::int64_t tai_offset_ns() {
   // The offset is a whole number of seconds (leap seconds); round away the
   // time between the two reads.
   return (diff_ns + 500'000'000LL) / 1'000'000'000LL * 1'000'000'000LL;
+}
+
+std::int64_t wall_minus_mono_ns() {
+  // The pair of reads closest together of a few: NTP slews the difference,
+  // so it is not rounded like the TAI offset.
+  std::int64_t best = 0, best_gap = std::numeric_limits<std::int64_t>::max();
+  for (int i = 0; i < 3; ++i) {
+    timespec mono0{}, real{}, mono1{};
+    ::clock_gettime(CLOCK_MONOTONIC, &mono0);
+    ::clock_gettime(CLOCK_REALTIME, &real);
+    ::clock_gettime(CLOCK_MONOTONIC, &mono1);
+    const auto ns = [](const timespec& t) { return t.tv_sec * 1'000'000'000LL + t.tv_nsec; };
+    const std::int64_t gap = ns(mono1) - ns(mono0);
+    if (gap < best_gap) {
+      best_gap = gap;
+      best = ns(real) - (ns(mono0) + gap / 2);
+    }
+  }
+  return best;
 }
 
 bool configure_maps(DatapathObject& object, const encap::Config& ioam,
@@ -259,6 +279,7 @@ DatapathCounters Datapath::counters() const {
 
 void Datapath::sync_clock() {
   object_->set_tai_offset_ns(tai_offset_ns());
+  object_->set_wall_minus_mono_ns(wall_minus_mono_ns());
 }
 
 }  // namespace clt::bpf

@@ -88,5 +88,7 @@ bool bind_flow_ids(const DatapathObject& object, const clt_flow_key& flow,
 
 // CLOCK_TAI minus CLOCK_REALTIME, in nanoseconds.
 std::int64_t tai_offset_ns();
+// CLOCK_REALTIME minus CLOCK_MONOTONIC now, in ns.
+std::int64_t wall_minus_mono_ns();
 
 }  // namespace clt::bpf

@@ -88,6 +88,9 @@ int DatapathObject::counters_map() const {
 void DatapathObject::set_tai_offset_ns(std::int64_t offset) {
   skeleton_->bss->clt_tai_offset_ns = offset;
 }
+void DatapathObject::set_wall_minus_mono_ns(std::int64_t offset) {
+  skeleton_->bss->clt_wall_minus_mono_ns = offset;
+}
 void DatapathObject::set_clamp_mss(std::uint32_t mss) {
   skeleton_->bss->clt_clamp_mss = mss;
 }

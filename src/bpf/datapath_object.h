@@ -35,6 +35,7 @@ class DatapathObject {
 
   // Run-time settings, read by the programs on every packet or connect.
   void set_tai_offset_ns(std::int64_t offset);
+  void set_wall_minus_mono_ns(std::int64_t offset);
   void set_clamp_mss(std::uint32_t mss);
   // The room reserved on sockets that bind ids: the Hop-by-Hop header's size.
   void set_room_len(std::uint32_t bytes);

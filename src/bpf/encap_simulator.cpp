@@ -13,6 +13,7 @@ std::unique_ptr<EncapSimulator> EncapSimulator::create(const encap::Config& ioam
   const InterfaceTemplate itf{ifindex, 14, facts.interface_by_index(ifindex)};
   if (!configure_maps(*object, ioam, facts, {itf}, error)) return nullptr;
   object->set_tai_offset_ns(tai_offset_ns());
+  object->set_wall_minus_mono_ns(wall_minus_mono_ns());
   return std::unique_ptr<EncapSimulator>(new EncapSimulator(std::move(object), ifindex));
 }
 
@@ -33,6 +34,15 @@ TestRun EncapSimulator::run(std::span<const std::uint8_t> frame, std::uint32_t g
   input.gso_size = gso_size;
   input.gso_segs = gso_segs;
   input.repeat = repeat;
+  return test_run(object_->encap_program(), input);
+}
+
+TestRun EncapSimulator::run_stamped(std::span<const std::uint8_t> frame,
+                                    std::uint64_t tstamp) const {
+  TestRunInput input;
+  input.packet = frame;
+  input.ifindex = ifindex_;
+  input.tstamp = tstamp;
   return test_run(object_->encap_program(), input);
 }
 

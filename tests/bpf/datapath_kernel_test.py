@@ -117,7 +117,8 @@ def packets(pcap, port):
     fields = subprocess.run(
         ["tshark", "-r", pcap, "-Y", f"tcp.dstport == {port} or udp.dstport == {port}",
          "-T", "fields", "-E", "separator=,", "-e", "frame.number",
-         "-e", "ipv6.src", "-e", "ipv6.nxt", "-e", "tcp.seq", "-e", "tcp.len", "-e", "udp.length"],
+         "-e", "ipv6.src", "-e", "ipv6.nxt", "-e", "tcp.seq", "-e", "tcp.len", "-e", "udp.length",
+         "-e", "frame.time_epoch"],
         capture_output=True, text=True, check=True).stdout
     decoded = {}
     for line in subprocess.run([CLT, "decode", pcap], capture_output=True, text=True).stdout.splitlines():
@@ -126,12 +127,12 @@ def packets(pcap, port):
             decoded[d["frame"]] = d
     out = []
     for line in fields.splitlines():
-        frame, src, nxt, seq, tlen, ulen = (line.split(",") + [""] * 6)[:6]
+        frame, src, nxt, seq, tlen, ulen, when = (line.split(",") + [""] * 7)[:7]
         if src != "fd00:1::1":
             continue
         out.append({"frame": int(frame), "nxt": int(nxt.split(";")[0] or -1),
                     "seq": int(seq or 0), "len": int(tlen or 0), "udp": int(ulen.split(";")[0] or 0),
-                    "ioam": decoded.get(int(frame))})
+                    "time": float(when or 0), "ioam": decoded.get(int(frame))})
     return out
 
 
@@ -144,7 +145,11 @@ def expect_stamped(p, what):
     ids = [n["id"] for n in t["nodes"]]
     check(ids == [1, 2], f"{what}: frame {p['frame']} path {ids}, expected athos(1) porthos(2)")
     own = t["nodes"][0]
-    return own["timestamp_secs"] * 1_000_000 + own["timestamp_frac"]
+    stamped_us = own["timestamp_secs"] * 1_000_000 + own["timestamp_frac"]
+    # The wall clock when the packet left, as the capture a hop later saw it.
+    check(abs(stamped_us - p["time"] * 1e6) < 100_000,
+          f"{what}: frame {p['frame']} stamped {stamped_us} us, captured at {p['time']:.6f} s")
+    return stamped_us
 
 
 def tcp_transfer(offload):

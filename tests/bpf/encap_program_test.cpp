@@ -60,6 +60,13 @@ clt::encap::NodeFacts node_facts() {
   return facts;
 }
 
+std::array<std::uint8_t, CLT_IDS_BYTES> room_ids() {
+  std::array<std::uint8_t, CLT_IDS_BYTES> ids{};
+  std::copy(kTrace.begin(), kTrace.end(), ids.begin());
+  std::copy(kSpan.begin(), kSpan.end(), ids.begin() + 16);
+  return ids;
+}
+
 void expect_original_inside(const std::vector<std::uint8_t>& original,
                             const std::vector<std::uint8_t>& stamped, std::size_t header_len);
 void expect_stamped_trace(const std::vector<std::uint8_t>& stamped, std::uint8_t hop_limit);
@@ -188,6 +195,22 @@ TEST_F(EncapProgram, TimestampsAdvancePerPacket) {
   EXPECT_LT(gap, 2'000'000);
 }
 
+// A packet the stack already timestamped (TCP gives each its departure
+// time) is stamped with that time, not the clock's.
+TEST_F(EncapProgram, StampsThePacketsOwnDepartureTime) {
+  FrameSpec spec;
+  spec.room = header_size();
+  spec.room_ids = room_ids();
+  const std::uint64_t departure = 1'700'000'123'456'789'000ULL;  // ns, CLOCK_REALTIME
+  const auto out = sim_->run_stamped(clt::test::ipv6_frame(spec), departure);
+  clt::core::DecodedPacket packet;
+  ASSERT_EQ(
+      decode_packet(out.packet, clt::core::LinkType::kEthernet, clt::core::LayoutPolicy{}, packet),
+      clt::core::DecodeError::kOk);
+  EXPECT_EQ(packet.traces[0].nodes[0].timestamp_secs, 1'700'000'123u);
+  EXPECT_EQ(packet.traces[0].nodes[0].timestamp_frac, 456'789u);
+}
+
 TEST_F(EncapProgram, KeepsExtensionHeadersBehindHopByHop) {
   FrameSpec spec;
   spec.extension_headers = {60, 43};  // destination options, then routing
@@ -263,13 +286,6 @@ TEST_F(EncapProgram, SendsGsoPacketsItCannotResizeUnchanged) {
   EXPECT_EQ(out.packet, original);
   EXPECT_EQ(counter(CLT_CNT_ERROR), 1u);
   EXPECT_EQ(counter(CLT_CNT_STAMPED), 0u);
-}
-
-std::array<std::uint8_t, CLT_IDS_BYTES> room_ids() {
-  std::array<std::uint8_t, CLT_IDS_BYTES> ids{};
-  std::copy(kTrace.begin(), kTrace.end(), ids.begin());
-  std::copy(kSpan.begin(), kSpan.end(), ids.begin() + 16);
-  return ids;
 }
 
 // A socket that reserved room: the placeholder becomes the Hop-by-Hop
