@@ -7,9 +7,9 @@
 #include <thread>
 
 #include "agent/console_format.h"
-#include "agent/ioam_api_encode.h"
 #include "core/trace_json.h"
 #include "ioam_api.grpc.pb.h"
+#include "ioam_api/trace_mapping.h"
 
 namespace clt::agent {
 
@@ -155,7 +155,7 @@ void Reporter::run(const std::atomic<bool>& capture_done) {
         const TraceRecord* record = queue_.peek_send();
         if (!record) break;
         to_trace(*record, *trace_);
-        encode_ioam_trace(*trace_, message);
+        ioam_api_mapping::encode_ioam_trace(*trace_, message);
         grpc::WriteOptions options;
         // Coalesce a batch into few writes; the last one of a batch goes out now.
         if (queue_.sendable() > 1 && n + 1 < kBatch) options.set_buffer_hint();
