@@ -147,7 +147,8 @@ int run_agent_with(const AgentOptions& options) {
   if (collector) reporter_config.collector_target = collector->grpc_target;
   reporter_config.console = options.console ? stdout : nullptr;
   reporter_config.jsonl = jsonl.get();
-  Reporter reporter(reporter_config, queue, stats);
+  os::Log log("agent");
+  Reporter reporter(reporter_config, queue, stats, log);
 
   // Signals are taken synchronously by this thread only.
   os::BlockedSignals signals({SIGINT, SIGTERM});

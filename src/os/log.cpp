@@ -4,9 +4,9 @@
 
 namespace clt::os {
 
-Log::Log(const std::string& program)
-    : logger_(std::make_shared<spdlog::logger>(program,
-                                               std::make_shared<spdlog::sinks::stderr_sink_mt>())) {
+Log::Log(const std::string& program, spdlog::sink_ptr sink)
+    : logger_(std::make_shared<spdlog::logger>(
+          program, sink ? std::move(sink) : std::make_shared<spdlog::sinks::stderr_sink_mt>())) {
   logger_->set_pattern("clt " + program + ": %v");
   logger_->set_level(spdlog::level::info);
   logger_->flush_on(spdlog::level::info);
@@ -23,8 +23,8 @@ void RateLimitedError::report(std::string_view reason, Clock::time_point now) {
     ++unsaid_;
     return;
   }
-  if (unsaid_ > 0) {
-    log_.error("{}: {} ({} more times since)", what_, reason, unsaid_);
+  if (unsaid_ > 0 && reason == last_reason_) {
+    log_.error("{}: {} (and {} more times since it was last said)", what_, reason, unsaid_);
   } else {
     log_.error("{}: {}", what_, reason);
   }

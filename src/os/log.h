@@ -18,8 +18,9 @@ namespace clt::os {
 
 class Log {
  public:
-  // program: the prefix, e.g. "agent" for "clt agent: ...".
-  explicit Log(const std::string& program);
+  // program: the prefix, e.g. "agent" for "clt agent: ...". To stderr, or to
+  // sink.
+  explicit Log(const std::string& program, spdlog::sink_ptr sink = nullptr);
 
   template <typename... Args>
   void info(fmt::format_string<Args...> format, Args&&... args) {
