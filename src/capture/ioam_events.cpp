@@ -21,7 +21,7 @@ std::string errno_text(const char* what, int error) {
   return std::string(what) + ": " + std::strerror(error);
 }
 
-const std::string kNoEventsHint = "; run with --no-events to report captured traces only";
+constexpr char kNoEventsHint[] = "; run with --no-events to report captured traces only";
 
 // The IOAM6 family's id and its event group, from the generic-netlink controller.
 bool resolve_family(os::GenlSocket& socket, std::uint16_t& family_id, std::uint32_t& group,

@@ -2,7 +2,6 @@
 // machine. Every part it starts is registered for teardown before the next
 // one starts, so any failure or Ctrl-C unwinds what exists and nothing else.
 #include <httplib.h>
-#include <poll.h>
 #include <signal.h>
 #include <termios.h>
 #include <unistd.h>
