@@ -28,6 +28,14 @@ std::string to_hex(std::string_view bytes) {
   return out;
 }
 
+void append_be_hex(std::string& out, std::uint64_t v, std::size_t bytes) {
+  std::uint8_t b[8];
+  bytes = bytes > sizeof b ? sizeof b : bytes;
+  for (std::size_t i = 0; i < bytes; ++i)
+    b[i] = static_cast<std::uint8_t>(v >> (8 * (bytes - 1 - i)));
+  append_hex(out, b, bytes);
+}
+
 bool parse_hex(std::string_view text, std::uint8_t* out, bool lower_only) {
   if (text.size() % 2 != 0) return false;
   for (std::size_t i = 0; i < text.size(); i += 2) {

@@ -25,6 +25,8 @@ int hex_value(char c);
 void to_hex(const std::uint8_t* bytes, std::size_t n, char* out);
 void append_hex(std::string& out, const std::uint8_t* bytes, std::size_t n);
 std::string to_hex(std::string_view bytes);
+// The low `bytes` bytes of v (at most 8), most significant first.
+void append_be_hex(std::string& out, std::uint64_t v, std::size_t bytes);
 
 // Exactly text.size()/2 bytes into out; false on odd length or a non-digit.
 // lower_only: upper-case digits are not digits (W3C trace context).

@@ -18,13 +18,6 @@ void append_uint(std::string& out, std::uint64_t v) {
   out.append(buf, r.ptr);
 }
 
-void append_be_hex(std::string& out, std::uint64_t v, std::size_t bytes) {
-  std::uint8_t b[8];
-  for (std::size_t i = 0; i < bytes; ++i)
-    b[i] = static_cast<std::uint8_t>(v >> (8 * (bytes - 1 - i)));
-  append_hex(out, b, bytes);
-}
-
 void field(std::string& out, bool& first, const char* name) {
   if (!first) out += ", ";
   first = false;

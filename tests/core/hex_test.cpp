@@ -14,6 +14,12 @@ TEST(Hex, LowerCaseOut) {
   EXPECT_EQ(out, "x000fa5ff");
   EXPECT_EQ(to_hex(std::string_view("\x01\xab", 2)), "01ab");
   EXPECT_EQ(hex_digit(0x1c), 'c');
+  std::string be;
+  append_be_hex(be, 0xa0000001, 4);
+  EXPECT_EQ(be, "a0000001");
+  be.clear();
+  append_be_hex(be, 0x0102, 8);
+  EXPECT_EQ(be, "0000000000000102");
 }
 
 TEST(Hex, ParsesEitherCaseUnlessLowerOnly) {
