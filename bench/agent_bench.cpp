@@ -7,11 +7,13 @@
 #include <memory>
 #include <vector>
 
-#include "agent/ioam_api_encode.h"
-#include "agent/trace_matcher.h"
+#include "agent/agent_stats.h"
+#include "agent/capture_path.h"
+#include "agent/report_queue.h"
 #include "agent/trace_record.h"
 #include "core/encode.h"
 #include "core/packet.h"
+#include "ioam_api/trace_mapping.h"
 
 namespace {
 
@@ -72,6 +74,20 @@ Sample make_sample() {
   return s;
 }
 
+struct EventFields {
+  std::uint16_t namespace_id;
+  std::uint8_t node_len;
+  std::uint32_t trace_type;
+};
+
+// What the kernel's event for the sample says about its trace.
+EventFields event_fields(const Sample& s) {
+  auto decoded = std::make_unique<core::DecodedPacket>();
+  core::decode_packet(s.packet, core::LinkType::kIpv6, core::LayoutPolicy{}, *decoded);
+  const core::Trace& t = decoded->traces[0];
+  return {t.namespace_id, t.node_len, t.trace_type};
+}
+
 void BM_DecodeCapturedPacket(benchmark::State& state) {
   const Sample s = make_sample();
   const core::LayoutPolicy policy;
@@ -85,68 +101,44 @@ void BM_DecodeCapturedPacket(benchmark::State& state) {
 }
 BENCHMARK(BM_DecodeCapturedPacket);
 
-struct CountingSink : agent::TraceSink {
-  std::uint64_t count = 0;
-  void emit(const agent::TraceRecord&) override { ++count; }
-};
-
-// The capture thread's whole per-packet work: decode, build the record, pair
-// it with the kernel event.
+// The capture thread's whole per-packet work, as the agent runs it
+// (CapturePath): decode, build the record, pair it with the kernel event,
+// queue the result; the reporter's side of the queue is drained alongside.
 void BM_DecodeAndPairWithEvent(benchmark::State& state) {
   const Sample s = make_sample();
   const core::LayoutPolicy policy;
-  auto decoded = std::make_unique<core::DecodedPacket>();
-  CountingSink sink;
-  agent::TraceMatcher matcher({}, sink);
-  agent::TraceRecord record;
+  agent::ReportQueue queue(1024);
+  agent::AgentStats stats({"bench0"});
+  agent::CapturePath path({}, policy, queue, stats);
+  const EventFields fields = event_fields(s);
+  const capture::IoamEvent event{fields.namespace_id, fields.node_len, fields.trace_type,
+                                 s.event_data};
+  const capture::CapturedPacket packet{s.packet, static_cast<std::uint32_t>(s.packet.size()), 0, 0};
   std::uint64_t now = 0;
   for (auto _ : state) {
-    core::decode_packet(s.packet, core::LinkType::kIpv6, policy, *decoded);
-    const core::Trace& t = decoded->traces[0];
-    record.namespace_id = t.namespace_id;
-    record.node_len = t.node_len;
-    record.trace_type = t.trace_type;
-    record.remaining_len = t.remaining_len;
-    record.ids_intact = t.ids_intact;
-    record.trace_id = t.trace_id;
-    record.span_id = t.span_id;
-    const auto filled = t.option.subspan(12 + std::size_t{t.remaining_len} * 4);
-    std::copy(filled.begin(), filled.end(), record.node_bytes.begin());
-    record.node_bytes_len = static_cast<std::uint16_t>(filled.size());
-    matcher.on_capture(record, true, ++now);
-    matcher.on_event({t.namespace_id, t.node_len, t.trace_type, s.event_data}, core::Layout::kClt,
-                     0, 0, now);
+    path.on_packet(0, packet, true, ++now);
+    path.on_event(event, 0, 0, now);
+    while (queue.peek_local()) queue.advance_local();
+    queue.release_to_local();
   }
-  if (sink.count != static_cast<std::uint64_t>(state.iterations()))
+  if (stats.reports_queued_total.get() != static_cast<std::uint64_t>(state.iterations()) ||
+      path.matcher_counters().matched != static_cast<std::uint64_t>(state.iterations()))
     state.SkipWithError("packets did not pair");
   state.SetItemsProcessed(state.iterations());
 }
 BENCHMARK(BM_DecodeAndPairWithEvent);
 
+// One paired record, as CapturePath queues it.
 agent::TraceRecord paired_record() {
   const Sample s = make_sample();
-  struct Keep : agent::TraceSink {
-    agent::TraceRecord last;
-    void emit(const agent::TraceRecord& r) override { last = r; }
-  } keep;
-  agent::TraceMatcher matcher({}, keep);
-  auto decoded = std::make_unique<core::DecodedPacket>();
-  core::decode_packet(s.packet, core::LinkType::kIpv6, core::LayoutPolicy{}, *decoded);
-  const core::Trace& t = decoded->traces[0];
-  agent::TraceRecord r;
-  r.namespace_id = t.namespace_id;
-  r.node_len = t.node_len;
-  r.trace_type = t.trace_type;
-  r.ids_intact = true;
-  r.trace_id = t.trace_id;
-  r.span_id = t.span_id;
-  const auto filled = t.option.subspan(12 + std::size_t{t.remaining_len} * 4);
-  std::copy(filled.begin(), filled.end(), r.node_bytes.begin());
-  r.node_bytes_len = static_cast<std::uint16_t>(filled.size());
-  matcher.on_capture(r, true, 1);
-  matcher.on_event({t.namespace_id, t.node_len, t.trace_type, s.event_data}, core::Layout::kClt, 0,
-                   0, 1);
-  return keep.last;
+  agent::ReportQueue queue(4);
+  agent::AgentStats stats({"bench0"});
+  agent::CapturePath path({}, core::LayoutPolicy{}, queue, stats);
+  const EventFields fields = event_fields(s);
+  path.on_packet(0, {s.packet, static_cast<std::uint32_t>(s.packet.size()), 0, 0}, true, 1);
+  path.on_event({fields.namespace_id, fields.node_len, fields.trace_type, s.event_data}, 0, 0, 1);
+  const agent::TraceRecord* record = queue.peek_local();
+  return record ? *record : agent::TraceRecord{};
 }
 
 // The reporting thread's per-trace work before gRPC: record -> trace ->
@@ -159,7 +151,7 @@ void BM_EncodeIoamTrace(benchmark::State& state) {
   const bool serialize = state.range(0) != 0;
   for (auto _ : state) {
     agent::to_trace(record, *trace);
-    agent::encode_ioam_trace(*trace, message);
+    ioam_api_mapping::encode_ioam_trace(*trace, message);
     if (serialize) message.SerializeToString(&wire);
     benchmark::DoNotOptimize(message);
   }

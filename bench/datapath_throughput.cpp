@@ -32,6 +32,7 @@
 #include "bpf/datapath.h"
 #include "encap/clt_socket.h"
 #include "encap/netns_thread.h"
+#include "os/process.h"
 #include "os/unique_fd.h"
 #include "topo/default_topology.h"
 #include "topo/topology_apply.h"
@@ -42,22 +43,18 @@ namespace {
 constexpr std::uint16_t kClientPort = 50123;
 constexpr std::uint16_t kServerPort = 5201;
 
-std::string run(const std::string& command) {
-  std::string out;
-  if (FILE* p = ::popen(command.c_str(), "r")) {
-    char buf[4096];
-    while (std::fgets(buf, sizeof buf, p) != nullptr) out += buf;
-    ::pclose(p);
-  }
-  return out;
+// What the command printed (stdout and stderr).
+std::string run(const std::vector<std::string>& argv) {
+  return clt::os::run_command(argv).output;
 }
 
 // Mean bits/s the receiver saw, from iperf3's JSON.
 double iperf(const std::string& prefix, int seconds) {
   const std::string out =
-      run("ip netns exec " + prefix + "athos timeout " + std::to_string(seconds + 20) +
-          " iperf3 -6 -J --connect-timeout 3000 -c fd00:2::2 -p " + std::to_string(kServerPort) +
-          " --cport " + std::to_string(kClientPort) + " -t " + std::to_string(seconds) + " 2>&1");
+      run({"ip", "netns", "exec", prefix + "athos", "timeout", std::to_string(seconds + 20),
+           "iperf3", "-6", "-J", "--connect-timeout", "3000", "-c", "fd00:2::2", "-p",
+           std::to_string(kServerPort), "--cport", std::to_string(kClientPort), "-t",
+           std::to_string(seconds)});
   const auto at = out.find("\"sum_received\"");
   if (out.find("\"error\"") != std::string::npos) {
     std::fprintf(stderr, "iperf3 failed: %s\n", out.c_str());
@@ -95,7 +92,7 @@ unsigned long data_socket_inode(pid_t pid, std::uint16_t port) {
 clt::os::UniqueFd adopt_data_socket(std::chrono::seconds timeout) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   while (std::chrono::steady_clock::now() < deadline) {
-    const std::string pids = run("pgrep -n -x iperf3");  // the client, started last
+    const std::string pids = run({"pgrep", "-n", "-x", "iperf3"});  // the client, started last
     std::istringstream list(pids);
     for (pid_t pid; list >> pid;) {
       const unsigned long inode = data_socket_inode(pid, kClientPort);
@@ -192,19 +189,20 @@ int main(int argc, char** argv) {
   const std::string prefix = "bdt" + std::to_string(::getpid()) + "-";
   if (!topology || !clt::topo::topology_up(*topology, prefix, "default.topo").ok) return 1;
   std::setvbuf(stdout, nullptr, _IOLBF, 0);
-  run("ip netns exec " + prefix + "aramis iperf3 -s -D -p " + std::to_string(kServerPort) +
-      " </dev/null >/dev/null 2>&1");
+  run({"ip", "netns", "exec", prefix + "aramis", "iperf3", "-s", "-D", "-p",
+       std::to_string(kServerPort)});
   ::usleep(300000);
   bool ok = compare(prefix, seconds, rounds, "athos offloads as the veth has them");
-  run("ip netns exec " + prefix + "athos ethtool -K eth0 gso off tso off >/dev/null 2>&1");
+  run({"ip", "netns", "exec", prefix + "athos", "ethtool", "-K", "eth0", "gso", "off", "tso",
+       "off"});
   ok = compare(prefix, seconds, rounds, "segmentation offload off on athos eth0") && ok;
   // The same without IOAM processing on porthos and aramis: the cost of the
   // insertion alone, apart from what every IOAM node pays per packet.
   for (const char* node : {"porthos", "aramis"})
-    run("ip netns exec " + prefix + node +
-        " sh -c 'for f in /proc/sys/net/ipv6/conf/*/ioam6_enabled; do echo 0 > $f; done'");
+    run({"ip", "netns", "exec", prefix + node, "sh", "-c",
+         "for f in /proc/sys/net/ipv6/conf/*/ioam6_enabled; do echo 0 > $f; done"});
   ok = compare(prefix, seconds, rounds, "offload off, IOAM off on porthos and aramis") && ok;
-  run("pkill -f 'iperf3 -s -D -p " + std::to_string(kServerPort) + "'");
+  run({"pkill", "-f", "iperf3 -s -D -p " + std::to_string(kServerPort)});
   clt::topo::topology_down(*topology, prefix);
   return ok ? 0 : 1;
 }

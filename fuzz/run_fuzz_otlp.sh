@@ -31,8 +31,8 @@ clang++ "${flags[@]}" "$src/fuzz/fuzz_otlp_receivers.cpp" \
   "$src/src/collector/otlp_http_request.cpp" "$src/src/collector/http_body.cpp" \
   "$src/src/collector/http_message.cpp" "$src/src/collector/otlp_spans.cpp" \
   "$src/src/otlp/otlp_json.cpp" "$src/src/otlp/json_depth.cpp" "$src/src/otlp/json_ids.cpp" \
-  "$src/src/otlp/hex_base64.cpp" \
-  "$src/src/core/ids.cpp" "$src/src/core/text_excerpt.cpp" "${objs[@]}" \
+  "$src/src/otlp/base64.cpp" \
+  "$src/src/core/hex.cpp" "$src/src/core/ids.cpp" "$src/src/core/text_excerpt.cpp" "${objs[@]}" \
   $(pkg-config --libs protobuf zlib) -o "$out/fuzz_otlp_receivers"
 cp -n "$src"/tests/data/fuzz-otlp-seeds/* "$out/corpus-otlp/" 2>/dev/null || true
 "$out/fuzz_otlp_receivers" -max_total_time="$seconds" -print_final_stats=1 -timeout=10 \

@@ -13,6 +13,7 @@ build_pkgs=(
   libpcap-dev libsqlite3-dev nlohmann-json3-dev libcpp-httplib-dev libcli11-dev libboost-dev
   libssl-dev zlib1g-dev iproute2 procps kmod
   libbpf-dev bpftool  # the eBPF datapath: libbpf loader, skeleton generation
+  libmnl-dev libspdlog-dev  # generic netlink, logging
   file  # make package: CPack finds the ELF files for dpkg-shlibdeps with it
 )
 test_pkgs=(

@@ -17,6 +17,7 @@
 #include "agent/report_queue.h"
 #include "agent/reporter.h"
 #include "bpf/datapath.h"
+#include "os/signals.h"
 
 namespace clt::agent {
 
@@ -149,14 +150,11 @@ int run_agent_with(const AgentOptions& options) {
   if (collector) reporter_config.collector_target = collector->grpc_target;
   reporter_config.console = options.console ? stdout : nullptr;
   reporter_config.jsonl = jsonl.get();
-  Reporter reporter(reporter_config, queue, stats);
+  os::Log log("agent");
+  Reporter reporter(reporter_config, queue, stats, log);
 
   // Signals are taken synchronously by this thread only.
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGINT);
-  sigaddset(&signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  os::BlockedSignals signals({SIGINT, SIGTERM});
 
   std::atomic<bool> stop_capture{false};
   std::atomic<bool> capture_done{false};
@@ -184,9 +182,7 @@ int run_agent_with(const AgentOptions& options) {
       next_stats = now + options.stats_interval;
     }
     if (options.duration.count() > 0 && now - started >= options.duration) break;
-    timespec wait{0, 100'000'000};
-    const int sig = sigtimedwait(&signals, nullptr, &wait);
-    if (sig == SIGINT || sig == SIGTERM) break;
+    if (signals.wait_for(std::chrono::milliseconds(100))) break;
   }
 
   // Shutdown: stop capturing, let the queue drain for at most flush_timeout.

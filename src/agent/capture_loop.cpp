@@ -35,78 +35,18 @@ CaptureLoop::CaptureLoop(std::vector<CaptureSource> sources,
                          ReportQueue& queue, AgentStats& stats)
     : sources_(std::move(sources)),
       events_(std::move(events)),
-      policy_(policy),
-      queue_(queue),
       stats_(stats),
-      matcher_(matcher, *this),
-      decoded_(std::make_unique<core::DecodedPacket>()) {
+      path_(matcher, policy, queue, stats) {
   if (!events_) {
     for (auto& s : sources_) s.expects_events = false;
   }
 }
 
-void CaptureLoop::emit(const TraceRecord& record) {
-  if (queue_.try_push(record)) {
-    stats_.reports_queued_total.add();
-  } else {
-    stats_.reports_dropped_queue_full.add();
-  }
-}
-
-void CaptureLoop::on_packet(std::size_t ring_index, const capture::CapturedPacket& packet,
-                            std::uint64_t now_ns) {
-  stats_.packets_seen.add();
-  stats_.rings[ring_index].seen.add();
-  const core::DecodeError e =
-      core::decode_packet(packet.bytes, core::LinkType::kIpv6, policy_, *decoded_);
-  for (std::size_t i = 0; i < decoded_->trace_count; ++i) {
-    const core::Trace& t = decoded_->traces[i];
-    stats_.traces_decoded.add();
-    if (t.layout == core::Layout::kPlain) {
-      stats_.traces_plain_namespace.add();
-    } else if (!t.ids_intact) {
-      stats_.traces_ids_lost.add();
-    }
-    TraceRecord& r = record_;
-    r.source = TraceSource::kCaptureOnly;
-    r.namespace_id = t.namespace_id;
-    r.node_len = t.node_len;
-    r.trace_type = t.trace_type;
-    r.flags = t.flags;
-    r.remaining_len = t.remaining_len;
-    r.layout = t.layout;
-    r.ids_intact = t.ids_intact;
-    r.trace_id = t.trace_id;
-    r.span_id = t.span_id;
-    r.has_addresses = true;
-    r.src = decoded_->src;
-    r.dst = decoded_->dst;
-    r.time_sec = packet.time_sec;
-    r.time_usec = packet.time_nsec / 1000;
-    // The filled entries: from RemainingLen words after the trace header on.
-    const std::size_t filled_from = core::kTraceHeaderBytes + 4 + std::size_t{t.remaining_len} * 4;
-    const auto filled = t.option.size() > filled_from ? t.option.subspan(filled_from)
-                                                      : std::span<const std::uint8_t>{};
-    const std::size_t n = std::min(filled.size(), r.node_bytes.size());
-    std::copy_n(filled.begin(), n, r.node_bytes.begin());
-    r.node_bytes_len = static_cast<std::uint16_t>(n);
-    matcher_.on_capture(r, sources_[ring_index].expects_events, now_ns);
-  }
-  if (e != core::DecodeError::kOk) {
-    if (core::is_not_ioam(e)) {
-      stats_.not_ioam.add();
-    } else {
-      stats_.decode_errors.add();
-      const auto reason = static_cast<std::size_t>(e);
-      if (reason < kDecodeErrorKinds) stats_.decode_errors_by_reason[reason].add();
-    }
-  }
-}
-
 void CaptureLoop::drain_rings(std::uint64_t now_ns) {
   for (std::size_t i = 0; i < sources_.size(); ++i) {
-    sources_[i].ring->drain(
-        [&](const capture::CapturedPacket& packet) { on_packet(i, packet, now_ns); });
+    sources_[i].ring->drain([&](const capture::CapturedPacket& packet) {
+      path_.on_packet(i, packet, sources_[i].expects_events, now_ns);
+    });
   }
 }
 
@@ -115,10 +55,7 @@ void CaptureLoop::drain_events(std::uint64_t now_ns) {
   timespec wall{};
   clock_gettime(CLOCK_REALTIME, &wall);
   events_->drain([&](const capture::IoamEvent& event) {
-    stats_.events_received.add();
-    EventView view{event.namespace_id, event.node_len, event.trace_type, event.data};
-    matcher_.on_event(view, policy_.layout_for(event.namespace_id), wall.tv_sec,
-                      static_cast<std::int32_t>(wall.tv_nsec / 1000), now_ns);
+    path_.on_event(event, wall.tv_sec, static_cast<std::int32_t>(wall.tv_nsec / 1000), now_ns);
   });
 }
 
@@ -133,7 +70,7 @@ void CaptureLoop::publish_stats() {
     stats_.event_overruns.set(events_->overruns());
     stats_.events_malformed.set(events_->malformed());
   }
-  const MatcherCounters& m = matcher_.counters();
+  const MatcherCounters& m = path_.matcher_counters();
   stats_.matched.set(m.matched);
   stats_.capture_only.set(m.capture_only);
   stats_.event_only.set(m.event_only);
@@ -160,7 +97,7 @@ void CaptureLoop::run(const std::atomic<bool>& stop) {
     const std::uint64_t now = monotonic_ns();
     drain_rings(now);
     drain_events(now);
-    matcher_.expire(now);
+    path_.expire(now);
     if (now - last_publish >= 100'000'000ULL) {
       publish_stats();
       last_publish = now;
@@ -174,7 +111,7 @@ void CaptureLoop::run(const std::atomic<bool>& stop) {
     drain_rings(now);
     drain_events(now);
   }
-  matcher_.flush();
+  path_.flush();
   publish_stats();
 }
 

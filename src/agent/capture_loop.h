@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "agent/agent_stats.h"
+#include "agent/capture_path.h"
 #include "agent/report_queue.h"
 #include "agent/trace_matcher.h"
 #include "capture/ioam_events.h"
@@ -20,10 +21,10 @@ struct CaptureSource {
   bool expects_events = true;
 };
 
-// The capture thread: drains the rings and the event socket, decodes, pairs
-// packets with events and hands records to the report queue. Never blocks on
-// anything but poll(); nothing is allocated per packet.
-class CaptureLoop final : public TraceSink {
+// The capture thread: drains the rings and the event socket into the
+// CapturePath. Never blocks on anything but poll(); nothing is allocated per
+// packet.
+class CaptureLoop {
  public:
   CaptureLoop(std::vector<CaptureSource> sources, std::unique_ptr<capture::IoamEventSocket> events,
               const MatcherConfig& matcher, const core::LayoutPolicy& policy, ReportQueue& queue,
@@ -33,23 +34,15 @@ class CaptureLoop final : public TraceSink {
   // reports every pending trace before returning.
   void run(const std::atomic<bool>& stop);
 
-  void emit(const TraceRecord& record) override;
-
  private:
   void drain_rings(std::uint64_t now_ns);
   void drain_events(std::uint64_t now_ns);
-  void on_packet(std::size_t ring_index, const capture::CapturedPacket& packet,
-                 std::uint64_t now_ns);
   void publish_stats();
 
   std::vector<CaptureSource> sources_;
   std::unique_ptr<capture::IoamEventSocket> events_;
-  core::LayoutPolicy policy_;
-  ReportQueue& queue_;
   AgentStats& stats_;
-  TraceMatcher matcher_;
-  std::unique_ptr<core::DecodedPacket> decoded_;
-  TraceRecord record_;
+  CapturePath path_;
 };
 
 // Reads net.ipv6.conf.IFACE.ioam6_enabled; false when absent or 0.

@@ -7,9 +7,9 @@
 #include <thread>
 
 #include "agent/console_format.h"
-#include "agent/ioam_api_encode.h"
 #include "core/trace_json.h"
 #include "ioam_api.grpc.pb.h"
+#include "ioam_api/trace_mapping.h"
 
 namespace clt::agent {
 
@@ -33,10 +33,13 @@ struct Reporter::Stream {
   std::unique_ptr<grpc::ClientWriter<ioam_api::IOAMTrace>> writer;
 };
 
-Reporter::Reporter(const ReporterConfig& config, ReportQueue& queue, AgentStats& stats)
+Reporter::Reporter(const ReporterConfig& config, ReportQueue& queue, AgentStats& stats,
+                   os::Log& log)
     : config_(config),
       queue_(queue),
       stats_(stats),
+      connect_error_(log, "cannot reach the collector at " + config.collector_target.value_or("")),
+      stream_error_(log, "the report stream to " + config.collector_target.value_or("") + " broke"),
       backoff_(config.backoff_min),
       trace_(std::make_unique<core::Trace>()) {
   line_.reserve(8192);
@@ -88,16 +91,18 @@ bool Reporter::ensure_stream(Clock::time_point now) {
   if (!stream->channel->WaitForConnected(std::chrono::system_clock::now() +
                                          config_.connect_timeout)) {
     stats_.connect_failures.add();
-    next_attempt_ = Clock::now() + backoff_;
-    backoff_ = std::min(backoff_ * 2, config_.backoff_max);
+    connect_error_.report("no connection within " +
+                          std::to_string(config_.connect_timeout.count()) +
+                          " ms (is it running and listening there?); retrying with backoff");
+    retry_later();
     return false;
   }
   stream->stub = ioam_api::IOAMService::NewStub(stream->channel);
   stream->writer = stream->stub->Report(&stream->context, &stream->response);
   if (!stream->writer) {
     stats_.connect_failures.add();
-    next_attempt_ = Clock::now() + backoff_;
-    backoff_ = std::min(backoff_ * 2, config_.backoff_max);
+    connect_error_.report("it did not open an ioam_api.IOAMService/Report stream; retrying");
+    retry_later();
     return false;
   }
   {
@@ -115,7 +120,7 @@ bool Reporter::ensure_stream(Clock::time_point now) {
 void Reporter::close_stream(bool broken) {
   if (!stream_) return;
   if (!broken) stream_->writer->WritesDone();
-  (void)stream_->writer->Finish();
+  const grpc::Status status = stream_->writer->Finish();
   {
     std::lock_guard<std::mutex> lock(stream_mutex_);
     active_context_ = nullptr;
@@ -124,9 +129,16 @@ void Reporter::close_stream(bool broken) {
   stats_.collector_connected.set(0);
   if (broken) {
     stats_.stream_failures.add();
-    next_attempt_ = Clock::now() + backoff_;
-    backoff_ = std::min(backoff_ * 2, config_.backoff_max);
+    stream_error_.report(
+        (status.ok() ? std::string("the collector closed it") : status.error_message()) +
+        "; reconnecting");
+    retry_later();
   }
+}
+
+void Reporter::retry_later() {
+  next_attempt_ = Clock::now() + backoff_;
+  backoff_ = std::min(backoff_ * 2, config_.backoff_max);
 }
 
 void Reporter::run(const std::atomic<bool>& capture_done) {
@@ -155,7 +167,7 @@ void Reporter::run(const std::atomic<bool>& capture_done) {
         const TraceRecord* record = queue_.peek_send();
         if (!record) break;
         to_trace(*record, *trace_);
-        encode_ioam_trace(*trace_, message);
+        ioam_api_mapping::encode_ioam_trace(*trace_, message);
         grpc::WriteOptions options;
         // Coalesce a batch into few writes; the last one of a batch goes out now.
         if (queue_.sendable() > 1 && n + 1 < kBatch) options.set_buffer_hint();

@@ -11,6 +11,7 @@
 #include "agent/agent_stats.h"
 #include "agent/report_queue.h"
 #include "core/ioam_trace.h"
+#include "os/log.h"
 
 namespace grpc {
 class ClientContext;
@@ -30,9 +31,11 @@ struct ReporterConfig {
 // The reporting thread: writes local outputs and streams records to the
 // collector over ioam_api.IOAMService/Report, reconnecting with exponential
 // backoff. It only ever waits on the collector, never the capture thread.
+// Why the collector cannot be reached or a stream broke goes to log, at most
+// once per reason every few seconds; the counters count every time.
 class Reporter {
  public:
-  Reporter(const ReporterConfig& config, ReportQueue& queue, AgentStats& stats);
+  Reporter(const ReporterConfig& config, ReportQueue& queue, AgentStats& stats, os::Log& log);
   ~Reporter();
 
   // Runs until capture_done is set and the queue is empty, or until the
@@ -49,11 +52,14 @@ class Reporter {
   void write_local(const TraceRecord& record);
   bool ensure_stream(std::chrono::steady_clock::time_point now);
   void close_stream(bool broken);
+  void retry_later();
   bool flush_deadline_passed() const;
 
   ReporterConfig config_;
   ReportQueue& queue_;
   AgentStats& stats_;
+  os::RateLimitedError connect_error_;
+  os::RateLimitedError stream_error_;
   std::unique_ptr<Stream> stream_;
   std::mutex stream_mutex_;  // guards the context pointer for cancellation
   grpc::ClientContext* active_context_ = nullptr;

@@ -1,143 +1,52 @@
 #include "capture/ioam_events.h"
 
-#include <linux/genetlink.h>
 #include <linux/netlink.h>
 #include <sys/socket.h>
-#include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
 
-#include "capture/ioam_genl.h"
+#include "os/ioam6_genl.h"
 
 namespace clt::capture {
 
 namespace {
 
-constexpr std::size_t kReceiveBufferBytes = 1u << 16;
+namespace genl = os::ioam6_genl;
+
 // Events burst at line rate; a large socket buffer rides out scheduling gaps.
 constexpr int kSocketBufferBytes = 32 << 20;
 
-struct AttrView {
-  std::uint16_t type = 0;
-  std::span<const std::uint8_t> payload;
-};
-
-// Walks netlink attributes; calls on_attr for each, false if they are malformed.
-template <typename OnAttr>
-bool for_each_attr(std::span<const std::uint8_t> bytes, OnAttr&& on_attr) {
-  while (bytes.size() >= NLA_HDRLEN) {
-    nlattr header;
-    std::memcpy(&header, bytes.data(), sizeof header);
-    if (header.nla_len < NLA_HDRLEN || header.nla_len > bytes.size()) return false;
-    on_attr(AttrView{static_cast<std::uint16_t>(header.nla_type & NLA_TYPE_MASK),
-                     bytes.subspan(NLA_HDRLEN, header.nla_len - NLA_HDRLEN)});
-    const std::size_t step = NLA_ALIGN(header.nla_len);
-    if (step >= bytes.size()) return true;
-    bytes = bytes.subspan(step);
-  }
-  return bytes.empty() || bytes.size() < NLA_HDRLEN;
+std::string errno_text(const char* what, int error) {
+  return std::string(what) + ": " + std::strerror(error);
 }
 
-std::string errno_text(const char* what) {
-  return std::string(what) + ": " + std::strerror(errno);
-}
+constexpr char kNoEventsHint[] = "; run with --no-events to report captured traces only";
 
-struct FamilyInfo {
-  std::uint16_t id = 0;
-  std::uint32_t event_group = 0;
-  bool has_group = false;
-};
-
-// Asks the generic-netlink controller for the IOAM6 family and its groups.
-bool resolve_family(int fd, FamilyInfo& info, std::string& error, EventOpenFailure& failure) {
-  struct {
-    nlmsghdr nl;
-    genlmsghdr genl;
-    std::uint8_t attrs[32];
-  } request{};
-  const std::size_t name_len = sizeof ioam_genl::kFamilyName;  // with the terminator
-  nlattr name_attr{};
-  name_attr.nla_len = static_cast<std::uint16_t>(NLA_HDRLEN + name_len);
-  name_attr.nla_type = CTRL_ATTR_FAMILY_NAME;
-  std::memcpy(request.attrs, &name_attr, sizeof name_attr);
-  std::memcpy(request.attrs + NLA_HDRLEN, ioam_genl::kFamilyName, name_len);
-  request.nl.nlmsg_len =
-      static_cast<std::uint32_t>(NLMSG_HDRLEN + GENL_HDRLEN + NLA_ALIGN(name_attr.nla_len));
-  request.nl.nlmsg_type = GENL_ID_CTRL;
-  request.nl.nlmsg_flags = NLM_F_REQUEST;
-  request.nl.nlmsg_seq = 1;
-  request.genl.cmd = CTRL_CMD_GETFAMILY;
-  request.genl.version = 1;
-  if (send(fd, &request, request.nl.nlmsg_len, 0) < 0) {
-    error = errno_text("cannot query the generic-netlink controller");
-    failure = EventOpenFailure::kOther;
-    return false;
-  }
-  std::vector<std::uint8_t> reply(kReceiveBufferBytes);
-  const ssize_t n = recv(fd, reply.data(), reply.size(), 0);
-  if (n < static_cast<ssize_t>(NLMSG_HDRLEN)) {
-    error = errno_text("no answer from the generic-netlink controller");
-    failure = EventOpenFailure::kOther;
-    return false;
-  }
-  nlmsghdr header;
-  std::memcpy(&header, reply.data(), sizeof header);
-  if (header.nlmsg_type == NLMSG_ERROR) {
-    nlmsgerr err;
-    std::memcpy(&err, reply.data() + NLMSG_HDRLEN, sizeof err);
-    if (err.error == -ENOENT) {
-      error =
-          "this kernel has no IOAM generic-netlink family (IOAM6): needs Linux >= 6.2 with "
-          "CONFIG_IPV6_IOAM6; run with --no-events to report captured traces only";
+// The IOAM6 family's id and its event group, from the generic-netlink controller.
+bool resolve_family(os::GenlSocket& socket, std::uint16_t& family_id, std::uint32_t& group,
+                    std::string& error, EventOpenFailure& failure) {
+  os::GenlFamily family;
+  if (const int rc = socket.resolve(genl::kFamilyName, family); rc < 0) {
+    if (rc == -ENOENT) {
+      error = std::string("this kernel has no IOAM generic-netlink family (IOAM6): needs ") +
+              genl::kFamilyKernel + kNoEventsHint;
       failure = EventOpenFailure::kNoKernelSupport;
     } else {
-      errno = -err.error;
-      error = errno_text("the generic-netlink controller refused the IOAM6 query");
+      error = errno_text("the generic-netlink controller refused the IOAM6 query", -rc);
       failure = EventOpenFailure::kOther;
     }
     return false;
   }
-  const std::size_t total = std::min<std::size_t>(header.nlmsg_len, static_cast<std::size_t>(n));
-  if (total < NLMSG_HDRLEN + GENL_HDRLEN) {
-    error = "malformed answer from the generic-netlink controller";
-    failure = EventOpenFailure::kOther;
-    return false;
-  }
-  const std::span<const std::uint8_t> attrs(reply.data() + NLMSG_HDRLEN + GENL_HDRLEN,
-                                            total - NLMSG_HDRLEN - GENL_HDRLEN);
-  for_each_attr(attrs, [&](const AttrView& a) {
-    if (a.type == CTRL_ATTR_FAMILY_ID && a.payload.size() >= 2) {
-      std::memcpy(&info.id, a.payload.data(), 2);
-    } else if (a.type == CTRL_ATTR_MCAST_GROUPS) {
-      for_each_attr(a.payload, [&](const AttrView& group) {
-        std::string_view name;
-        std::uint32_t id = 0;
-        bool has_id = false;
-        for_each_attr(group.payload, [&](const AttrView& field) {
-          if (field.type == CTRL_ATTR_MCAST_GRP_NAME && !field.payload.empty()) {
-            name = std::string_view(
-                reinterpret_cast<const char*>(field.payload.data()),
-                strnlen(reinterpret_cast<const char*>(field.payload.data()), field.payload.size()));
-          } else if (field.type == CTRL_ATTR_MCAST_GRP_ID && field.payload.size() >= 4) {
-            std::memcpy(&id, field.payload.data(), 4);
-            has_id = true;
-          }
-        });
-        if (has_id && name == ioam_genl::kEventGroupName) {
-          info.event_group = id;
-          info.has_group = true;
-        }
-      });
-    }
-  });
-  if (info.id == 0 || !info.has_group) {
-    error =
-        "this kernel's IOAM6 family has no event group (ioam6_events): needs Linux >= 6.2; "
-        "run with --no-events to report captured traces only";
+  const auto events = family.group(genl::kEventGroupName);
+  if (!events) {
+    error = std::string("this kernel's IOAM6 family has no event group (") + genl::kEventGroupName +
+            "): trace events need " + genl::kEventsKernel + kNoEventsHint;
     failure = EventOpenFailure::kNoKernelSupport;
     return false;
   }
+  family_id = family.id;
+  group = *events;
   return true;
 }
 
@@ -161,36 +70,34 @@ EventParse parse_ioam_event(std::span<const std::uint8_t> message, std::uint16_t
   }
   if (header.nlmsg_type != family_id) return EventParse::kOtherMessage;
   if (header.nlmsg_len < NLMSG_HDRLEN + GENL_HDRLEN) return EventParse::kMalformed;
-  genlmsghdr genl;
-  std::memcpy(&genl, message.data() + NLMSG_HDRLEN, sizeof genl);
-  if (genl.cmd != ioam_genl::kEventTrace) return EventParse::kOtherMessage;
+  genlmsghdr genl_header;
+  std::memcpy(&genl_header, message.data() + NLMSG_HDRLEN, sizeof genl_header);
+  if (genl_header.cmd != genl::kEventTrace) return EventParse::kOtherMessage;
 
   bool has_ns = false, has_len = false, has_type = false, has_data = false;
   const auto attrs =
       message.subspan(NLMSG_HDRLEN + GENL_HDRLEN, header.nlmsg_len - NLMSG_HDRLEN - GENL_HDRLEN);
-  const bool well_formed = for_each_attr(attrs, [&](const AttrView& a) {
+  const bool well_formed = os::for_each_attr(attrs, [&](const os::NetlinkAttr& a) {
     switch (a.type) {
-      case ioam_genl::kAttrNamespace:
-        if (a.payload.size() >= 2) {
-          std::memcpy(&out.namespace_id, a.payload.data(), 2);
+      case genl::kAttrNamespace:
+        if (const auto v = os::attr_value<std::uint16_t>(a)) {
+          out.namespace_id = *v;
           has_ns = true;
         }
         break;
-      case ioam_genl::kAttrNodeLen:
-        if (!a.payload.empty()) {
-          out.node_len = a.payload[0];
+      case genl::kAttrNodeLen:
+        if (const auto v = os::attr_value<std::uint8_t>(a)) {
+          out.node_len = *v;
           has_len = true;
         }
         break;
-      case ioam_genl::kAttrType:
-        if (a.payload.size() >= 4) {
-          std::uint32_t shifted;
-          std::memcpy(&shifted, a.payload.data(), 4);
-          out.trace_type = shifted >> 8;
+      case genl::kAttrType:
+        if (const auto v = os::attr_value<std::uint32_t>(a)) {
+          out.trace_type = *v >> 8;
           has_type = true;
         }
         break;
-      case ioam_genl::kAttrData:
+      case genl::kAttrData:
         out.data = a.payload;
         has_data = true;
         break;
@@ -206,29 +113,26 @@ std::unique_ptr<IoamEventSocket> IoamEventSocket::open(std::string& error,
                                                        EventOpenFailure& failure) {
   failure = EventOpenFailure::kNone;
   std::unique_ptr<IoamEventSocket> events(new IoamEventSocket());
-  events->fd_ = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_GENERIC);
-  if (events->fd_ < 0) {
-    error = errno_text("cannot open a generic-netlink socket");
+  events->socket_ = os::GenlSocket::open(error);
+  if (!events->socket_) {
     failure = EventOpenFailure::kOther;
     return nullptr;
   }
+  const int fd = events->socket_->fd();
   timeval timeout{2, 0};
-  (void)setsockopt(events->fd_, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
-  FamilyInfo info;
-  if (!resolve_family(events->fd_, info, error, failure)) return nullptr;
-  events->family_id_ = info.id;
-  if (setsockopt(events->fd_, SOL_SOCKET, SO_RCVBUFFORCE, &kSocketBufferBytes,
-                 sizeof kSocketBufferBytes) != 0) {
-    (void)setsockopt(events->fd_, SOL_SOCKET, SO_RCVBUF, &kSocketBufferBytes,
-                     sizeof kSocketBufferBytes);
+  (void)setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+  std::uint32_t group = 0;
+  if (!resolve_family(*events->socket_, events->family_id_, group, error, failure)) return nullptr;
+  if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &kSocketBufferBytes, sizeof kSocketBufferBytes) !=
+      0) {
+    (void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &kSocketBufferBytes, sizeof kSocketBufferBytes);
   }
-  if (setsockopt(events->fd_, SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, &info.event_group,
-                 sizeof info.event_group) != 0) {
-    if (errno == EPERM) {
+  if (const int rc = events->socket_->join_group(group); rc < 0) {
+    if (rc == -EPERM) {
       error = "cannot join the IOAM event group: missing CAP_NET_ADMIN";
       failure = EventOpenFailure::kPermission;
     } else {
-      error = errno_text("cannot join the IOAM event group");
+      error = errno_text("cannot join the IOAM event group", -rc);
       failure = EventOpenFailure::kOther;
     }
     return nullptr;
@@ -237,8 +141,10 @@ std::unique_ptr<IoamEventSocket> IoamEventSocket::open(std::string& error,
   return events;
 }
 
-IoamEventSocket::~IoamEventSocket() {
-  if (fd_ >= 0) close(fd_);
+IoamEventSocket::~IoamEventSocket() = default;
+
+int IoamEventSocket::fd() const {
+  return socket_->fd();
 }
 
 std::size_t IoamEventSocket::receive() {
@@ -250,7 +156,7 @@ std::size_t IoamEventSocket::receive() {
     messages[i].msg_hdr.msg_iovlen = 1;
   }
   for (;;) {
-    const int n = recvmmsg(fd_, messages.data(), kBatch, MSG_DONTWAIT, nullptr);
+    const int n = recvmmsg(fd(), messages.data(), kBatch, MSG_DONTWAIT, nullptr);
     if (n > 0) {
       for (int i = 0; i < n; ++i)
         lengths_[static_cast<std::size_t>(i)] = messages[static_cast<std::size_t>(i)].msg_len;

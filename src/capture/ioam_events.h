@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "os/genetlink.h"
+
 namespace clt::capture {
 
 // One IOAM trace event: emitted by the kernel of this network namespace each
@@ -38,7 +40,7 @@ class IoamEventSocket {
   IoamEventSocket(const IoamEventSocket&) = delete;
   IoamEventSocket& operator=(const IoamEventSocket&) = delete;
 
-  int fd() const { return fd_; }
+  int fd() const;
   std::uint16_t family_id() const { return family_id_; }
 
   // Reads every queued datagram without blocking and hands each trace event
@@ -57,7 +59,7 @@ class IoamEventSocket {
   std::size_t receive();
   static constexpr std::size_t kBatch = 64;
   static constexpr std::size_t kDatagramBytes = 4096;
-  int fd_ = -1;
+  std::unique_ptr<os::GenlSocket> socket_;
   std::uint16_t family_id_ = 0;
   std::vector<std::uint8_t> buffer_;  // kBatch slots of kDatagramBytes
   std::array<std::size_t, kBatch> lengths_{};

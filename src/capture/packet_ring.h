@@ -8,6 +8,8 @@
 #include <span>
 #include <string>
 
+#include "os/unique_fd.h"
+
 namespace clt::capture {
 
 struct RingConfig {
@@ -49,7 +51,7 @@ class PacketRing {
   PacketRing(const PacketRing&) = delete;
   PacketRing& operator=(const PacketRing&) = delete;
 
-  int fd() const { return fd_; }
+  int fd() const { return fd_.get(); }
   const std::string& interface() const { return interface_; }
 
   // Hands every packet of every block the kernel has released to on_packet,
@@ -64,7 +66,7 @@ class PacketRing {
 
  private:
   PacketRing() = default;
-  int fd_ = -1;
+  os::UniqueFd fd_;
   std::string interface_;
   std::uint8_t* map_ = nullptr;
   std::size_t map_bytes_ = 0;

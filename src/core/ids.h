@@ -6,6 +6,8 @@
 #include <string>
 #include <string_view>
 
+#include "core/hex.h"
+
 namespace clt::core {
 
 // W3C / OpenTelemetry ids, big-endian bytes as they travel in the packet.
@@ -13,8 +15,6 @@ namespace clt::core {
 using TraceId = std::array<std::uint8_t, 16>;
 using SpanId = std::array<std::uint8_t, 8>;
 
-// Lower-case hex of any byte range, written to out (2*n chars, no terminator).
-void to_hex(const std::uint8_t* bytes, std::size_t n, char* out);
 std::string to_hex(const TraceId& id);
 std::string to_hex(const SpanId& id);
 

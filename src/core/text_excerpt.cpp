@@ -2,10 +2,11 @@
 
 #include <algorithm>
 
+#include "core/hex.h"
+
 namespace clt::core {
 
 std::string quoted_excerpt(std::string_view text, std::size_t max) {
-  static constexpr char kDigits[] = "0123456789abcdef";
   std::string out;
   const std::size_t n = std::min(text.size(), max);
   out.reserve(n + 24);
@@ -15,8 +16,8 @@ std::string quoted_excerpt(std::string_view text, std::size_t max) {
       out.push_back(static_cast<char>(c));
     } else {
       out += "\\x";
-      out.push_back(kDigits[c >> 4]);
-      out.push_back(kDigits[c & 0xf]);
+      out.push_back(hex_digit(c >> 4));
+      out.push_back(hex_digit(c));
     }
   }
   if (text.size() > max) out += "... (" + std::to_string(text.size()) + " bytes)";

@@ -18,19 +18,6 @@ void append_uint(std::string& out, std::uint64_t v) {
   out.append(buf, r.ptr);
 }
 
-void append_hex_bytes(std::string& out, const std::uint8_t* p, std::size_t n) {
-  const std::size_t at = out.size();
-  out.resize(at + 2 * n);
-  to_hex(p, n, out.data() + at);
-}
-
-void append_be_hex(std::string& out, std::uint64_t v, std::size_t bytes) {
-  std::uint8_t b[8];
-  for (std::size_t i = 0; i < bytes; ++i)
-    b[i] = static_cast<std::uint8_t>(v >> (8 * (bytes - 1 - i)));
-  append_hex_bytes(out, b, bytes);
-}
-
 void field(std::string& out, bool& first, const char* name) {
   if (!first) out += ", ";
   first = false;
@@ -80,7 +67,7 @@ void append_node(std::string& out, const NodeData& n, std::uint32_t type) {
     out += "{\"schema_id\": ";
     append_uint(out, n.oss.schema_id);
     out += ", \"data\": \"";
-    append_hex_bytes(out, n.oss.data.data(), n.oss.data.size());
+    append_hex(out, n.oss.data.data(), n.oss.data.size());
     out += "\"}";
   }
   out += '}';
@@ -129,9 +116,9 @@ void append_trace_json(std::string& out, const Trace& t, const JsonContext& ctx)
   append_uint(out, t.remaining_len);
   if (t.ids_intact) {
     out += ", \"trace_id\": \"";
-    append_hex_bytes(out, t.trace_id.data(), 16);
+    append_hex(out, t.trace_id.data(), 16);
     out += "\", \"span_id\": \"";
-    append_hex_bytes(out, t.span_id.data(), 8);
+    append_hex(out, t.span_id.data(), 8);
     out += '"';
   } else {
     out += ", \"trace_id\": null, \"span_id\": null";

@@ -8,10 +8,6 @@
 
 namespace clt::demo {
 
-// Runs a command to completion; returns its exit status (or -1 if it could not
-// run). stdout+stderr go to output (trimmed).
-int run_command(const std::vector<std::string>& argv, std::string* output = nullptr);
-
 // The long-running processes of a demo run. Each runs in its own process group
 // (a terminal's Ctrl-C reaches only the demo, which then stops them in order)
 // with output in its own log file. Stopped in reverse start order.

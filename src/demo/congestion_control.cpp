@@ -1,4 +1,5 @@
 #include "demo/congestion_control.h"
+#include "os/process.h"
 
 #include <thread>
 
@@ -21,7 +22,9 @@ std::string format_delay(std::chrono::microseconds d) {
 int CongestionControl::tc(const std::vector<std::string>& args, std::string* output) {
   std::vector<std::string> argv = {"tc", "-n", site_.netns};
   argv.insert(argv.end(), args.begin(), args.end());
-  return run_command(argv, output);
+  os::CommandResult result = os::run_command(argv);
+  if (output) *output = std::move(result.output);
+  return result.exit_code;
 }
 
 bool CongestionControl::start_delay_line(std::chrono::microseconds delay, std::string& error) {
@@ -33,7 +36,9 @@ bool CongestionControl::start_delay_line(std::chrono::microseconds delay, std::s
   // The device exists once the delay line has opened it.
   bool present = false;
   for (int i = 0; i < 100 && !present; ++i) {
-    present = run_command({"ip", "-n", site_.netns, "link", "show", "dev", kDelayDevice}) == 0;
+    present =
+        os::run_command({"ip", "-n", site_.netns, "link", "show", "dev", kDelayDevice}).exit_code ==
+        0;
     if (!present) std::this_thread::sleep_for(std::chrono::milliseconds(30));
   }
   if (!present) {
@@ -54,7 +59,7 @@ bool CongestionControl::start_delay_line(std::chrono::microseconds delay, std::s
        site_.destination, "lookup", kDelayTable},
   };
   for (const auto& step : steps) {
-    if (run_command(step, &out) != 0) {
+    if (os::run_command(step, out) != 0) {
       std::string cmd;
       for (const auto& a : step) cmd += (cmd.empty() ? "" : " ") + a;
       error = "'" + cmd + "' failed: " + out;
@@ -67,7 +72,7 @@ bool CongestionControl::start_delay_line(std::chrono::microseconds delay, std::s
 
 void CongestionControl::stop_delay_line() {
   if (!delay_line_running_) return;
-  run_command({"ip", "-n", site_.netns, "-6", "rule", "del", "pref", kDelayRulePref});
+  os::run_command({"ip", "-n", site_.netns, "-6", "rule", "del", "pref", kDelayRulePref});
   children_.stop(kDelayLineChild);
   delay_line_running_ = false;
 }

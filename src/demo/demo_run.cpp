@@ -2,9 +2,7 @@
 // machine. Every part it starts is registered for teardown before the next
 // one starts, so any failure or Ctrl-C unwinds what exists and nothing else.
 #include <httplib.h>
-#include <poll.h>
 #include <signal.h>
-#include <sys/signalfd.h>
 #include <termios.h>
 #include <unistd.h>
 
@@ -24,6 +22,8 @@
 #include "demo/preflight.h"
 #include "demo/request_report.h"
 #include "demo/topology_names.h"
+#include "os/process.h"
+#include "os/signals.h"
 
 namespace clt::demo {
 
@@ -45,37 +45,6 @@ void say(const char* fmt, ...) {
   std::fputc('\n', stderr);
   va_end(ap);
 }
-
-// SIGINT/SIGTERM/SIGHUP are blocked in every thread and read from a signalfd,
-// so teardown runs on the main thread in order.
-class Signals {
- public:
-  Signals() {
-    sigemptyset(&set_);
-    sigaddset(&set_, SIGINT);
-    sigaddset(&set_, SIGTERM);
-    sigaddset(&set_, SIGHUP);
-    pthread_sigmask(SIG_BLOCK, &set_, &old_);
-    fd_ = signalfd(-1, &set_, SFD_CLOEXEC | SFD_NONBLOCK);
-  }
-  ~Signals() {
-    if (fd_ >= 0) ::close(fd_);
-    pthread_sigmask(SIG_SETMASK, &old_, nullptr);
-  }
-  int fd() const { return fd_; }
-  bool pending() {
-    if (received_) return true;
-    signalfd_siginfo info;
-    if (::read(fd_, &info, sizeof info) == static_cast<ssize_t>(sizeof info)) received_ = true;
-    return received_;
-  }
-
- private:
-  sigset_t set_{};
-  sigset_t old_{};
-  int fd_ = -1;
-  bool received_ = false;
-};
 
 // Single key presses while the demo runs (only on a terminal).
 class KeyReader {
@@ -102,15 +71,14 @@ class KeyReader {
   bool active_ = false;
 };
 
-bool sleep_unless_signalled(Signals& signals, milliseconds d) {
-  pollfd p{signals.fd(), POLLIN, 0};
-  ::poll(&p, 1, static_cast<int>(d.count()));
-  return !signals.pending();
+bool sleep_unless_signalled(os::BlockedSignals& signals, milliseconds d) {
+  if (signals.received()) return false;
+  return !signals.wait_for(d).has_value();
 }
 
 class Demo {
  public:
-  Demo(const DemoOptions& options, Signals& signals)
+  Demo(const DemoOptions& options, os::BlockedSignals& signals)
       : o_(options),
         signals_(signals),
         names_(options.prefix),
@@ -144,7 +112,7 @@ class Demo {
   }
 
   const DemoOptions& o_;
-  Signals& signals_;
+  os::BlockedSignals& signals_;
   TopologyNames names_;
   std::string log_dir_;
   ChildProcesses children_;
@@ -177,7 +145,7 @@ bool Demo::start_topology() {
       names_.netns("porthos").c_str(), names_.netns("aramis").c_str());
   std::string out;
   topology_up_ = true;  // a partial topology is torn down too
-  if (run_command({o_.clt_binary, "topo", "up", "--prefix", o_.prefix}, &out) != 0) {
+  if (os::run_command({o_.clt_binary, "topo", "up", "--prefix", o_.prefix}, out) != 0) {
     return fail("`clt topo up --prefix " + o_.prefix + "` failed: " + out);
   }
   for (const char* node : {"athos", "porthos", "aramis"}) {
@@ -190,9 +158,9 @@ bool Demo::start_topology() {
   // packet, while a real NIC's TSO would send each segment with the option:
   // segmenting in the stack keeps the per-packet statistics (median delay,
   // packet counts) what they would be on a wire.
-  if (run_command(
+  if (os::run_command(
           {"ip", "-n", names_.netns("athos"), "link", "set", "dev", "eth0", "gso_max_segs", "1"},
-          &out) != 0) {
+          out) != 0) {
     return fail("cannot turn segmentation offload off on athos eth0: " + out);
   }
   return true;
@@ -317,7 +285,7 @@ RequestReport Demo::resolve(const ApiAnswer& answer, milliseconds timeout, bool&
     } else {
       fill_from_trace(answer, json::object(), report);
     }
-    if (complete || Clock::now() >= deadline || signals_.pending()) break;
+    if (complete || Clock::now() >= deadline || signals_.received()) break;
     std::this_thread::sleep_for(milliseconds(200));
   }
   if (!complete) {
@@ -341,7 +309,7 @@ bool Demo::first_trace() {
     bool complete = false;
     RequestReport report = resolve(*answer, milliseconds(5000), complete);
     if (complete) return true;
-    if (signals_.pending()) return fail("interrupted");
+    if (signals_.received()) return fail("interrupted");
     std::string exited = children_.reap_exited();
     if (!exited.empty()) return fail(exited);
   }
@@ -401,7 +369,7 @@ int Demo::request_loop() {
   int received = 0;
   bool interrupted = false;
   while (o_.requests == 0 || received < o_.requests) {
-    if (signals_.pending()) {
+    if (signals_.received()) {
       interrupted = true;
       break;
     }
@@ -428,7 +396,7 @@ int Demo::request_loop() {
     } else {
       report.error = next->error;
     }
-    if (!complete && signals_.pending()) {
+    if (!complete && signals_.received()) {
       interrupted = true;  // cut short by Ctrl-C: not a request without network data
       break;
     }
@@ -486,7 +454,7 @@ void Demo::teardown() {
   if (load_) load_->stop();
   if (topology_up_) {
     std::string out;
-    if (run_command({o_.clt_binary, "topo", "down", "--prefix", o_.prefix}, &out) != 0) {
+    if (os::run_command({o_.clt_binary, "topo", "down", "--prefix", o_.prefix}, out) != 0) {
       say("`clt topo down` failed (%s); removing the namespaces directly", out.c_str());
     }
     // Whatever topo down could not remove goes now: nothing may stay behind.
@@ -541,7 +509,7 @@ int Demo::run() {
       json out = {{"ok", false}, {"error", failure_}, {"requests", json::array()}};
       std::printf("%s\n", out.dump(2).c_str());
     }
-    status = signals_.pending() ? kInterrupted : kStartFailed;
+    status = signals_.received() ? kInterrupted : kStartFailed;
   } else {
     status = request_loop();
     if (status != kOk && !failure_.empty()) say("%s", failure_.c_str());
@@ -562,7 +530,9 @@ int Demo::run() {
 }  // namespace
 
 int run_demo(const DemoOptions& options) {
-  Signals signals;  // before any thread exists, so all of them inherit the mask
+  // Before any thread exists, so all of them inherit the mask: teardown runs
+  // on this thread, in order.
+  os::BlockedSignals signals({SIGINT, SIGTERM, SIGHUP});
   auto problems = preflight(options);
   if (!problems.empty() && options.cleanup) {
     Leftovers l = find_leftovers(options);

@@ -13,8 +13,8 @@
 
 #include "demo/keepalive_client.h"
 #include "demo/service_tracing.h"
-#include "demo/stop_on_signal.h"
 #include "encap/clt_socket.h"
+#include "os/signals.h"
 #include "tracing/clt_span.h"
 #include "tracing/propagation.h"
 
@@ -44,7 +44,7 @@ int serve(httplib::Server& server, const std::string& what, std::uint16_t port,
           tracing::TracerProvider& provider) {
   bool listened = false;
   {
-    StopOnSignal on_signal([&] { server.stop(); });
+    os::StopOnSignal on_signal([&] { server.stop(); });
     listened = server.listen("::", port);
   }
   provider.force_flush(std::chrono::seconds(3));

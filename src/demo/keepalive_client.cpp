@@ -42,14 +42,14 @@ KeepAliveClient::~KeepAliveClient() {
 }
 
 KeepAliveClient::KeepAliveClient(KeepAliveClient&& other) noexcept
-    : fd_(std::exchange(other.fd_, -1)),
+    : fd_(std::move(other.fd_)),
       host_header_(std::move(other.host_header_)),
       buffer_(std::move(other.buffer_)) {}
 
 KeepAliveClient& KeepAliveClient::operator=(KeepAliveClient&& other) noexcept {
   if (this != &other) {
     close();
-    fd_ = std::exchange(other.fd_, -1);
+    fd_ = std::move(other.fd_);
     host_header_ = std::move(other.host_header_);
     buffer_ = std::move(other.buffer_);
   }
@@ -57,8 +57,7 @@ KeepAliveClient& KeepAliveClient::operator=(KeepAliveClient&& other) noexcept {
 }
 
 void KeepAliveClient::close() {
-  if (fd_ >= 0) ::close(fd_);
-  fd_ = -1;
+  fd_.reset();
   buffer_.clear();
 }
 
@@ -72,8 +71,9 @@ bool KeepAliveClient::connect(const std::string& address, std::uint16_t port, in
     error = "not an IPv6 address: " + address;
     return false;
   }
-  int fd = ::socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-  if (fd < 0) {
+  os::UniqueFd socket(::socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
+  const int fd = socket.get();
+  if (!socket) {
     error = std::string("socket: ") + std::strerror(errno);
     return false;
   }
@@ -82,7 +82,6 @@ bool KeepAliveClient::connect(const std::string& address, std::uint16_t port, in
   ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
   if (::connect(fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa) != 0 && errno != EINPROGRESS) {
     error = "connect [" + address + "]:" + std::to_string(port) + ": " + std::strerror(errno);
-    ::close(fd);
     return false;
   }
   pollfd p{fd, POLLOUT, 0};
@@ -92,23 +91,22 @@ bool KeepAliveClient::connect(const std::string& address, std::uint16_t port, in
       soerr != 0) {
     error = "connect [" + address + "]:" + std::to_string(port) + ": " +
             (soerr ? std::strerror(soerr) : "timed out");
-    ::close(fd);
     return false;
   }
-  fd_ = fd;
+  fd_ = std::move(socket);
   host_header_ = "[" + address + "]:" + std::to_string(port);
   return true;
 }
 
 bool KeepAliveClient::read_more(std::string& error) {
-  pollfd p{fd_, POLLIN, 0};
+  pollfd p{fd_.get(), POLLIN, 0};
   int r = ::poll(&p, 1, kIoTimeoutMs);
   if (r <= 0) {
     error = r == 0 ? "timed out waiting for the response" : std::strerror(errno);
     return false;
   }
   char chunk[16384];
-  ssize_t n = ::recv(fd_, chunk, sizeof chunk, 0);
+  ssize_t n = ::recv(fd_.get(), chunk, sizeof chunk, 0);
   if (n <= 0) {
     error = n == 0 ? "connection closed by the server" : std::strerror(errno);
     return false;
@@ -120,7 +118,7 @@ bool KeepAliveClient::read_more(std::string& error) {
 bool KeepAliveClient::request(std::string_view method, std::string_view path,
                               const Headers& headers, std::string_view body, HttpResponse& response,
                               std::string& error) {
-  if (fd_ < 0) {
+  if (!fd_) {
     error = "not connected";
     return false;
   }
@@ -136,9 +134,9 @@ bool KeepAliveClient::request(std::string_view method, std::string_view path,
 
   std::size_t sent = 0;
   while (sent < out.size()) {
-    ssize_t n = ::send(fd_, out.data() + sent, out.size() - sent, MSG_NOSIGNAL);
+    ssize_t n = ::send(fd_.get(), out.data() + sent, out.size() - sent, MSG_NOSIGNAL);
     if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-      pollfd p{fd_, POLLOUT, 0};
+      pollfd p{fd_.get(), POLLOUT, 0};
       if (::poll(&p, 1, kIoTimeoutMs) != 1) {
         error = "timed out sending the request";
         return false;

@@ -6,6 +6,8 @@
 #include <utility>
 #include <vector>
 
+#include "os/unique_fd.h"
+
 namespace clt::demo {
 
 struct HttpResponse {
@@ -29,8 +31,8 @@ class KeepAliveClient {
   // Connects to [address]:port (IPv6 literal). On failure returns false and
   // sets error.
   bool connect(const std::string& address, std::uint16_t port, int timeout_ms, std::string& error);
-  bool connected() const { return fd_ >= 0; }
-  int fd() const { return fd_; }
+  bool connected() const { return static_cast<bool>(fd_); }
+  int fd() const { return fd_.get(); }
 
   using Headers = std::vector<std::pair<std::string, std::string>>;
   // Sends one request and reads its response on the same connection.
@@ -42,7 +44,7 @@ class KeepAliveClient {
  private:
   bool read_more(std::string& error);
 
-  int fd_ = -1;
+  os::UniqueFd fd_;
   std::string host_header_;
   std::string buffer_;
 };

@@ -2,7 +2,7 @@
 
 #include <httplib.h>
 
-#include "demo/netns_thread.h"
+#include "os/netns.h"
 
 namespace clt::demo {
 
@@ -37,7 +37,7 @@ bool api_get(const std::string& netns, std::uint16_t port, const std::string& pa
              std::string& body, std::string& error) {
   bool ok = false;
   std::string netns_error;
-  if (!run_in_netns(
+  if (!os::run_in_netns(
           netns,
           [&] {
             auto client = make_client(port);
@@ -75,7 +75,7 @@ std::optional<LoadClient::Result> LoadClient::next(std::chrono::milliseconds tim
 
 void LoadClient::loop() {
   std::string error;
-  if (!enter_netns(netns_, error)) {
+  if (!os::enter_netns(netns_, error)) {
     std::lock_guard lock(mutex_);
     results_.push_back({std::nullopt, error});
     cv_.notify_all();

@@ -13,6 +13,8 @@
 #include <thread>
 
 #include "demo/child_processes.h"
+#include "os/ioam6_genl.h"
+#include "os/process.h"
 
 namespace clt::demo {
 
@@ -110,7 +112,7 @@ bool remove_leftovers(const DemoOptions& options, const Leftovers& l, std::strin
   // Processes still inside the namespaces would keep using them.
   for (const auto& ns : l.namespaces) {
     std::string pids;
-    run_command({"ip", "netns", "pids", ns}, &pids);
+    os::run_command({"ip", "netns", "pids", ns}, pids);
     std::size_t pos = 0;
     while (pos < pids.size()) {
       std::size_t end = pids.find('\n', pos);
@@ -122,7 +124,7 @@ bool remove_leftovers(const DemoOptions& options, const Leftovers& l, std::strin
   }
   for (const auto& ns : l.namespaces) {
     std::string out;
-    if (run_command({"ip", "netns", "del", ns}, &out) != 0 && fs::exists("/run/netns/" + ns)) {
+    if (os::run_command({"ip", "netns", "del", ns}, out) != 0 && fs::exists("/run/netns/" + ns)) {
       error = "cannot delete namespace " + ns + ": " + out;
       return false;
     }
@@ -146,15 +148,16 @@ std::vector<std::string> preflight(const DemoOptions& options) {
   }
   if (!fs::exists("/proc/sys/net/ipv6/ioam6_id")) {
     problems.push_back(
-        "this kernel has no IPv6 IOAM (/proc/sys/net/ipv6/ioam6_id is missing): use Linux >= "
-        "5.17 built with CONFIG_IPV6_IOAM6 (Debian 12's bookworm-backports kernel has it)");
+        std::string("this kernel has no IPv6 IOAM (/proc/sys/net/ipv6/ioam6_id is missing): use ") +
+        os::ioam6_genl::kFamilyKernel + " (Debian 12's bookworm-backports kernel has it)");
   }
   if (!fs::exists("/dev/net/tun") && !options.congestion.empty()) {
     problems.push_back(
         "/dev/net/tun is missing: --congest needs the TUN driver when tc netem is "
         "not available (load the tun module)");
   }
-  if (run_command({"ip", "-V"}) != 0 || run_command({"tc", "-V"}) != 0) {
+  if (os::run_command({"ip", "-V"}).exit_code != 0 ||
+      os::run_command({"tc", "-V"}).exit_code != 0) {
     problems.push_back("`ip` and `tc` are needed: apt-get install iproute2");
   }
   struct Port {

@@ -7,7 +7,7 @@
 
 #include "demo/delay_line.h"
 #include "demo/demo_services.h"
-#include "demo/stop_on_signal.h"
+#include "os/signals.h"
 
 namespace clt::demo {
 
@@ -31,7 +31,7 @@ int run_delay_service(int argc, char** argv) {
   DelayLineCounters counters;
   int rc;
   {
-    StopOnSignal on_signal([&] { stop = true; });
+    os::StopOnSignal on_signal([&] { stop = true; });
     rc = run_delay_line(options, stop, counters);
   }
   std::fprintf(stderr, "delay line: %llu packets forwarded, %llu dropped\n",
@@ -50,12 +50,7 @@ int run_service(int argc, char** argv) {
   std::string which = argv[1];
   // Block the stop signals before any thread exists (tracing exporter, HTTP
   // pool) so that only StopOnSignal's waiter receives them.
-  sigset_t stop_signals;
-  sigemptyset(&stop_signals);
-  sigaddset(&stop_signals, SIGTERM);
-  sigaddset(&stop_signals, SIGINT);
-  sigaddset(&stop_signals, SIGUSR2);
-  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  const os::BlockedSignals stop_signals({SIGTERM, SIGINT, SIGUSR2});
   if (which == "api") return run_api_service(argc - 1, argv + 1);
   if (which == "backend") return run_backend_service(argc - 1, argv + 1);
   if (which == "delay") return run_delay_service(argc - 1, argv + 1);

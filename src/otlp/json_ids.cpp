@@ -4,8 +4,9 @@
 #include <nlohmann/json.hpp>
 #include <vector>
 
+#include "core/hex.h"
 #include "core/text_excerpt.h"
-#include "otlp/hex_base64.h"
+#include "otlp/base64.h"
 
 namespace clt::otlp {
 
@@ -14,7 +15,6 @@ namespace {
 using nlohmann::json;
 
 void append_quoted(std::string& out, const std::string& s) {
-  static constexpr char kDigits[] = "0123456789abcdef";
   out += '"';
   for (const char c : s) {
     const auto u = static_cast<unsigned char>(c);
@@ -23,8 +23,8 @@ void append_quoted(std::string& out, const std::string& s) {
       out += c;
     } else if (u < 0x20) {
       out += "\\u00";
-      out += kDigits[u >> 4];
-      out += kDigits[u & 0xf];
+      out += core::hex_digit(u >> 4);
+      out += core::hex_digit(u);
     } else {
       out += c;
     }
@@ -61,7 +61,7 @@ class IdRewriter final : public nlohmann::json_sax<json> {
     if (stack_.empty()) return fail("OTLP/JSON body must be an object with \"resourceSpans\"");
     if (!value_starts(Kind::other)) return false;
     if (const std::size_t size = id_size(); size != 0 && !s.empty()) {
-      auto bytes = from_hex(s);
+      auto bytes = core::from_hex(s);
       if (!bytes || bytes->size() != size)
         return fail(where() + ": expected " + std::to_string(size * 2) + " hex digits, got \"" +
                     core::quoted_excerpt(s) + "\"");

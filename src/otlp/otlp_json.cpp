@@ -4,7 +4,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "otlp/hex_base64.h"
+#include "core/hex.h"
+#include "otlp/base64.h"
 #include "otlp/json_depth.h"
 #include "otlp/json_ids.h"
 
@@ -16,7 +17,7 @@ using nlohmann::json;
 void base64_id_to_hex(json& object, const char* camel) {
   auto it = object.find(camel);
   if (it == object.end() || !it->is_string()) return;
-  if (auto bytes = from_base64(it->get_ref<const std::string&>())) *it = to_hex(*bytes);
+  if (auto bytes = from_base64(it->get_ref<const std::string&>())) *it = core::to_hex(*bytes);
 }
 
 void ids_to_hex(json& root) {

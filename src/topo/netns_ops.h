@@ -1,19 +1,12 @@
 #pragma once
 
-// The system operations a topology needs: running `ip`/`tc`, writing a
-// sysctl inside a named network namespace, and finding what is left of one.
+// The system operations a topology needs beyond running `ip`/`tc`
+// (os/process.h): writing a sysctl inside a named network namespace, and
+// finding what is left of one.
 
 #include <string>
-#include <vector>
 
 namespace clt::topo {
-
-struct CommandResult {
-  int exit_code = -1;  // -1: could not run
-  std::string output;  // stdout + stderr
-};
-
-CommandResult run_command(const std::vector<std::string>& argv);
 
 // Writes /proc/sys/<key> as seen from network namespace `netns` (a name under
 // /run/netns). error receives a sentence on failure.

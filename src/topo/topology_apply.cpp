@@ -7,6 +7,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "os/ioam6_genl.h"
+#include "os/process.h"
 #include "topo/netns_ops.h"
 #include "topo/topology_plan.h"
 
@@ -33,7 +35,7 @@ void remove_namespaces(const Topology& t, std::string_view prefix, ApplyReport& 
   for (const auto& name : namespace_names(t, prefix)) {
     if (!namespace_exists(name)) continue;
     report.stopped_processes += stop_processes_in(name);
-    run_command({"ip", "netns", "del", name});
+    os::run_command({"ip", "netns", "del", name});
   }
 }
 
@@ -73,10 +75,10 @@ ApplyReport topology_up(const Topology& t, std::string_view prefix, std::string_
     if (step.kind == Step::Kind::kSysctl) {
       if (!write_sysctl(step.netns, step.key, step.value, error)) {
         if (step.key.find("ioam6") != std::string::npos)
-          error += " (is this kernel built with CONFIG_IPV6_IOAM6? Linux >= 5.15)";
+          error += std::string(" (IOAM needs ") + os::ioam6_genl::kFamilyKernel + ")";
       }
     } else {
-      CommandResult r = run_command(step.argv);
+      const os::CommandResult r = os::run_command(step.argv);
       if (r.exit_code != 0) {
         error = "`" + step.to_string() + "` failed" +
                 (r.output.empty() ? std::string() : ": " + r.output);

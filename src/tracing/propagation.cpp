@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cctype>
 
+#include "core/hex.h"
+
 namespace clt::tracing {
 namespace {
 
@@ -10,20 +12,8 @@ constexpr std::size_t kTraceparentSize = 55;
 constexpr std::size_t kMaxTracestateMembers = 32;
 constexpr std::size_t kMaxTracestateSize = 512;
 
-int lower_hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  return -1;
-}
-
 bool parse_lower_hex(std::string_view text, std::uint8_t* out) {
-  for (std::size_t i = 0; i < text.size(); i += 2) {
-    const int high = lower_hex_value(text[i]);
-    const int low = lower_hex_value(text[i + 1]);
-    if (high < 0 || low < 0) return false;
-    out[i / 2] = static_cast<std::uint8_t>((high << 4) | low);
-  }
-  return true;
+  return core::parse_hex(text, out, true);
 }
 
 std::string_view trim(std::string_view text) {

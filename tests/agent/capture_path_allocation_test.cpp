@@ -1,6 +1,6 @@
-// The capture thread's per-packet work (decode, record, pairing with the
-// kernel event, queueing) must not touch the heap. Counts every operator new
-// while that work runs.
+// The capture thread's per-packet work (CapturePath: decode, record, pairing
+// with the kernel event, queueing) must not touch the heap. Counts every
+// operator new while that work runs.
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -9,23 +9,15 @@
 #include <new>
 #include <vector>
 
+#include "agent/agent_stats.h"
 #include "agent/agent_test_support.h"
+#include "agent/capture_path.h"
 #include "agent/report_queue.h"
-#include "agent/trace_matcher.h"
 #include "core/packet.h"
 #include "support/counting_allocator.h"
 
 namespace clt::agent {
 namespace {
-
-struct QueueSink : TraceSink {
-  explicit QueueSink(ReportQueue& q) : queue(q) {}
-  ReportQueue& queue;
-  std::uint64_t dropped = 0;
-  void emit(const TraceRecord& r) override {
-    if (!queue.try_push(r)) ++dropped;
-  }
-};
 
 // IPv6 + Hop-by-Hop (PadN + IOAM option with CLT ids, athos's and porthos's
 // entries filled, two free slots) + 8 bytes of payload.
@@ -55,31 +47,21 @@ TEST(CapturePath, NoHeapAllocationPerPacket) {
   std::vector<std::uint8_t> event_data;
   const auto packet = captured_packet(event_data);
   ReportQueue queue(64);
-  QueueSink sink(queue);
-  TraceMatcher matcher({}, sink);
-  auto decoded = std::make_unique<core::DecodedPacket>();
+  AgentStats stats({"test0"});
   const core::LayoutPolicy policy;
-  TraceRecord record;
+  CapturePath path({}, policy, queue, stats);
+  auto decoded = std::make_unique<core::DecodedPacket>();
+  ASSERT_EQ(core::decode_packet(packet, core::LinkType::kIpv6, policy, *decoded),
+            core::DecodeError::kOk);
+  const core::Trace& t = decoded->traces[0];
+  const capture::IoamEvent event{t.namespace_id, t.node_len, t.trace_type, event_data};
+  const capture::CapturedPacket captured{packet, static_cast<std::uint32_t>(packet.size()), 0, 0};
   std::uint64_t emitted_before = 0;
 
   const std::uint64_t before = clt::testing::allocations();
   for (std::uint64_t i = 0; i < 1000; ++i) {
-    ASSERT_EQ(core::decode_packet(packet, core::LinkType::kIpv6, policy, *decoded),
-              core::DecodeError::kOk);
-    const core::Trace& t = decoded->traces[0];
-    record.namespace_id = t.namespace_id;
-    record.node_len = t.node_len;
-    record.trace_type = t.trace_type;
-    record.remaining_len = t.remaining_len;
-    record.ids_intact = t.ids_intact;
-    record.trace_id = t.trace_id;
-    record.span_id = t.span_id;
-    const auto filled = t.option.subspan(12 + std::size_t{t.remaining_len} * 4);
-    std::copy(filled.begin(), filled.end(), record.node_bytes.begin());
-    record.node_bytes_len = static_cast<std::uint16_t>(filled.size());
-    matcher.on_capture(record, true, i);
-    matcher.on_event({t.namespace_id, t.node_len, t.trace_type, event_data}, core::Layout::kClt, 0,
-                     0, i);
+    path.on_packet(0, captured, true, i);
+    path.on_event(event, 0, 0, i);
     // Keep the queue from filling: the reporting thread's side.
     while (queue.peek_local()) {
       queue.advance_local();
@@ -88,9 +70,9 @@ TEST(CapturePath, NoHeapAllocationPerPacket) {
     queue.release_to_local();
   }
   EXPECT_EQ(clt::testing::allocations() - before, 0u);
-  EXPECT_EQ(matcher.counters().matched, 1000u);
+  EXPECT_EQ(path.matcher_counters().matched, 1000u);
   EXPECT_EQ(emitted_before, 1000u);
-  EXPECT_EQ(sink.dropped, 0u);
+  EXPECT_EQ(stats.reports_dropped_queue_full.get(), 0u);
 }
 
 }  // namespace

@@ -1,4 +1,4 @@
-#include "agent/ioam_api_encode.h"
+#include "ioam_api/trace_mapping.h"
 
 #include <gtest/gtest.h>
 
@@ -8,6 +8,9 @@
 
 namespace clt::agent {
 namespace {
+
+using ioam_api_mapping::decode_ioam_trace;
+using ioam_api_mapping::encode_ioam_trace;
 
 std::unique_ptr<core::Trace> two_node_trace() {
   auto t = std::make_unique<core::Trace>();
@@ -93,6 +96,72 @@ TEST(IoamApiEncode, WideFieldsAndOpaqueSnapshot) {
   EXPECT_EQ(node.namespacedatawide(), std::string("\x0b\0\0\0\0\0\0\x01", 8));
   EXPECT_EQ(node.oss().schemaid(), 42u);
   EXPECT_EQ(node.oss().data(), std::string("\x01\x02\x03\x04", 4));
+}
+
+TEST(IoamApiDecode, ReadsBackWhatWasEncoded) {
+  const auto t = two_node_trace();
+  ioam_api::IOAMTrace msg;
+  encode_ioam_trace(*t, msg);
+  auto back = std::make_unique<core::Trace>();
+  std::string error;
+  ASSERT_TRUE(decode_ioam_trace(msg, *back, error)) << error;
+  EXPECT_EQ(back->trace_id, t->trace_id);
+  EXPECT_EQ(back->span_id, t->span_id);
+  EXPECT_TRUE(back->ids_intact);
+  EXPECT_EQ(back->namespace_id, 123);
+  EXPECT_EQ(back->trace_type, 0xf60000u);
+  EXPECT_EQ(back->node_len, 6);
+  ASSERT_EQ(back->node_count, 2);
+  for (std::size_t i = 0; i < 2; ++i) {
+    EXPECT_EQ(back->nodes[i].id, t->nodes[i].id);
+    EXPECT_EQ(back->nodes[i].hop_limit, t->nodes[i].hop_limit);
+    EXPECT_EQ(back->nodes[i].ingress_id, t->nodes[i].ingress_id);
+    EXPECT_EQ(back->nodes[i].egress_id, t->nodes[i].egress_id);
+    EXPECT_EQ(back->nodes[i].timestamp_secs, t->nodes[i].timestamp_secs);
+    EXPECT_EQ(back->nodes[i].timestamp_frac, t->nodes[i].timestamp_frac);
+    EXPECT_EQ(back->nodes[i].namespace_data, t->nodes[i].namespace_data);
+    EXPECT_EQ(back->nodes[i].queue_depth, t->nodes[i].queue_depth);
+    EXPECT_EQ(back->nodes[i].transit_delay, 0u);  // not selected, not sent
+  }
+}
+
+TEST(IoamApiDecode, WideFieldsOpaqueSnapshotAndLostIds) {
+  auto t = two_node_trace();
+  using namespace core::trace_bits;
+  t->trace_type = kHopLimitNodeIdWide | kNamespaceDataWide | kOpaqueStateSnapshot;
+  t->node_count = 1;
+  t->ids_intact = false;
+  const std::uint8_t opaque[3] = {7, 8, 9};
+  t->nodes[0].id_wide = 0x0001020304050607ULL;
+  t->nodes[0].namespace_data_wide = 0x0b00000000000001ULL;
+  t->nodes[0].oss.schema_id = 42;
+  t->nodes[0].oss.data = opaque;
+  ioam_api::IOAMTrace msg;
+  encode_ioam_trace(*t, msg);
+  auto back = std::make_unique<core::Trace>();
+  std::string error;
+  ASSERT_TRUE(decode_ioam_trace(msg, *back, error)) << error;
+  EXPECT_FALSE(back->ids_intact);
+  EXPECT_TRUE(core::is_zero(back->trace_id));
+  EXPECT_EQ(back->nodes[0].id_wide, 0x0001020304050607ULL);
+  EXPECT_EQ(back->nodes[0].namespace_data_wide, 0x0b00000000000001ULL);
+  EXPECT_EQ(back->nodes[0].oss.schema_id, 42u);
+  ASSERT_EQ(back->nodes[0].oss.data.size(), 3u);
+  EXPECT_EQ(back->nodes[0].oss.data[2], 9);
+}
+
+TEST(IoamApiDecode, RejectsWhatNoTraceCanCarry) {
+  ioam_api::IOAMTrace msg;
+  auto back = std::make_unique<core::Trace>();
+  std::string error;
+  msg.set_namespaceid(0x10000);
+  EXPECT_FALSE(decode_ioam_trace(msg, *back, error));
+  EXPECT_NE(error.find("16 bits"), std::string::npos) << error;
+  msg.set_namespaceid(1);
+  for (std::size_t i = 0; i <= core::kMaxNodes; ++i) msg.add_nodes();
+  error.clear();
+  EXPECT_FALSE(decode_ioam_trace(msg, *back, error));
+  EXPECT_NE(error.find("at most 64"), std::string::npos) << error;
 }
 
 }  // namespace

@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "capture/ioam_events.h"
-#include "capture/ioam_genl.h"
+#include "os/ioam6_genl.h"
 
 namespace clt::capture {
 namespace {
@@ -30,10 +30,10 @@ std::vector<std::uint8_t> event_message(bool with_data = true, std::uint8_t cmd 
   const std::uint8_t node_len = 6;
   const std::uint32_t type = 0xf60000u << 8;
   const std::uint8_t data[24] = {62, 0, 0, 3};
-  put_attr(m, ioam_genl::kAttrNamespace, &ns, 2);
-  put_attr(m, ioam_genl::kAttrNodeLen, &node_len, 1);
-  put_attr(m, ioam_genl::kAttrType, &type, 4);
-  if (with_data) put_attr(m, ioam_genl::kAttrData, data, sizeof data);
+  put_attr(m, os::ioam6_genl::kAttrNamespace, &ns, 2);
+  put_attr(m, os::ioam6_genl::kAttrNodeLen, &node_len, 1);
+  put_attr(m, os::ioam6_genl::kAttrType, &type, 4);
+  if (with_data) put_attr(m, os::ioam6_genl::kAttrData, data, sizeof data);
   nlmsghdr h{};
   h.nlmsg_len = static_cast<std::uint32_t>(m.size());
   h.nlmsg_type = kFamily;

@@ -9,19 +9,13 @@
 #include <mutex>
 #include <string>
 
+#include "core/hex.h"
 #include "ioam_api.grpc.pb.h"
+#include "os/signals.h"
 
 namespace {
 
-std::string hex(const std::string& bytes) {
-  static const char* digits = "0123456789abcdef";
-  std::string out;
-  for (unsigned char c : bytes) {
-    out += digits[c >> 4];
-    out += digits[c & 15];
-  }
-  return out;
-}
+using namespace clt;
 
 class RecordingService final : public ioam_api::IOAMService::Service {
  public:
@@ -44,7 +38,7 @@ class RecordingService final : public ioam_api::IOAMService::Service {
                       "%s{\"id\": %u, \"hop_limit\": %u, \"ingress_id\": %u, \"egress_id\": %u, "
                       "\"timestamp_secs\": %u, \"namespace_data\": \"%s\"}",
                       i ? ", " : "", n.id(), n.hoplimit(), n.ingressid(), n.egressid(),
-                      n.timestampsecs(), hex(n.namespacedata()).c_str());
+                      n.timestampsecs(), core::to_hex(n.namespacedata()).c_str());
         line += buf;
       }
       line += "]}\n";
@@ -72,11 +66,7 @@ int main(int argc, char** argv) {
     std::perror("ioam_test_collector: output");
     return 1;
   }
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGTERM);
-  sigaddset(&signals, SIGINT);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  clt::os::BlockedSignals signals({SIGTERM, SIGINT});
   RecordingService service(out);
   grpc::ServerBuilder builder;
   builder.AddListeningPort(argv[1], grpc::InsecureServerCredentials());
@@ -86,8 +76,7 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "ioam_test_collector: cannot listen on %s\n", argv[1]);
     return 1;
   }
-  int sig = 0;
-  sigwait(&signals, &sig);
+  signals.wait();
   server->Shutdown(std::chrono::system_clock::now() + std::chrono::milliseconds(500));
   std::fclose(out);
   return 0;

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "encap/clt_socket.h"
+#include "os/unique_fd.h"
 
 namespace {
 
@@ -27,13 +28,10 @@ std::unique_ptr<Encapsulator> make(const Config& c = Config{}) {
 class Socket {
  public:
   Socket(int domain, int type) : fd_(::socket(domain, type | SOCK_CLOEXEC, 0)) {}
-  ~Socket() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  int fd() const { return fd_; }
+  int fd() const { return fd_.get(); }
 
  private:
-  int fd_;
+  clt::os::UniqueFd fd_;
 };
 
 void connect_loopback(int fd, std::uint16_t port) {

@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "encap/netns_thread.h"
+#include "os/unique_fd.h"
 
 namespace clt::test {
 
@@ -33,14 +34,14 @@ class IngressCapture {
     thread_ = std::thread([this, netns, interface, &ready] {
       try {
         enter_netns(netns);
-        fd_ = ::socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, htons(ETH_P_IPV6));
-        if (fd_ < 0) throw std::runtime_error("AF_PACKET socket (needs root)");
+        fd_.reset(::socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, htons(ETH_P_IPV6)));
+        if (!fd_) throw std::runtime_error("AF_PACKET socket (needs root)");
         sockaddr_ll sll{};
         sll.sll_family = AF_PACKET;
         sll.sll_protocol = htons(ETH_P_IPV6);
         sll.sll_ifindex = static_cast<int>(if_nametoindex(interface.c_str()));
         if (sll.sll_ifindex == 0) throw std::runtime_error("no interface " + interface);
-        if (::bind(fd_, reinterpret_cast<sockaddr*>(&sll), sizeof sll) != 0)
+        if (::bind(fd_.get(), reinterpret_cast<sockaddr*>(&sll), sizeof sll) != 0)
           throw std::runtime_error("bind AF_PACKET");
         ready.set_value();
       } catch (...) {
@@ -59,8 +60,7 @@ class IngressCapture {
     if (thread_.joinable()) {
       stop_ = true;
       thread_.join();
-      if (fd_ >= 0) ::close(fd_);
-      fd_ = -1;
+      fd_.reset();
     }
     std::lock_guard lock(mutex_);
     return frames_;
@@ -70,12 +70,12 @@ class IngressCapture {
   void loop() {
     std::vector<std::uint8_t> buf(65536);
     while (!stop_) {
-      pollfd p{fd_, POLLIN, 0};
+      pollfd p{fd_.get(), POLLIN, 0};
       if (::poll(&p, 1, 50) <= 0) continue;
       sockaddr_ll from{};
       socklen_t len = sizeof from;
-      const ssize_t n =
-          ::recvfrom(fd_, buf.data(), buf.size(), 0, reinterpret_cast<sockaddr*>(&from), &len);
+      const ssize_t n = ::recvfrom(fd_.get(), buf.data(), buf.size(), 0,
+                                   reinterpret_cast<sockaddr*>(&from), &len);
       if (n <= 0 || from.sll_pkttype == PACKET_OUTGOING) continue;
       std::lock_guard lock(mutex_);
       frames_.emplace_back(buf.begin(), buf.begin() + n);
@@ -84,7 +84,7 @@ class IngressCapture {
 
   std::thread thread_;
   std::atomic<bool> stop_{false};
-  int fd_ = -1;
+  os::UniqueFd fd_;
   std::mutex mutex_;
   std::vector<std::vector<std::uint8_t>> frames_;
 };

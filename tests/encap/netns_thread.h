@@ -4,30 +4,20 @@
 // its own: setns changes only the calling thread, so one test process can
 // play the client on one node and the server and capture on another.
 
-#include <fcntl.h>
-#include <sched.h>
-#include <unistd.h>
-
-#include <cerrno>
-#include <cstring>
-#include <functional>
+#include <exception>
 #include <stdexcept>
 #include <string>
 #include <thread>
+#include <type_traits>
+
+#include "os/netns.h"
 
 namespace clt::test {
 
 // Moves the calling thread into the namespace; throws with a clear message.
 inline void enter_netns(const std::string& name) {
-  const std::string path = "/run/netns/" + name;
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0)
-    throw std::runtime_error("network namespace " + name + " missing: " + std::strerror(errno));
-  const int rc = ::setns(fd, CLONE_NEWNET);
-  const int err = errno;
-  ::close(fd);
-  if (rc != 0)
-    throw std::runtime_error("setns " + name + ": " + std::strerror(err) + " (needs root)");
+  std::string error;
+  if (!os::enter_netns(name, error)) throw std::runtime_error(error);
 }
 
 // Runs fn inside the namespace and waits for it; rethrows its exception.

@@ -4,12 +4,16 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/hex.h"
+#include "otlp/base64.h"
 #include "otlp/endpoint.h"
-#include "otlp/hex_base64.h"
 #include "otlp/json_depth.h"
 
 namespace clt::otlp {
 namespace {
+
+using core::from_hex;
+using core::to_hex;
 
 const char* kSpecExample = R"({
   "resourceSpans": [{

@@ -4,7 +4,6 @@
 
 #include <sstream>
 
-#include "otlp/hex_base64.h"
 #include "tracing/env_config.h"
 #include "tracing/otlp_conversion.h"
 #include "tracing/propagation.h"
@@ -72,7 +71,7 @@ TEST(Tracer, RecordsEverythingAndParentsChildren) {
   EXPECT_EQ(scope_spans.scope().version(), "1.2");
   const auto& out = scope_spans.spans(0);
   EXPECT_EQ(out.trace_id().size(), 16u);
-  EXPECT_EQ(otlp::to_hex(out.parent_span_id()), core::to_hex(parent.context.span_id));
+  EXPECT_EQ(core::to_hex(out.parent_span_id()), core::to_hex(parent.context.span_id));
   EXPECT_EQ(out.kind(), opentelemetry::proto::trace::v1::Span::SPAN_KIND_CLIENT);
   EXPECT_EQ(out.flags(), 0x101u);
   EXPECT_EQ(out.attributes(3).value().array_value().values(1).string_value(), "x");
