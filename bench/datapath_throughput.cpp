@@ -23,7 +23,6 @@
 
 #include "bpf/datapath.h"
 #include "encap/netns_thread.h"
-#include "os/process.h"
 #include "topo/default_topology.h"
 #include "topo/topology_apply.h"
 #include "topo/topology_parser.h"
@@ -33,18 +32,22 @@ namespace {
 constexpr std::uint16_t kClientPort = 50123;
 constexpr std::uint16_t kServerPort = 5201;
 
-// What the command printed (stdout and stderr).
-std::string run(const std::vector<std::string>& argv) {
-  return clt::os::run_command(argv).output;
+std::string run(const std::string& command) {
+  std::string out;
+  if (FILE* p = ::popen(command.c_str(), "r")) {
+    char buf[4096];
+    while (std::fgets(buf, sizeof buf, p) != nullptr) out += buf;
+    ::pclose(p);
+  }
+  return out;
 }
 
 // Mean bits/s the receiver saw, from iperf3's JSON.
 double iperf(const std::string& prefix, int seconds) {
   const std::string out =
-      run({"ip", "netns", "exec", prefix + "athos", "timeout", std::to_string(seconds + 20),
-           "iperf3", "-6", "-J", "--connect-timeout", "3000", "-c", "fd00:2::2", "-p",
-           std::to_string(kServerPort), "--cport", std::to_string(kClientPort), "-t",
-           std::to_string(seconds)});
+      run("ip netns exec " + prefix + "athos timeout " + std::to_string(seconds + 20) +
+          " iperf3 -6 -J --connect-timeout 3000 -c fd00:2::2 -p " + std::to_string(kServerPort) +
+          " --cport " + std::to_string(kClientPort) + " -t " + std::to_string(seconds) + " 2>&1");
   const auto at = out.find("\"sum_received\"");
   if (out.find("\"error\"") != std::string::npos) {
     std::fprintf(stderr, "iperf3 failed: %s\n", out.c_str());
@@ -119,20 +122,19 @@ int main(int argc, char** argv) {
   const std::string prefix = "bdt" + std::to_string(::getpid()) + "-";
   if (!topology || !clt::topo::topology_up(*topology, prefix, "default.topo").ok) return 1;
   std::setvbuf(stdout, nullptr, _IOLBF, 0);
-  run({"ip", "netns", "exec", prefix + "aramis", "iperf3", "-s", "-D", "-p",
-       std::to_string(kServerPort)});
+  run("ip netns exec " + prefix + "aramis iperf3 -s -D -p " + std::to_string(kServerPort) +
+      " </dev/null >/dev/null 2>&1");
   ::usleep(300000);
   bool ok = compare(prefix, seconds, rounds, "athos offloads as the veth has them");
-  run({"ip", "netns", "exec", prefix + "athos", "ethtool", "-K", "eth0", "gso", "off", "tso",
-       "off"});
+  run("ip netns exec " + prefix + "athos ethtool -K eth0 gso off tso off >/dev/null 2>&1");
   ok = compare(prefix, seconds, rounds, "segmentation offload off on athos eth0") && ok;
   // The same without IOAM processing on porthos and aramis: the cost of the
   // insertion alone, apart from what every IOAM node pays per packet.
   for (const char* node : {"porthos", "aramis"})
-    run({"ip", "netns", "exec", prefix + node, "sh", "-c",
-         "for f in /proc/sys/net/ipv6/conf/*/ioam6_enabled; do echo 0 > $f; done"});
+    run("ip netns exec " + prefix + node +
+        " sh -c 'for f in /proc/sys/net/ipv6/conf/*/ioam6_enabled; do echo 0 > $f; done'");
   ok = compare(prefix, seconds, rounds, "offload off, IOAM off on porthos and aramis") && ok;
-  run({"pkill", "-f", "iperf3 -s -D -p " + std::to_string(kServerPort)});
+  run("pkill -f 'iperf3 -s -D -p " + std::to_string(kServerPort) + "'");
   clt::topo::topology_down(*topology, prefix);
   return ok ? 0 : 1;
 }
