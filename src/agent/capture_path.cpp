@@ -36,15 +36,7 @@ void CapturePath::on_packet(std::size_t ring_index, const capture::CapturedPacke
     }
     TraceRecord& r = record_;
     r.source = TraceSource::kCaptureOnly;
-    r.namespace_id = t.namespace_id;
-    r.node_len = t.node_len;
-    r.trace_type = t.trace_type;
-    r.flags = t.flags;
-    r.remaining_len = t.remaining_len;
-    r.layout = t.layout;
-    r.ids_intact = t.ids_intact;
-    r.trace_id = t.trace_id;
-    r.span_id = t.span_id;
+    set_trace_header(t, r);
     r.has_addresses = true;
     r.src = decoded_->src;
     r.dst = decoded_->dst;

@@ -14,16 +14,30 @@ const char* to_string(TraceSource source) {
   return "?";
 }
 
+namespace {
+
+// The fields a record and a trace share (same names), for both directions.
+template <typename From, typename To>
+void copy_trace_header(const From& from, To& to) {
+  to.namespace_id = from.namespace_id;
+  to.node_len = from.node_len;
+  to.flags = from.flags;
+  to.remaining_len = from.remaining_len;
+  to.trace_type = from.trace_type;
+  to.layout = from.layout;
+  to.ids_intact = from.ids_intact;
+  to.trace_id = from.trace_id;
+  to.span_id = from.span_id;
+}
+
+}  // namespace
+
+void set_trace_header(const core::Trace& trace, TraceRecord& record) {
+  copy_trace_header(trace, record);
+}
+
 core::DecodeError to_trace(const TraceRecord& record, core::Trace& out) {
-  out.namespace_id = record.namespace_id;
-  out.node_len = record.node_len;
-  out.flags = record.flags;
-  out.remaining_len = record.remaining_len;
-  out.trace_type = record.trace_type;
-  out.layout = record.layout;
-  out.ids_intact = record.ids_intact;
-  out.trace_id = record.trace_id;
-  out.span_id = record.span_id;
+  copy_trace_header(record, out);
   out.option = {};
   return core::decode_nodes({record.node_bytes.data(), record.node_bytes_len}, record.trace_type,
                             record.node_len, out);

@@ -43,6 +43,10 @@ struct TraceRecord {
   std::array<std::uint8_t, kMaxNodeBytes> node_bytes{};
 };
 
+// The trace's header fields and ids into the record (nodes, source,
+// addresses and times are the caller's).
+void set_trace_header(const core::Trace& trace, TraceRecord& record);
+
 // Rebuilds a core::Trace (nodes in path order) from a record; out's node views
 // point into record. Returns the node decode outcome.
 core::DecodeError to_trace(const TraceRecord& record, core::Trace& out);
