@@ -34,8 +34,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   clt::collector::OtlpConversion conv;
   const auto d = clt::collector::decode_otlp_http(type, coding, body, kMaxBody, limits, conv);
   if (d.status == 200) {
-    for (const auto& row : conv.rows)
-      if (row.tags_json.empty() || row.logs_json.empty()) __builtin_trap();
+    for (const auto& span : conv.spans)
+      if (span.otlp.empty() || span.service.empty()) __builtin_trap();
   } else if (d.error.empty()) {
     __builtin_trap();  // every refusal says why
   }

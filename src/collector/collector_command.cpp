@@ -16,6 +16,7 @@
 #include "collector/metrics.h"
 #include "collector/query_service.h"
 #include "collector/span_exporter.h"
+#include "collector/sqlite_store.h"
 #include "collector/store_writer_loop.h"
 
 namespace {
@@ -80,7 +81,7 @@ int clt::cli::run_collector(int argc, char** argv) {
 
   Metrics metrics;
   std::string error;
-  StoreWriter store;
+  SqliteStore store;
   if (!store.open(o.store, error)) return fail(error);
   std::unique_ptr<SpanExporter> exporter = make_exporter(o, metrics, error);
   if (!o.otlp_endpoint.empty() && !exporter) return fail(error);
@@ -90,7 +91,7 @@ int clt::cli::run_collector(int argc, char** argv) {
   writer.recover();
   std::thread writer_thread([&] { writer.run(); });
 
-  ReaderPool readers(o.store.path);
+  ReaderPool readers([&store](std::string& e) { return store.open_reader(e); });
   QueryService query(readers, QueryLimits{o.max_query_response_bytes});
   CommitWaiter waiter(queue);
   // No query route takes a body.

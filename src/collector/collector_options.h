@@ -8,7 +8,7 @@
 #include "collector/http_server.h"
 #include "collector/node_names.h"
 #include "collector/otlp_spans.h"
-#include "collector/store.h"
+#include "collector/sqlite_store.h"
 #include "collector/store_writer_loop.h"
 
 namespace clt::collector {

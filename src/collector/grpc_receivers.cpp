@@ -12,8 +12,8 @@
 #include <cstring>
 #include <filesystem>
 
+#include "collector/clock.h"
 #include "collector/otlp_spans.h"
-#include "collector/store_writer_loop.h"
 #include "collector/worker_pool.h"
 #include "core/text_excerpt.h"
 #include "ioam_api.pb.h"
@@ -192,16 +192,16 @@ class OtlpExportReactor : public grpc::ServerGenericBidiReactor {
     buffer_.Clear();
     convert_otlp(message, deps_.options.limits, conv_);
     count_conversion(conv_, deps_.metrics);
-    accepted_ = conv_.rows.size();
+    accepted_ = conv_.spans.size();
     if (accepted_ == 0) return reply();
-    if (const std::uint64_t seq = deps_.queue.add_spans(std::move(conv_.rows), false))
+    if (const std::uint64_t seq = deps_.queue.add_spans(std::move(conv_.spans), false))
       return wait_for(seq);
     if (deps_.queue.closed())
       return Finish({grpc::StatusCode::UNAVAILABLE, "the collector is shutting down"});
     // Waiting for room is gRPC's flow control for unary calls: the client's
     // next call waits for this one.
     const bool waiting = deps_.room_waits.submit([this] {
-      if (const std::uint64_t seq = deps_.queue.add_spans(std::move(conv_.rows), true))
+      if (const std::uint64_t seq = deps_.queue.add_spans(std::move(conv_.spans), true))
         return wait_for(seq);
       Finish({grpc::StatusCode::UNAVAILABLE, "the collector is shutting down"});
     });

@@ -2,8 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "collector/clock.h"
 #include "collector/otlp_http_request.h"
-#include "collector/store_writer_loop.h"
 #include "core/text_excerpt.h"
 #include "otlp/otlp_json.h"
 
@@ -69,9 +69,9 @@ void install_otlp_http_routes(HttpServer& server, IngestQueue& queue, CommitWait
         }
         count_conversion(*conv, metrics);
         const bool json = d.json;
-        const std::size_t accepted = conv->rows.size();
+        const std::size_t accepted = conv->spans.size();
         if (accepted == 0) return reply(otlp_success(json, *conv));
-        const std::uint64_t seq = queue.add_spans(std::move(conv->rows), false);
+        const std::uint64_t seq = queue.add_spans(std::move(conv->spans), false);
         if (seq == 0) {
           count(metrics.requests_refused_overload);
           return reply(otlp_error(json, 503, "the collector is overloaded; retry after 1 s"));

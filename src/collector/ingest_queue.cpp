@@ -49,11 +49,9 @@ std::uint64_t IngestQueue::add_report(const JoinKey& key, const PacketMeta& meta
   return current_.seq;
 }
 
-std::uint64_t IngestQueue::add_spans(std::vector<SpanRow>&& spans, bool block) {
+std::uint64_t IngestQueue::add_spans(std::vector<StoredSpan>&& spans, bool block) {
   std::size_t bytes = 0;
-  for (const auto& s : spans)
-    bytes += sizeof(SpanRow) + s.service.size() + s.operation.size() + s.tags_json.size() +
-             s.process_tags_json.size() + s.logs_json.size() + s.refs_json.size();
+  for (const auto& s : spans) bytes += s.bytes();
   std::unique_lock lock(mu_);
   if (!wait_for_room(lock, bytes, block)) return 0;
   if (current_.spans.empty()) {

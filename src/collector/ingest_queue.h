@@ -11,7 +11,7 @@
 
 #include "collector/ioam_record.h"
 #include "collector/metrics.h"
-#include "collector/span_row.h"
+#include "collector/stored_span.h"
 
 namespace clt::collector {
 
@@ -24,7 +24,7 @@ struct IngestBatch {
   std::vector<HopSample> hops;          // metas[i].node_count per report, in order
   std::vector<std::uint32_t> raw_ends;  // end offset in raw of each report
   std::string raw;                      // the reports as received (protobuf)
-  std::vector<SpanRow> spans;
+  std::vector<StoredSpan> spans;
   std::size_t span_bytes = 0;
 
   std::size_t bytes() const {
@@ -46,7 +46,7 @@ class IngestQueue {
   // 0 when there is no room (and `block` is false, or the queue closed).
   std::uint64_t add_report(const JoinKey& key, const PacketMeta& meta,
                            const std::vector<HopSample>& hops, std::string_view raw, bool block);
-  std::uint64_t add_spans(std::vector<SpanRow>&& spans, bool block);
+  std::uint64_t add_spans(std::vector<StoredSpan>&& spans, bool block);
 
   enum class Outcome { committed, failed, timeout, closed };
   Outcome wait_committed(std::uint64_t seq, std::chrono::milliseconds timeout);

@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "collector/store.h"
+#include "collector/record_blob.h"
 
 namespace clt::collector {
 

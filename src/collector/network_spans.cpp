@@ -60,9 +60,9 @@ std::string hop_operation_name(const HopSummary& h) {
          (h.name.empty() ? std::to_string(h.node_id) : h.name);
 }
 
-void append_network_spans(const NetworkSummary& s, std::vector<SpanRow>& out) {
+void append_network_spans(const NetworkSummary& s, std::vector<JaegerSpan>& out) {
   const core::SpanId net_id = network_span_id(s.key);
-  SpanRow net;
+  JaegerSpan net;
   net.trace_id = network_trace_id(s);
   net.span_id = net_id;
   if (!s.ids_lost) net.parent_id = s.key.span_id;
@@ -84,7 +84,7 @@ void append_network_spans(const NetworkSummary& s, std::vector<SpanRow>& out) {
   out.push_back(std::move(net));
 
   for (const HopSummary& h : s.hops) {
-    SpanRow row;
+    JaegerSpan row;
     row.trace_id = net.trace_id;
     row.span_id = hop_span_id(s.key, h.hop);
     row.parent_id = net_id;

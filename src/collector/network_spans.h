@@ -3,8 +3,8 @@
 #include <string>
 #include <vector>
 
+#include "collector/jaeger_span.h"
 #include "collector/network_summary.h"
-#include "collector/span_row.h"
 
 namespace clt::collector {
 
@@ -17,7 +17,7 @@ core::SpanId hop_span_id(const JoinKey& key, int hop);
 
 // The network span (child of the application span) followed by its hop spans,
 // with the tags of the data model (docs/collector.md).
-void append_network_spans(const NetworkSummary& s, std::vector<SpanRow>& out);
+void append_network_spans(const NetworkSummary& s, std::vector<JaegerSpan>& out);
 
 // "hop 2 porthos" (the node id when it has no name).
 std::string hop_operation_name(const HopSummary& h);

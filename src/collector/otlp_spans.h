@@ -4,7 +4,7 @@
 #include <string>
 #include <vector>
 
-#include "collector/span_row.h"
+#include "collector/stored_span.h"
 #include "opentelemetry/proto/collector/trace/v1/trace_service.pb.h"
 
 namespace clt::collector {
@@ -14,10 +14,11 @@ using ExportTraceServiceRequest =
 
 // What one stored span may hold, as the OpenTelemetry SDKs limit spans
 // (OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT and friends). What is beyond a count is
-// dropped and the number dropped kept in the span (the OTLP dropped counts,
-// plus ours) as the tags otel.dropped_attributes_count,
-// otel.dropped_events_count and otel.dropped_links_count; longer values are
-// cut at a UTF-8 character boundary.
+// dropped and the number dropped added to the span's OTLP dropped counts
+// (shown as the tags otel.dropped_attributes_count,
+// otel.dropped_events_count and otel.dropped_links_count); longer string
+// values are cut at a UTF-8 character boundary, and a composite value whose
+// JSON text is longer becomes that text, cut.
 struct SpanLimits {
   std::size_t attributes = 128;          // per span, and per resource
   std::size_t events = 128;              // per span
@@ -29,7 +30,7 @@ struct SpanLimits {
 struct Metrics;
 
 struct OtlpConversion {
-  std::vector<SpanRow> rows;
+  std::vector<StoredSpan> spans;
   std::int64_t rejected = 0;  // spans with invalid ids
   std::string first_error;    // why the first rejected span was rejected
   // What the span limits removed (not counting what the sender dropped).
@@ -37,14 +38,14 @@ struct OtlpConversion {
   std::uint64_t dropped_events = 0;
   std::uint64_t dropped_links = 0;
   std::uint64_t truncated_values = 0;
+
+  void clear() { *this = OtlpConversion{}; }
 };
 
-// OTLP spans -> rows, mapped as Jaeger maps them: service.name -> service,
-// other resource attributes -> process tags, attributes -> tags (plus
-// span.kind, otel.status_code, error, otel.scope.name), events -> logs,
-// links -> FOLLOWS_FROM references, within `limits`. Spans whose trace id is
-// not 16 bytes or whose span id is not 8 bytes are rejected (counted), as the
-// spec requires.
+// OTLP spans -> stored spans, each as received within `limits`: its own
+// ResourceSpans (resource, scope, schema URLs, the span) plus the indexed
+// columns and search tags. Spans whose trace id is not 16 bytes or whose span
+// id is not 8 bytes are rejected (counted), as the spec requires.
 void convert_otlp(const ExportTraceServiceRequest& request, const SpanLimits& limits,
                   OtlpConversion& out);
 inline void convert_otlp(const ExportTraceServiceRequest& request, OtlpConversion& out) {
@@ -52,8 +53,5 @@ inline void convert_otlp(const ExportTraceServiceRequest& request, OtlpConversio
 }
 // Adds what a conversion rejected, dropped and truncated to the counters.
 void count_conversion(const OtlpConversion& conv, Metrics& metrics);
-
-// Rows -> one OTLP request, grouped by service (for export).
-void rows_to_otlp(const std::vector<SpanRow>& rows, ExportTraceServiceRequest& out);
 
 }  // namespace clt::collector

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
+#include "collector/jaeger_render.h"
 #include "collector/network_spans.h"
 #include "collector/raw_record_json.h"
 #include "core/text_excerpt.h"
@@ -18,36 +19,24 @@ using nlohmann::json;
 
 constexpr std::size_t kMaxTagsDepth = 8;
 
-std::string tag_value_text(const json& v) {
-  if (v.is_string()) return v.get<std::string>();
-  if (v.is_boolean()) return v.get<bool>() ? "true" : "false";
-  return v.dump();
-}
-
-bool tags_contain(const std::string& tags_json, const std::string& key, const std::string& value,
-                  bool& parsed_ok) {
+bool tags_contain(const std::string& tags_json, const std::string& key, const std::string& value) {
   json tags = json::parse(tags_json, nullptr, false);
-  parsed_ok = tags.is_array();
-  if (!parsed_ok) return false;
-  for (const json& t : tags) {
-    if (!t.is_object()) continue;
-    auto k = t.find("key");
-    auto v = t.find("value");
-    if (k == t.end() || v == t.end() || !k->is_string()) continue;
-    if (k->get<std::string>() == key && tag_value_text(*v) == value) return true;
-  }
+  if (!tags.is_array()) return false;
+  std::vector<std::pair<std::string, std::string>> texts;
+  append_search_tags(tags, texts);
+  for (const auto& [k, v] : texts)
+    if (k == key && v == value) return true;
   return false;
 }
 
-bool span_matches(const SpanRow& row, const TraceQuery& q, bool check_operation) {
-  if (check_operation && !q.operation.empty() && row.operation != q.operation) return false;
+// For the derived network and hop spans (the stored spans are searched by
+// the store's tag index).
+bool span_matches(const JaegerSpan& row, const TraceQuery& q) {
+  if (!q.operation.empty() && row.operation != q.operation) return false;
   if (q.min_duration_us && row.duration_us < *q.min_duration_us) return false;
   if (q.max_duration_us && row.duration_us > *q.max_duration_us) return false;
-  for (const auto& [k, v] : q.tags) {
-    bool ok = false;
-    if (!tags_contain(row.tags_json, k, v, ok) && !tags_contain(row.process_tags_json, k, v, ok))
-      return false;
-  }
+  for (const auto& [k, v] : q.tags)
+    if (!tags_contain(row.tags_json, k, v)) return false;
   return true;
 }
 
@@ -173,9 +162,7 @@ ReaderPool::Lease ReaderPool::acquire(std::string& error) {
       return Lease(*this, std::move(r));
     }
   }
-  auto r = std::make_unique<StoreReader>();
-  if (!r->open(path_, error)) return Lease(*this, nullptr);
-  return Lease(*this, std::move(r));
+  return Lease(*this, open_(error));
 }
 
 void ReaderPool::give_back(std::unique_ptr<StoreReader> r) {
@@ -198,7 +185,7 @@ std::string jaeger_error(int code, const std::string& message) {
 }
 
 bool append_jaeger_trace_json(std::string& out, const core::TraceId& id,
-                              const std::vector<SpanRow>& rows, std::size_t max_bytes) {
+                              const std::vector<JaegerSpan>& rows, std::size_t max_bytes) {
   // One span at a time: the JSON tree of a whole large trace would take many
   // times the size of its text.
   json processes = json::object();
@@ -206,7 +193,7 @@ bool append_jaeger_trace_json(std::string& out, const core::TraceId& id,
   const std::string trace_hex = hex_trace_id(id);
   out += "{\"traceID\":\"" + trace_hex + "\",\"spans\":[";
   bool first = true;
-  for (const SpanRow& r : rows) {
+  for (const JaegerSpan& r : rows) {
     auto key = std::make_pair(r.service, r.process_tags_json);
     auto it = process_ids.find(key);
     if (it == process_ids.end()) {
@@ -241,20 +228,24 @@ bool append_jaeger_trace_json(std::string& out, const core::TraceId& id,
   return out.size() <= max_bytes;
 }
 
-std::string jaeger_trace_json(const core::TraceId& id, const std::vector<SpanRow>& rows) {
+std::string jaeger_trace_json(const core::TraceId& id, const std::vector<JaegerSpan>& rows) {
   std::string out;
   append_jaeger_trace_json(out, id, rows);
   return out;
 }
 
 bool QueryService::load_trace(StoreReader& reader, const core::TraceId& id,
-                              std::vector<SpanRow>& rows, std::size_t max_bytes) {
-  if (!reader.trace_spans(id, rows, max_bytes)) return false;
+                              std::vector<JaegerSpan>& rows, std::size_t max_bytes) {
+  std::vector<StoredSpan> stored;
+  if (!reader.trace_spans(id, stored, max_bytes)) return false;
+  rows.reserve(rows.size() + stored.size());
+  for (const StoredSpan& s : stored)
+    if (!render_jaeger(s, rows.emplace_back())) rows.pop_back();
   std::vector<NetworkSummary> networks;
   reader.trace_networks(id, networks);
   for (const auto& n : networks) append_network_spans(n, rows);
   std::sort(rows.begin(), rows.end(),
-            [](const SpanRow& a, const SpanRow& b) { return a.start_us < b.start_us; });
+            [](const JaegerSpan& a, const JaegerSpan& b) { return a.start_us < b.start_us; });
   return true;
 }
 
@@ -312,7 +303,7 @@ int QueryService::trace(const std::string& trace_id_hex, std::string& body) {
     body = jaeger_error(503, error);
     return 503;
   }
-  std::vector<SpanRow> rows;
+  std::vector<JaegerSpan> rows;
   const std::size_t budget = limits_.max_response_bytes;
   if (!load_trace(*reader, *id, rows, budget)) return too_large("trace " + core::to_hex(*id), body);
   if (rows.empty()) {
@@ -326,6 +317,24 @@ int QueryService::trace(const std::string& trace_id_hex, std::string& body) {
   return 200;
 }
 
+void QueryService::find_network_traces(StoreReader& reader, const TraceQuery& q,
+                                       std::vector<core::TraceId>& found) {
+  std::set<core::TraceId> seen;
+  std::size_t scanned = 0;
+  std::vector<JaegerSpan> derived;
+  reader.scan_networks(q.start_us, q.end_us, [&](const NetworkSummary& n) {
+    ++scanned;
+    derived.clear();
+    append_network_spans(n, derived);
+    for (const JaegerSpan& row : derived) {
+      if (!span_matches(row, q)) continue;
+      if (seen.insert(row.trace_id).second) found.push_back(row.trace_id);
+      break;
+    }
+    return found.size() < q.limit && scanned < q.max_scanned_spans;
+  });
+}
+
 int QueryService::search(const TraceQuery& q, std::string& body) {
   std::string error;
   auto reader = pool_.acquire(error);
@@ -334,29 +343,10 @@ int QueryService::search(const TraceQuery& q, std::string& body) {
     return 503;
   }
   std::vector<core::TraceId> found;
-  std::set<core::TraceId> seen;
-  std::size_t scanned = 0;
-  auto take = [&](const core::TraceId& id) {
-    if (seen.insert(id).second) found.push_back(id);
-    return found.size() < q.limit && scanned < q.max_scanned_spans;
-  };
-  if (q.service == kIoamService) {
-    std::vector<SpanRow> derived;
-    reader->scan_networks(q.start_us, q.end_us, [&](const NetworkSummary& n) {
-      ++scanned;
-      derived.clear();
-      append_network_spans(n, derived);
-      for (const SpanRow& row : derived)
-        if (span_matches(row, q, true)) return take(row.trace_id);
-      return scanned < q.max_scanned_spans;
-    });
-  } else {
-    reader->scan_spans(q.service, q.operation, q.start_us, q.end_us, [&](const SpanRow& row) {
-      ++scanned;
-      if (span_matches(row, q, false)) return take(row.trace_id);
-      return scanned < q.max_scanned_spans;
-    });
-  }
+  if (q.service == kIoamService)
+    find_network_traces(*reader, q, found);
+  else
+    reader->find_traces(q, found);
   const std::size_t budget = limits_.max_response_bytes;
   auto refuse = [&](std::size_t done) {
     return too_large("the answer (" + std::to_string(found.size()) + " traces; " +
@@ -364,7 +354,7 @@ int QueryService::search(const TraceQuery& q, std::string& body) {
                      body);
   };
   body = "{\"data\":[";
-  std::vector<SpanRow> rows;
+  std::vector<JaegerSpan> rows;
   for (std::size_t i = 0; i < found.size(); ++i) {
     rows.clear();
     if (!load_trace(*reader, found[i], rows, budget - std::min(budget, body.size())))

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -8,22 +9,13 @@
 #include <string>
 #include <vector>
 
+#include "collector/jaeger_span.h"
 #include "collector/store.h"
 
 namespace clt::collector {
 
 // What /api/traces searches for (Jaeger's query parameters).
-struct TraceQuery {
-  std::string service;
-  std::string operation;
-  std::map<std::string, std::string> tags;
-  std::int64_t start_us = 0;
-  std::int64_t end_us = INT64_MAX;
-  std::optional<std::int64_t> min_duration_us;
-  std::optional<std::int64_t> max_duration_us;
-  std::size_t limit = 20;
-  std::size_t max_scanned_spans = 200'000;  // bounds the work of one search
-};
+using TraceQuery = SpanSearch;
 
 // Parses Jaeger's query parameters; false with `error` set on bad values.
 // `params` is a multimap of the query string (tag=k:v may repeat).
@@ -32,10 +24,13 @@ bool parse_trace_query(const std::multimap<std::string, std::string>& params, st
 // "1.5s", "100ms", "250us", "2m", "1h"; nullopt when not a duration.
 std::optional<std::int64_t> parse_duration_us(const std::string& text);
 
+// Opens a store reader; nullptr with `error` set.
+using ReaderFactory = std::function<std::unique_ptr<StoreReader>(std::string& error)>;
+
 // Readers for the query threads, opened on demand and reused.
 class ReaderPool {
  public:
-  explicit ReaderPool(std::string path) : path_(std::move(path)) {}
+  explicit ReaderPool(ReaderFactory open) : open_(std::move(open)) {}
   class Lease {
    public:
     Lease(ReaderPool& pool, std::unique_ptr<StoreReader> r) : pool_(pool), reader_(std::move(r)) {}
@@ -56,7 +51,7 @@ class ReaderPool {
 
  private:
   void give_back(std::unique_ptr<StoreReader> r);
-  std::string path_;
+  ReaderFactory open_;
   std::mutex mu_;
   std::vector<std::unique_ptr<StoreReader>> idle_;
 };
@@ -86,11 +81,13 @@ class QueryService {
 
   // Every span of a trace: the applications' and the derived network/hop
   // spans; false when they would take more than max_bytes.
-  static bool load_trace(StoreReader& reader, const core::TraceId& id, std::vector<SpanRow>& rows,
-                         std::size_t max_bytes = SIZE_MAX);
+  static bool load_trace(StoreReader& reader, const core::TraceId& id,
+                         std::vector<JaegerSpan>& rows, std::size_t max_bytes = SIZE_MAX);
 
  private:
   int too_large(const std::string& what, std::string& body) const;
+  static void find_network_traces(StoreReader& reader, const TraceQuery& q,
+                                  std::vector<core::TraceId>& found);
 
   ReaderPool& pool_;
   QueryLimits limits_;
@@ -100,8 +97,9 @@ class QueryService {
 // `out`, span by span; false (out then incomplete) once out is longer than
 // max_bytes.
 bool append_jaeger_trace_json(std::string& out, const core::TraceId& id,
-                              const std::vector<SpanRow>& rows, std::size_t max_bytes = SIZE_MAX);
-std::string jaeger_trace_json(const core::TraceId& id, const std::vector<SpanRow>& rows);
+                              const std::vector<JaegerSpan>& rows,
+                              std::size_t max_bytes = SIZE_MAX);
+std::string jaeger_trace_json(const core::TraceId& id, const std::vector<JaegerSpan>& rows);
 // Accepts 32 or fewer hex digits (Jaeger drops leading zeros).
 std::optional<core::TraceId> parse_trace_id_loose(const std::string& hex);
 // A Jaeger error body: {"data":null,"errors":[{"code":..,"msg":..}]}.

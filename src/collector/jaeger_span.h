@@ -7,9 +7,10 @@
 
 namespace clt::collector {
 
-// A span as stored and served: the columns the searches filter on, plus the
-// Jaeger JSON pieces (tags, process tags, logs, extra references) kept as text.
-struct SpanRow {
+// A span as the Jaeger API shows it: rendered at query time from a stored
+// span (otlp_spans.h) or derived from a network summary (network_spans.h).
+// The Jaeger JSON pieces (tags, process tags, logs, extra references) are text.
+struct JaegerSpan {
   core::TraceId trace_id{};
   core::SpanId span_id{};
   core::SpanId parent_id{};  // zero: a root span
