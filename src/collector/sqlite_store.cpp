@@ -166,6 +166,7 @@ void SqliteStoreReader::find_traces(const SpanSearch& q, std::vector<core::Trace
     s.bind(i++, v);
   }
   s.bind(i, static_cast<std::int64_t>(q.max_scanned_spans));
+
   std::set<core::TraceId> seen;
   while (out.size() < q.limit && s.step() == SQLITE_ROW) {
     core::TraceId id;
