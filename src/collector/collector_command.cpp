@@ -8,15 +8,17 @@
 
 #include "cli/commands.h"
 #include "collector/collector_options.h"
-#include "collector/commit_waiter.h"
-#include "collector/grpc_receivers.h"
-#include "collector/http_routes.h"
-#include "collector/http_server.h"
-#include "collector/ingest_queue.h"
-#include "collector/metrics.h"
-#include "collector/query_service.h"
+#include "collector/http/http_server.h"
+#include "collector/ingest/commit_waiter.h"
+#include "collector/ingest/grpc_receivers.h"
+#include "collector/ingest/ingest_queue.h"
+#include "collector/ingest/otlp_accept.h"
+#include "collector/ingest/otlp_http_routes.h"
+#include "collector/model/metrics.h"
+#include "collector/query/query_routes.h"
+#include "collector/query/query_service.h"
 #include "collector/span_exporter.h"
-#include "collector/sqlite_store.h"
+#include "collector/store/sqlite_store.h"
 #include "collector/store_writer_loop.h"
 
 namespace {
@@ -106,12 +108,15 @@ int clt::cli::run_collector(int argc, char** argv) {
   go.max_message_bytes = o.max_request_bytes;
   go.max_ioam_streams = o.max_ioam_streams;
   go.memory_quota_bytes = std::max<std::size_t>(16 * o.max_request_bytes, 64 * 1024 * 1024);
-  go.limits = o.span_limits;
-  GrpcReceivers grpc(queue, waiter, metrics, go);
+  OtlpAcceptOptions ao;
+  ao.limits = o.span_limits;
+  OtlpAcceptor acceptor(queue, waiter, metrics, ao);
+  GrpcReceivers grpc(queue, waiter, acceptor, metrics, go);
 
   auto stop_all = [&] {
     grpc.shutdown();
     otlp_server.stop();
+    acceptor.stop();
     query_server.stop();
     waiter.stop();
     queue.close();
@@ -125,10 +130,7 @@ int clt::cli::run_collector(int argc, char** argv) {
     ok = query_server.start(o.query_http, error);
   }
   if (ok && o.otlp_http.port) {
-    OtlpHttpOptions ho;
-    ho.max_body_bytes = o.max_request_bytes;
-    ho.limits = o.span_limits;
-    install_otlp_http_routes(otlp_server, queue, waiter, metrics, ho);
+    install_otlp_http_routes(otlp_server, acceptor, metrics, o.max_request_bytes);
     ok = otlp_server.start(o.otlp_http, error);
   }
   if (ok) ok = grpc.start(error);

@@ -4,7 +4,7 @@
 #include <charconv>
 #include <cstdio>
 
-#include "collector/query_service.h"
+#include "collector/query/query_service.h"
 
 namespace clt::collector {
 

@@ -7,7 +7,7 @@
 #include <unordered_map>
 #include <vector>
 
-#include "collector/ioam_record.h"
+#include "collector/model/ioam_record.h"
 
 namespace clt::collector {
 

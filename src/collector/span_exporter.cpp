@@ -1,6 +1,6 @@
 #include "collector/span_exporter.h"
 
-#include "collector/otlp_export.h"
+#include "collector/model/otlp_export.h"
 
 namespace clt::collector {
 

@@ -9,8 +9,8 @@
 #include <thread>
 #include <vector>
 
-#include "collector/metrics.h"
-#include "collector/stored_span.h"
+#include "collector/model/metrics.h"
+#include "collector/model/stored_span.h"
 #include "otlp/otlp_sender.h"
 
 namespace clt::collector {

@@ -2,8 +2,8 @@
 
 #include <algorithm>
 
-#include "collector/network_spans.h"
-#include "collector/otlp_export.h"
+#include "collector/model/network_spans.h"
+#include "collector/model/otlp_export.h"
 #include "collector/span_exporter.h"
 
 namespace clt::collector {

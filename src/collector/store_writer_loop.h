@@ -7,13 +7,13 @@
 #include <utility>
 #include <vector>
 
-#include "collector/clock.h"
-#include "collector/ingest_queue.h"
-#include "collector/jaeger_span.h"
+#include "collector/ingest/ingest_queue.h"
 #include "collector/joiner.h"
-#include "collector/metrics.h"
-#include "collector/node_names.h"
-#include "collector/store.h"
+#include "collector/model/clock.h"
+#include "collector/model/jaeger_span.h"
+#include "collector/model/metrics.h"
+#include "collector/model/node_names.h"
+#include "collector/store/store.h"
 
 namespace clt::collector {
 

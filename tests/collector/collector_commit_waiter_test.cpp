@@ -6,7 +6,7 @@
 #include <chrono>
 #include <thread>
 
-#include "collector/commit_waiter.h"
+#include "collector/ingest/commit_waiter.h"
 
 namespace clt::collector {
 namespace {

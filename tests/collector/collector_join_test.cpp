@@ -2,10 +2,10 @@
 
 #include <nlohmann/json.hpp>
 
-#include "collector/ingest_queue.h"
+#include "collector/ingest/ingest_queue.h"
 #include "collector/joiner.h"
-#include "collector/network_spans.h"
-#include "collector/network_summary.h"
+#include "collector/model/network_spans.h"
+#include "collector/model/network_summary.h"
 #include "collector_test_util.h"
 
 namespace clt::collector {

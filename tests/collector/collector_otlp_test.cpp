@@ -3,9 +3,9 @@
 #include <map>
 #include <nlohmann/json.hpp>
 
-#include "collector/jaeger_render.h"
-#include "collector/otlp_export.h"
-#include "collector/otlp_spans.h"
+#include "collector/ingest/otlp_spans.h"
+#include "collector/model/jaeger_render.h"
+#include "collector/model/otlp_export.h"
 
 namespace clt::collector {
 namespace {

@@ -4,9 +4,9 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
-#include "collector/query_service.h"
-#include "collector/sqlite_schema.h"
-#include "collector/sqlite_store.h"
+#include "collector/query/query_service.h"
+#include "collector/store/sqlite_schema.h"
+#include "collector/store/sqlite_store.h"
 
 namespace clt::collector {
 namespace {

@@ -4,9 +4,9 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
-#include "collector/otlp_export.h"
-#include "collector/query_service.h"
-#include "collector/sqlite_store.h"
+#include "collector/model/otlp_export.h"
+#include "collector/query/query_service.h"
+#include "collector/store/sqlite_store.h"
 #include "collector/store_writer_loop.h"
 #include "collector_test_util.h"
 
