@@ -47,6 +47,31 @@ struct HopAccumulator {
   // earliest packet then measures the link: its delay is the minimum.
   std::int64_t prev_first = -1;
   bool prev_constant = true;
+
+  // One packet's sample of this hop; prev_us: the previous node's timestamp
+  // in the same packet (-1: none).
+  void add(const HopSample& h, std::int64_t prev_us, std::uint16_t packet_namespace) {
+    if (!seen) {
+      seen = true;
+      first = h;
+      namespace_id = packet_namespace;
+    }
+    ++packets;
+    if (h.has_queue_depth) {
+      has_queue = true;
+      queue_max = std::max(queue_max, h.queue_depth);
+    }
+    if (h.timestamp_us < 0) return;
+    const std::int64_t from = prev_us >= 0 ? prev_us : h.timestamp_us;
+    start = std::min(start, std::min(from, h.timestamp_us));
+    end = std::max(end, h.timestamp_us);
+    if (prev_us < 0) return;
+    delays.push_back(h.timestamp_us - prev_us);
+    if (prev_first < 0)
+      prev_first = prev_us;
+    else if (prev_us != prev_first)
+      prev_constant = false;
+  }
 };
 
 }  // namespace
@@ -68,34 +93,8 @@ NetworkSummary summarize(const JoinKey& key, std::span<const PacketMeta> meta,
   for (const auto& m : meta) {
     recv_min = std::min(recv_min, m.received_us);
     recv_max = std::max(recv_max, m.received_us);
-    for (std::size_t k = 0; k < m.node_count && at + k < hops.size(); ++k) {
-      const HopSample& h = hops[at + k];
-      HopAccumulator& a = acc[k];
-      if (!a.seen) {
-        a.seen = true;
-        a.first = h;
-        a.namespace_id = m.namespace_id;
-      }
-      ++a.packets;
-      if (h.has_queue_depth) {
-        a.has_queue = true;
-        a.queue_max = std::max(a.queue_max, h.queue_depth);
-      }
-      if (h.timestamp_us >= 0) {
-        const std::int64_t prev = k > 0 ? hops[at + k - 1].timestamp_us : -1;
-        const std::int64_t from = prev >= 0 ? prev : h.timestamp_us;
-        a.start = std::min(a.start, std::min(from, h.timestamp_us));
-        a.end = std::max(a.end, h.timestamp_us);
-        if (prev >= 0) {
-          a.delays.push_back(h.timestamp_us - prev);
-          if (a.prev_first < 0) {
-            a.prev_first = prev;
-          } else if (prev != a.prev_first) {
-            a.prev_constant = false;
-          }
-        }
-      }
-    }
+    for (std::size_t k = 0; k < m.node_count && at + k < hops.size(); ++k)
+      acc[k].add(hops[at + k], k > 0 ? hops[at + k - 1].timestamp_us : -1, m.namespace_id);
     at += m.node_count;
   }
 

@@ -21,7 +21,10 @@ void count(Metrics::Counter& c, std::uint64_t n = 1) {
 
 }  // namespace
 
-void install_query_routes(HttpServer& server, QueryService& query, Metrics& metrics) {
+namespace {
+
+// /api/...: Jaeger's endpoints and the IOAM records.
+void install_api_routes(HttpServer& server, QueryService& query, Metrics& metrics) {
   auto reply = [&metrics](HttpResponse& res, int status, std::string body) {
     count(metrics.query_requests);
     if (status == kAnswerTooLarge) count(metrics.query_responses_too_large);
@@ -82,6 +85,15 @@ void install_query_routes(HttpServer& server, QueryService& query, Metrics& metr
                      query.ioam_records(req.param("traceID"), req.param("spanID"), body);
                  reply(res, status, std::move(body));
                }));
+  server.route(
+      "GET", "/api/**", HttpSyncHandler([reply](const HttpRequest& req, HttpResponse& res) {
+        reply(res, 404,
+              jaeger_error(404, "no such API endpoint: " + core::quoted_excerpt(req.path, 200)));
+      }));
+}
+
+// Health, metrics and the UI's files, served on the network thread.
+void install_service_routes(HttpServer& server, Metrics& metrics) {
   server.route("GET", "/metrics",
                HttpSyncHandler([&metrics](const HttpRequest&, HttpResponse& res) {
                  res.set_content(metrics.render_prometheus(), "text/plain; version=0.0.4");
@@ -91,11 +103,6 @@ void install_query_routes(HttpServer& server, QueryService& query, Metrics& metr
                  res.set_content("ok\n", "text/plain");
                }),
                RunOn::network_thread);
-  server.route(
-      "GET", "/api/**", HttpSyncHandler([reply](const HttpRequest& req, HttpResponse& res) {
-        reply(res, 404,
-              jaeger_error(404, "no such API endpoint: " + core::quoted_excerpt(req.path, 200)));
-      }));
   server.route(
       "GET", "/**", HttpSyncHandler([](const HttpRequest& req, HttpResponse& res) {
 #ifdef CLT_HAVE_UI
@@ -119,6 +126,14 @@ void install_query_routes(HttpServer& server, QueryService& query, Metrics& metr
 #endif
       }),
       RunOn::network_thread);
+}
+
+}  // namespace
+
+void install_query_routes(HttpServer& server, QueryService& query, Metrics& metrics) {
+  // The first route that matches serves: /api/** before the UI's /**.
+  install_api_routes(server, query, metrics);
+  install_service_routes(server, metrics);
 }
 
 }  // namespace clt::collector

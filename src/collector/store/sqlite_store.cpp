@@ -77,6 +77,7 @@ class SqliteStoreReader final : public StoreReader {
   }
 
  private:
+  std::size_t spans_with_tag(const std::string& key, const std::string& value, std::size_t at_most);
   static bool list(Statement& s, std::vector<std::string>& out, std::size_t max_bytes) {
     std::size_t bytes = 0;
     bool within = true;
@@ -142,15 +143,43 @@ void SqliteStoreReader::trace_networks(const core::TraceId& id, std::vector<Netw
   trace_networks_.reset();
 }
 
+std::size_t SqliteStoreReader::spans_with_tag(const std::string& key, const std::string& value,
+                                              std::size_t at_most) {
+  Statement s(db_.handle(),
+              "SELECT count(*) FROM (SELECT 1 FROM span_tags WHERE key = ? AND value = ? LIMIT ?)");
+  if (!s.valid()) return at_most;
+  s.bind(1, key).bind(2, value).bind(3, static_cast<std::int64_t>(at_most));
+  return s.step() == SQLITE_ROW ? static_cast<std::size_t>(s.column_int(0)) : at_most;
+}
+
 void SqliteStoreReader::find_traces(const SpanSearch& q, std::vector<core::TraceId>& out) {
-  // Each tag is an index lookup in span_tags; no span is decoded.
-  std::string sql = "SELECT trace_id FROM spans WHERE start_ns >= ? AND start_ns <= ?";
-  if (!q.service.empty()) sql += " AND service = ?";
+  // Each tag is a lookup in span_tags; no span is decoded. A tag few spans
+  // carry drives the search (its spans, then sorted); otherwise the spans
+  // are walked newest first and each checked, which stops at the limit.
+  constexpr std::size_t kDriveByTag = 10'000;
+  const std::pair<const std::string, std::string>* rarest = nullptr;
+  std::size_t rarest_count = kDriveByTag;
+  for (const auto& tag : q.tags) {
+    const std::size_t n = spans_with_tag(tag.first, tag.second, kDriveByTag);
+    if (n < rarest_count) {
+      rarest = &tag;
+      rarest_count = n;
+    }
+  }
+  if (rarest && rarest_count == 0) return;
+  // A unary + keeps SQLite from using an index for that term.
+  const char* plus = rarest ? "+" : "";
+  std::string sql = std::string("SELECT trace_id FROM spans WHERE ") + plus + "start_ns >= ? AND " +
+                    plus + "start_ns <= ?";
+  if (!q.service.empty()) sql += std::string(" AND ") + plus + "service = ?";
   if (!q.operation.empty()) sql += " AND operation = ?";
   if (q.min_duration_us) sql += " AND duration_ns >= ?";
   if (q.max_duration_us) sql += " AND duration_ns <= ?";
+  if (rarest) sql += " AND id IN (SELECT span_row FROM span_tags WHERE key = ? AND value = ?)";
   for (std::size_t i = 0; i < q.tags.size(); ++i)
-    sql += " AND id IN (SELECT span_row FROM span_tags WHERE key = ? AND value = ?)";
+    sql +=
+        " AND EXISTS (SELECT 1 FROM span_tags t WHERE t.key = ? AND t.value = ? AND t.span_row = "
+        "spans.id)";
   sql += " ORDER BY start_ns DESC LIMIT ?";
   Statement s(db_.handle(), sql.c_str());
   if (!s.valid()) return;
@@ -161,12 +190,15 @@ void SqliteStoreReader::find_traces(const SpanSearch& q, std::vector<core::Trace
   if (!q.operation.empty()) s.bind(i++, q.operation);
   if (q.min_duration_us) s.bind(i++, us_to_ns(*q.min_duration_us));
   if (q.max_duration_us) s.bind(i++, us_to_ns(*q.max_duration_us));
+  if (rarest) {
+    s.bind(i++, rarest->first);
+    s.bind(i++, rarest->second);
+  }
   for (const auto& [k, v] : q.tags) {
     s.bind(i++, k);
     s.bind(i++, v);
   }
   s.bind(i, static_cast<std::int64_t>(q.max_scanned_spans));
-
   std::set<core::TraceId> seen;
   while (out.size() < q.limit && s.step() == SQLITE_ROW) {
     core::TraceId id;
