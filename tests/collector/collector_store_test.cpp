@@ -207,10 +207,12 @@ TEST_F(StoreTest, SearchFiltersByServiceOperationTagsAndDuration) {
   ASSERT_TRUE(loop_->flush_all(t + 10'000'000));
   ReaderPool pool(readers());
   QueryService q(pool);
+  std::size_t tag_drives_below = 10'000;
   auto found = [&](std::multimap<std::string, std::string> params) {
     TraceQuery query;
     std::string error, body;
     EXPECT_TRUE(parse_trace_query(params, t + 1'000'000, query, error)) << error;
+    query.tag_drives_below = tag_drives_below;
     EXPECT_EQ(q.search(query, body), 200) << body;
     std::set<std::string> ids;
     const json parsed = json::parse(body);
@@ -238,6 +240,14 @@ TEST_F(StoreTest, SearchFiltersByServiceOperationTagsAndDuration) {
             (std::set<std::string>{a}));
   EXPECT_TRUE(found({{"service", "ioam"}, {"operation", "hop 9 nobody"}, {"start", "0"}}).empty());
   EXPECT_EQ(found({{"service", "api"}, {"limit", "1"}, {"start", "0"}}).size(), 1u);
+  // The same searches with every tag counted as common: spans walked newest
+  // first, each tag checked.
+  tag_drives_below = 0;
+  EXPECT_EQ(found({{"service", "api"}, {"tags", R"({"http.status_code":"500"})"}, {"start", "0"}}),
+            (std::set<std::string>{o}));
+  EXPECT_EQ(found({{"service", "api"}, {"tag", "http.method:GET"}, {"start", "0"}}),
+            (std::set<std::string>{a}));
+  EXPECT_TRUE(found({{"service", "api"}, {"tag", "http.method:PUT"}, {"start", "0"}}).empty());
 }
 
 TEST(TraceQuery, RejectsBadParameters) {

@@ -156,11 +156,10 @@ void SqliteStoreReader::find_traces(const SpanSearch& q, std::vector<core::Trace
   // Each tag is a lookup in span_tags; no span is decoded. A tag few spans
   // carry drives the search (its spans, then sorted); otherwise the spans
   // are walked newest first and each checked, which stops at the limit.
-  constexpr std::size_t kDriveByTag = 10'000;
   const std::pair<const std::string, std::string>* rarest = nullptr;
-  std::size_t rarest_count = kDriveByTag;
+  std::size_t rarest_count = q.tag_drives_below;
   for (const auto& tag : q.tags) {
-    const std::size_t n = spans_with_tag(tag.first, tag.second, kDriveByTag);
+    const std::size_t n = spans_with_tag(tag.first, tag.second, q.tag_drives_below);
     if (n < rarest_count) {
       rarest = &tag;
       rarest_count = n;

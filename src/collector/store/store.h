@@ -66,6 +66,9 @@ struct SpanSearch {
   std::optional<std::int64_t> max_duration_us;
   std::size_t limit = 20;                   // traces
   std::size_t max_scanned_spans = 200'000;  // bounds the work of one search
+  // A tag fewer spans than this carry drives the search (its spans, sorted);
+  // otherwise spans are walked newest first and each tag checked.
+  std::size_t tag_drives_below = 10'000;
 };
 
 // The reading side: one per querying thread. Each list call is false when
