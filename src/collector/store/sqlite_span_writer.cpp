@@ -1,5 +1,7 @@
 #include "collector/store/sqlite_span_writer.h"
 
+#include <algorithm>
+
 namespace clt::collector {
 
 namespace {
@@ -21,9 +23,14 @@ bool SqliteSpanWriter::prepare(SqliteDb& db) {
                       "UPDATE spans SET parent_id=?3, service=?4, operation=?5, start_ns=?6, "
                       "duration_ns=?7, otlp=?8 WHERE trace_id=?1 AND span_id=?2 RETURNING id");
   delete_tags_ = Statement(db_, "DELETE FROM span_tags WHERE span_row=?");
-  insert_tag_ =
-      Statement(db_, "INSERT OR IGNORE INTO span_tags(span_row, key, value) VALUES(?,?,?)");
-  return insert_.valid() && update_.valid() && delete_tags_.valid() && insert_tag_.valid();
+  std::string sql = "INSERT OR IGNORE INTO span_tags(span_row, key, value) VALUES(?,?,?)";
+  bool ok = insert_.valid() && update_.valid() && delete_tags_.valid();
+  for (std::size_t n = 1; n <= kTagsPerStatement; ++n) {
+    insert_tags_[n] = Statement(db_, sql.c_str());
+    ok = ok && insert_tags_[n].valid();
+    sql += ",(?,?,?)";
+  }
+  return ok;
 }
 
 void SqliteSpanWriter::bind_columns(Statement& s, const StoredSpan& span) {
@@ -53,8 +60,20 @@ bool SqliteSpanWriter::upsert(const StoredSpan& span) {
     update_.reset();
     if (!delete_tags_.bind(1, row).run()) return false;
   }
-  for (const auto& [key, value] : span.search_tags)
-    if (!insert_tag_.bind(1, row).bind(2, key).bind(3, value).run()) return false;
+  return insert_tags(row, span);
+}
+
+bool SqliteSpanWriter::insert_tags(std::int64_t row, const StoredSpan& span) {
+  const auto& tags = span.search_tags;
+  for (std::size_t at = 0; at < tags.size(); at += kTagsPerStatement) {
+    const std::size_t n = std::min(kTagsPerStatement, tags.size() - at);
+    Statement& s = insert_tags_[n];
+    for (std::size_t i = 0; i < n; ++i) {
+      const int base = static_cast<int>(3 * i);
+      s.bind(base + 1, row).bind(base + 2, tags[at + i].first).bind(base + 3, tags[at + i].second);
+    }
+    if (!s.run()) return false;
+  }
   return true;
 }
 
