@@ -6,7 +6,10 @@
 #   3. OTLP/gRPC spans/s acknowledged (1M spans, 10 per trace);
 #   4. OTLP/HTTP requests/s acknowledged (protobuf, keep-alive, 10 spans each);
 #   5. trace-by-id query latency with those spans stored;
-#   6. the collector's peak resident memory.
+#   6. tag searches (/api/traces?service=&tags=): one every span matches, one
+#      no span matches (the worst case of a search that filtered scanned
+#      spans);
+#   7. the collector's peak resident memory.
 # usage: bench/collector_bench.sh BUILD_DIR
 set -euo pipefail
 build=$(cd "${1:-build}" && pwd)
@@ -42,5 +45,20 @@ run=$(date +%s)
 "$load" otlp "127.0.0.1:$otlp" 4 250 1000 "$run"
 "$load" otlp-http "127.0.0.1:$otlp_http" 4 2500 10 "$((run + 1))"
 "$load" query "127.0.0.1:$query" 2000 4 250 100 "$run"
+/usr/bin/python3 - "$query" <<'PY'
+import json, sys, time, urllib.parse, urllib.request
+port = sys.argv[1]
+for name, tags in (("matching", {"http.status_code": "200"}), ("matching none", {"http.status_code": "500"})):
+    url = "http://127.0.0.1:%s/api/traces?service=load-0&lookback=1h&limit=20&tags=%s" % (
+        port, urllib.parse.quote(json.dumps(tags)))
+    times = []
+    for _ in range(20):
+        t = time.monotonic()
+        with urllib.request.urlopen(url, timeout=60) as r:
+            found = len(json.load(r)["data"])
+        times.append((time.monotonic() - t) * 1000)
+    times.sort()
+    print("search %s: %d traces, p50 %.1f ms, max %.1f ms" % (name, found, times[10], times[-1]))
+PY
 grep -E 'VmHWM|VmRSS' "/proc/$collector/status"
 ls -l "$work/bench.db" | awk '{printf "database: %.0f MB\n", $5/1e6}'

@@ -7,8 +7,8 @@
 #include <cstdint>
 #include <string>
 
-#include "collector/otlp_http_request.h"
-#include "collector/otlp_spans.h"
+#include "collector/ingest/otlp_http_request.h"
+#include "collector/ingest/otlp_spans.h"
 
 namespace {
 
@@ -31,11 +31,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   limits.links = 2;
   limits.event_attributes = 2;
   limits.value_length = 16;
-  clt::collector::OtlpConversion conv;
-  const auto d = clt::collector::decode_otlp_http(type, coding, body, kMaxBody, limits, conv);
+  clt::collector::ExportTraceServiceRequest request;
+  const auto d = clt::collector::decode_otlp_http(type, coding, body, kMaxBody, request);
   if (d.status == 200) {
-    for (const auto& row : conv.rows)
-      if (row.tags_json.empty() || row.logs_json.empty()) __builtin_trap();
+    clt::collector::OtlpConversion conv;
+    clt::collector::convert_otlp(request, limits, conv);
+    for (const auto& span : conv.spans)
+      if (span.otlp.empty() || span.service.empty()) __builtin_trap();
   } else if (d.error.empty()) {
     __builtin_trap();  // every refusal says why
   }

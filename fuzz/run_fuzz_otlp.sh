@@ -28,8 +28,9 @@ for f in "${gen[@]}"; do
   objs+=("$o")
 done
 clang++ "${flags[@]}" "$src/fuzz/fuzz_otlp_receivers.cpp" \
-  "$src/src/collector/otlp_http_request.cpp" "$src/src/collector/http_body.cpp" \
-  "$src/src/collector/http_message.cpp" "$src/src/collector/otlp_spans.cpp" \
+  "$src/src/collector/ingest/otlp_http_request.cpp" "$src/src/collector/ingest/http_body.cpp" \
+  "$src/src/collector/http/http_message.cpp" "$src/src/collector/ingest/otlp_spans.cpp" \
+  "$src/src/collector/model/jaeger_render.cpp" \
   "$src/src/otlp/otlp_json.cpp" "$src/src/otlp/json_depth.cpp" "$src/src/otlp/json_ids.cpp" \
   "$src/src/otlp/base64.cpp" \
   "$src/src/core/hex.cpp" "$src/src/core/ids.cpp" "$src/src/core/text_excerpt.cpp" "${objs[@]}" \

@@ -8,14 +8,17 @@
 
 #include "cli/commands.h"
 #include "collector/collector_options.h"
-#include "collector/commit_waiter.h"
-#include "collector/grpc_receivers.h"
-#include "collector/http_routes.h"
-#include "collector/http_server.h"
-#include "collector/ingest_queue.h"
-#include "collector/metrics.h"
-#include "collector/query_service.h"
+#include "collector/http/http_server.h"
+#include "collector/ingest/commit_waiter.h"
+#include "collector/ingest/grpc_receivers.h"
+#include "collector/ingest/ingest_queue.h"
+#include "collector/ingest/otlp_accept.h"
+#include "collector/ingest/otlp_http_routes.h"
+#include "collector/model/metrics.h"
+#include "collector/query/query_routes.h"
+#include "collector/query/query_service.h"
 #include "collector/span_exporter.h"
+#include "collector/store/sqlite_store.h"
 #include "collector/store_writer_loop.h"
 
 namespace {
@@ -61,6 +64,36 @@ void raise_descriptor_limit() {
   }
 }
 
+// No query route takes a body.
+HttpServerOptions query_http_options(const CollectorOptions& o) {
+  HttpServerOptions h = o.http;
+  h.max_body_bytes = 64 * 1024;
+  h.body_limit_origin = "the query API takes no request body";
+  h.body_budget_bytes = 1024 * 1024;
+  return h;
+}
+
+GrpcReceiverOptions grpc_options(const CollectorOptions& o) {
+  GrpcReceiverOptions g;
+  g.ioam_addresses = o.ioam_grpc;
+  g.otlp_addresses = o.otlp_grpc;
+  g.max_message_bytes = o.max_request_bytes;
+  g.max_ioam_streams = o.max_ioam_streams;
+  g.memory_quota_bytes = std::max<std::size_t>(16 * o.max_request_bytes, 64 * 1024 * 1024);
+  return g;
+}
+
+std::string endpoints(const CollectorOptions& o) {
+  std::string out;
+  for (const auto& a : o.ioam_grpc) out += " ioam=" + a;
+  for (const auto& a : o.otlp_grpc) out += " otlp-grpc=" + a;
+  if (o.otlp_http.port)
+    out += " otlp-http=" + o.otlp_http.host + ":" + std::to_string(o.otlp_http.port);
+  if (o.query_http.port)
+    out += " query=" + o.query_http.host + ":" + std::to_string(o.query_http.port);
+  return out;
+}
+
 }  // namespace
 
 int clt::cli::run_collector(int argc, char** argv) {
@@ -80,7 +113,7 @@ int clt::cli::run_collector(int argc, char** argv) {
 
   Metrics metrics;
   std::string error;
-  StoreWriter store;
+  SqliteStore store;
   if (!store.open(o.store, error)) return fail(error);
   std::unique_ptr<SpanExporter> exporter = make_exporter(o, metrics, error);
   if (!o.otlp_endpoint.empty() && !exporter) return fail(error);
@@ -90,27 +123,19 @@ int clt::cli::run_collector(int argc, char** argv) {
   writer.recover();
   std::thread writer_thread([&] { writer.run(); });
 
-  ReaderPool readers(o.store.path);
+  ReaderPool readers([&store](std::string& e) { return store.open_reader(e); });
   QueryService query(readers, QueryLimits{o.max_query_response_bytes});
   CommitWaiter waiter(queue);
-  // No query route takes a body.
-  HttpServerOptions query_http = o.http;
-  query_http.max_body_bytes = 64 * 1024;
-  query_http.body_limit_origin = "the query API takes no request body";
-  query_http.body_budget_bytes = 1024 * 1024;
-  HttpServer query_server(query_http, metrics), otlp_server(o.http, metrics);
-  GrpcReceiverOptions go;
-  go.ioam_addresses = o.ioam_grpc;
-  go.otlp_addresses = o.otlp_grpc;
-  go.max_message_bytes = o.max_request_bytes;
-  go.max_ioam_streams = o.max_ioam_streams;
-  go.memory_quota_bytes = std::max<std::size_t>(16 * o.max_request_bytes, 64 * 1024 * 1024);
-  go.limits = o.span_limits;
-  GrpcReceivers grpc(queue, waiter, metrics, go);
+  HttpServer query_server(query_http_options(o), metrics), otlp_server(o.http, metrics);
+  OtlpAcceptOptions ao;
+  ao.limits = o.span_limits;
+  OtlpAcceptor acceptor(queue, waiter, metrics, ao);
+  GrpcReceivers grpc(queue, waiter, acceptor, metrics, grpc_options(o));
 
   auto stop_all = [&] {
     grpc.shutdown();
     otlp_server.stop();
+    acceptor.stop();
     query_server.stop();
     waiter.stop();
     queue.close();
@@ -124,10 +149,7 @@ int clt::cli::run_collector(int argc, char** argv) {
     ok = query_server.start(o.query_http, error);
   }
   if (ok && o.otlp_http.port) {
-    OtlpHttpOptions ho;
-    ho.max_body_bytes = o.max_request_bytes;
-    ho.limits = o.span_limits;
-    install_otlp_http_routes(otlp_server, queue, waiter, metrics, ho);
+    install_otlp_http_routes(otlp_server, acceptor, metrics, o.max_request_bytes);
     ok = otlp_server.start(o.otlp_http, error);
   }
   if (ok) ok = grpc.start(error);
@@ -135,14 +157,8 @@ int clt::cli::run_collector(int argc, char** argv) {
     stop_all();
     return fail(error);
   }
-  std::string endpoints;
-  for (const auto& a : o.ioam_grpc) endpoints += " ioam=" + a;
-  for (const auto& a : o.otlp_grpc) endpoints += " otlp-grpc=" + a;
-  if (o.otlp_http.port)
-    endpoints += " otlp-http=" + o.otlp_http.host + ":" + std::to_string(o.otlp_http.port);
-  if (o.query_http.port)
-    endpoints += " query=" + o.query_http.host + ":" + std::to_string(o.query_http.port);
-  std::fprintf(stderr, "clt collector: ready; db=%s%s\n", o.store.path.c_str(), endpoints.c_str());
+  std::fprintf(stderr, "clt collector: ready; db=%s%s\n", o.store.path.c_str(),
+               endpoints(o).c_str());
 
   int sig = 0;
   sigwait(&stop_signals, &sig);

@@ -4,7 +4,7 @@
 #include <charconv>
 #include <cstdio>
 
-#include "collector/query_service.h"
+#include "collector/query/query_service.h"
 
 namespace clt::collector {
 
@@ -45,12 +45,10 @@ bool parse_http_endpoint(const std::string& spec, const std::string& default_hos
   return true;
 }
 
-int parse_collector_options(int argc, char** argv, CollectorOptions& o) {
-  CLI::App app{
-      "Receive IOAM reports (gRPC) and application spans (OTLP), join them into network and "
-      "hop spans, store them in SQLite, export them over OTLP and serve a Jaeger-compatible "
-      "query API with the web UI.",
-      "clt collector"};
+namespace {
+
+// The options as typed, before they are checked and converted.
+struct TypedOptions {
   std::vector<std::string> ioam{"7123"}, otlp_grpc{"4317"};
   std::string otlp_http = "4318", query_http = "16686";
   std::string retention = "24h", join_delay = "500ms", sync = "normal";
@@ -59,45 +57,31 @@ int parse_collector_options(int argc, char** argv, CollectorOptions& o) {
   std::string config_file;
   std::size_t max_request_mb = 4, queue_mb = 64, query_response_mb = 32;
   std::string header_timeout = "10s", request_timeout = "60s";
+};
+
+void add_receiver_options(CLI::App& app, CollectorOptions& o, TypedOptions& t) {
   app.add_option("--listen", o.listen_host,
                  "address the TCP receivers and the query API bind to when given as a bare port")
       ->capture_default_str();
-  app.add_option("--ioam-grpc", ioam,
+  app.add_option("--ioam-grpc", t.ioam,
                  "IOAM API (ioam_api.IOAMService) addresses: PORT, HOST:PORT or unix:/path; "
                  "repeatable; 0 disables")
       ->capture_default_str();
-  app.add_option("--otlp-grpc", otlp_grpc,
+  app.add_option("--otlp-grpc", t.otlp_grpc,
                  "OTLP/gRPC addresses: PORT, HOST:PORT or unix:/path; repeatable; 0 disables")
       ->capture_default_str();
-  app.add_option("--otlp-http", otlp_http, "OTLP/HTTP [HOST:]PORT (POST /v1/traces); 0 disables")
+  app.add_option("--otlp-http", t.otlp_http, "OTLP/HTTP [HOST:]PORT (POST /v1/traces); 0 disables")
       ->capture_default_str();
-  app.add_option("--query-http", query_http, "query API and UI [HOST:]PORT; 0 disables")
+  app.add_option("--query-http", t.query_http, "query API and UI [HOST:]PORT; 0 disables")
       ->capture_default_str();
-  app.add_option("--db", o.store.path, "SQLite database file")->capture_default_str();
-  app.add_option("--sync", sync,
-                 "normal: acknowledged data survives the process being killed; full: also "
-                 "power loss (slower)")
-      ->check(CLI::IsMember({"normal", "full"}))
+  app.add_option("--max-request-size", t.max_request_mb, "MiB; larger requests are refused")
       ->capture_default_str();
-  app.add_option("--retention", retention,
-                 "delete data older than this (e.g. 24h, 30m; 0 keeps all)")
+  app.add_option("--ingest-queue", t.queue_mb, "MiB of received data waiting to be stored")
       ->capture_default_str();
-  app.add_option("--max-db-size", max_db_mb,
-                 "MiB of data kept; the oldest is deleted beyond it (0: no limit)")
-      ->capture_default_str();
-  app.add_option("--node-name", node_names, "display name of an IOAM node id, ID=NAME; repeatable");
-  app.add_option("--config", config_file, "JSON file: {\"node_names\": {\"1\": \"athos\"}}");
-  app.add_option("--join-delay", join_delay,
-                 "write a span's network summary once its packets stopped for this long")
-      ->capture_default_str();
-  app.add_option("--max-request-size", max_request_mb, "MiB; larger requests are refused")
-      ->capture_default_str();
-  app.add_option("--ingest-queue", queue_mb, "MiB of received data waiting to be stored")
-      ->capture_default_str();
-  app.add_option("--http-header-timeout", header_timeout,
+  app.add_option("--http-header-timeout", t.header_timeout,
                  "an HTTP request head (and a keep-alive pause) must arrive within this")
       ->capture_default_str();
-  app.add_option("--http-request-timeout", request_timeout,
+  app.add_option("--http-request-timeout", t.request_timeout,
                  "a whole HTTP request must arrive within this (its answer be read within it)")
       ->capture_default_str();
   app.add_option("--http-max-connections", o.http.max_connections,
@@ -109,6 +93,33 @@ int parse_collector_options(int argc, char** argv, CollectorOptions& o) {
   app.add_option("--max-ioam-streams", o.max_ioam_streams,
                  "open IOAM report streams; more get RESOURCE_EXHAUSTED")
       ->capture_default_str();
+  app.add_option("--query-max-response", t.query_response_mb,
+                 "MiB of one query API answer; larger answers are refused (422)")
+      ->capture_default_str();
+}
+
+void add_store_options(CLI::App& app, CollectorOptions& o, TypedOptions& t) {
+  app.add_option("--db", o.store.path, "SQLite database file")->capture_default_str();
+  app.add_option("--sync", t.sync,
+                 "normal: acknowledged data survives the process being killed; full: also "
+                 "power loss (slower)")
+      ->check(CLI::IsMember({"normal", "full"}))
+      ->capture_default_str();
+  app.add_option("--retention", t.retention,
+                 "delete data older than this (e.g. 24h, 30m; 0 keeps all)")
+      ->capture_default_str();
+  app.add_option("--max-db-size", t.max_db_mb,
+                 "MiB of data kept; the oldest is deleted beyond it (0: no limit)")
+      ->capture_default_str();
+  app.add_option("--node-name", t.node_names,
+                 "display name of an IOAM node id, ID=NAME; repeatable");
+  app.add_option("--config", t.config_file, "JSON file: {\"node_names\": {\"1\": \"athos\"}}");
+  app.add_option("--join-delay", t.join_delay,
+                 "write a span's network summary once its packets stopped for this long")
+      ->capture_default_str();
+}
+
+void add_span_options(CLI::App& app, CollectorOptions& o) {
   app.add_option("--span-attribute-count-limit", o.span_limits.attributes,
                  "attributes kept per span (and per resource); more are dropped and counted")
       ->capture_default_str();
@@ -122,9 +133,6 @@ int parse_collector_options(int argc, char** argv, CollectorOptions& o) {
   app.add_option("--attribute-value-length-limit", o.span_limits.value_length,
                  "bytes kept of an attribute value; longer ones are cut")
       ->capture_default_str();
-  app.add_option("--query-max-response", query_response_mb,
-                 "MiB of one query API answer; larger answers are refused (422)")
-      ->capture_default_str();
   app.add_option("--otlp-endpoint", o.otlp_endpoint,
                  "export network and hop spans to this OTLP backend (http://host:4318 or, with "
                  "--otlp-protocol grpc, host:4317)");
@@ -136,71 +144,97 @@ int parse_collector_options(int argc, char** argv, CollectorOptions& o) {
   app.add_option("--export-queue", o.export_queue_spans,
                  "spans waiting for export; beyond it new ones are dropped (counted)")
       ->capture_default_str();
+}
+
+// A duration of at least 1 ms; the error names the option.
+std::string positive_duration(const std::string& text, const char* name,
+                              std::chrono::milliseconds& out) {
+  auto d = parse_duration_us(text);
+  if (!d || *d < 1000)
+    return std::string(name) + " '" + text + "' is not a duration of at least 1ms, such as 10s";
+  out = std::chrono::milliseconds(*d / 1000);
+  return {};
+}
+
+// Receivers, HTTP and query limits; the reason when a value is wrong.
+std::string apply_receiver_options(const TypedOptions& t, CollectorOptions& o) {
+  for (const auto& a : t.ioam)
+    if (auto addr = grpc_address(a, o.listen_host); !addr.empty()) o.ioam_grpc.push_back(addr);
+  for (const auto& a : t.otlp_grpc)
+    if (auto addr = grpc_address(a, o.listen_host); !addr.empty()) o.otlp_grpc.push_back(addr);
+  if (!parse_http_endpoint(t.otlp_http, o.listen_host, o.otlp_http))
+    return "--otlp-http '" + t.otlp_http + "' is not [HOST:]PORT";
+  if (!parse_http_endpoint(t.query_http, o.listen_host, o.query_http))
+    return "--query-http '" + t.query_http + "' is not [HOST:]PORT";
+  if (t.max_request_mb == 0) return "--max-request-size must be at least 1 MiB";
+  o.max_request_bytes = t.max_request_mb * 1024 * 1024;
+  o.ingest_queue_bytes = std::max<std::size_t>(t.queue_mb, 1) * 1024 * 1024;
+  o.http.max_body_bytes = o.max_request_bytes;
+  // Bodies being received at once, over all connections of a port.
+  o.http.body_budget_bytes = std::max<std::size_t>(16 * o.max_request_bytes, 64 * 1024 * 1024);
+  if (auto e = positive_duration(t.header_timeout, "--http-header-timeout", o.http.header_timeout);
+      !e.empty())
+    return e;
+  if (auto e =
+          positive_duration(t.request_timeout, "--http-request-timeout", o.http.request_timeout);
+      !e.empty())
+    return e;
+  if (o.http.header_timeout > o.http.request_timeout)
+    return "--http-header-timeout must not be longer than --http-request-timeout";
+  if (o.http.max_connections == 0 || o.http.max_connections_per_client == 0)
+    return "--http-max-connections and --http-max-connections-per-client must be at least 1";
+  if (o.max_ioam_streams == 0) return "--max-ioam-streams must be at least 1";
+  if (t.query_response_mb == 0) return "--query-max-response must be at least 1 MiB";
+  o.max_query_response_bytes = t.query_response_mb * 1024 * 1024;
+  return {};
+}
+
+// Store, join, names and span limits; the reason when a value is wrong.
+std::string apply_store_options(const TypedOptions& t, CollectorOptions& o) {
+  o.store.sync_full = t.sync == "full";
+  if (t.retention == "0") {
+    o.writer.retention_age_us = 0;
+  } else if (auto d = parse_duration_us(t.retention)) {
+    o.writer.retention_age_us = *d;
+  } else {
+    return "--retention '" + t.retention + "' is not a duration such as 24h";
+  }
+  if (t.max_db_mb < 0) return "--max-db-size must be >= 0";
+  o.writer.max_db_bytes = t.max_db_mb * 1024 * 1024;
+  auto jd = parse_duration_us(t.join_delay);
+  if (!jd) return "--join-delay '" + t.join_delay + "' is not a duration such as 500ms";
+  o.writer.join.quiet_us = *jd;
+  o.writer.join.max_wait_us = std::max<std::int64_t>(*jd * 10, 5'000'000);
+  std::string error;
+  if (!t.config_file.empty() && !o.node_names.load_file(t.config_file, error)) return error;
+  for (const auto& n : t.node_names)
+    if (!o.node_names.parse_assignment(n, error)) return error;
+  if (o.span_limits.value_length == 0) return "--attribute-value-length-limit must be at least 1";
+  return {};
+}
+
+}  // namespace
+
+int parse_collector_options(int argc, char** argv, CollectorOptions& o) {
+  CLI::App app{
+      "Receive IOAM reports (gRPC) and application spans (OTLP), join them into network and "
+      "hop spans, store them in SQLite, export them over OTLP and serve a Jaeger-compatible "
+      "query API with the web UI.",
+      "clt collector"};
+  TypedOptions typed;
+  add_receiver_options(app, o, typed);
+  add_store_options(app, o, typed);
+  add_span_options(app, o);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     return app.exit(e);
   }
-
-  auto bad = [](const std::string& msg) {
-    std::fprintf(stderr, "clt collector: %s\n", msg.c_str());
-    return 2;
-  };
-  for (const auto& a : ioam)
-    if (auto addr = grpc_address(a, o.listen_host); !addr.empty()) o.ioam_grpc.push_back(addr);
-  for (const auto& a : otlp_grpc)
-    if (auto addr = grpc_address(a, o.listen_host); !addr.empty()) o.otlp_grpc.push_back(addr);
-  if (!parse_http_endpoint(otlp_http, o.listen_host, o.otlp_http))
-    return bad("--otlp-http '" + otlp_http + "' is not [HOST:]PORT");
-  if (!parse_http_endpoint(query_http, o.listen_host, o.query_http))
-    return bad("--query-http '" + query_http + "' is not [HOST:]PORT");
-  o.store.sync_full = sync == "full";
-  if (retention == "0") {
-    o.writer.retention_age_us = 0;
-  } else if (auto d = parse_duration_us(retention)) {
-    o.writer.retention_age_us = *d;
-  } else {
-    return bad("--retention '" + retention + "' is not a duration such as 24h");
-  }
-  if (max_db_mb < 0) return bad("--max-db-size must be >= 0");
-  o.writer.max_db_bytes = max_db_mb * 1024 * 1024;
-  auto jd = parse_duration_us(join_delay);
-  if (!jd) return bad("--join-delay '" + join_delay + "' is not a duration such as 500ms");
-  o.writer.join.quiet_us = *jd;
-  o.writer.join.max_wait_us = std::max<std::int64_t>(*jd * 10, 5'000'000);
-  std::string error;
-  if (!config_file.empty() && !o.node_names.load_file(config_file, error)) return bad(error);
-  for (const auto& n : node_names)
-    if (!o.node_names.parse_assignment(n, error)) return bad(error);
-  if (max_request_mb == 0) return bad("--max-request-size must be at least 1 MiB");
-  o.max_request_bytes = max_request_mb * 1024 * 1024;
-  o.ingest_queue_bytes = std::max<std::size_t>(queue_mb, 1) * 1024 * 1024;
-  o.http.max_body_bytes = o.max_request_bytes;
-  // Bodies being received at once, over all connections of a port.
-  o.http.body_budget_bytes = std::max<std::size_t>(16 * o.max_request_bytes, 64 * 1024 * 1024);
-  auto positive_duration = [&](const std::string& text, const char* name,
-                               std::chrono::milliseconds& out) {
-    auto d = parse_duration_us(text);
-    if (!d || *d < 1000) {
-      bad(std::string(name) + " '" + text + "' is not a duration of at least 1ms, such as 10s");
-      return false;
-    }
-    out = std::chrono::milliseconds(*d / 1000);
-    return true;
-  };
-  if (!positive_duration(header_timeout, "--http-header-timeout", o.http.header_timeout) ||
-      !positive_duration(request_timeout, "--http-request-timeout", o.http.request_timeout))
-    return 2;
-  if (o.http.header_timeout > o.http.request_timeout)
-    return bad("--http-header-timeout must not be longer than --http-request-timeout");
-  if (o.http.max_connections == 0 || o.http.max_connections_per_client == 0)
-    return bad("--http-max-connections and --http-max-connections-per-client must be at least 1");
-  if (o.max_ioam_streams == 0) return bad("--max-ioam-streams must be at least 1");
-  if (o.span_limits.value_length == 0)
-    return bad("--attribute-value-length-limit must be at least 1");
-  if (query_response_mb == 0) return bad("--query-max-response must be at least 1 MiB");
-  o.max_query_response_bytes = query_response_mb * 1024 * 1024;
-  return -1;
+  std::string error = apply_receiver_options(typed, o);
+  if (error.empty()) error = apply_store_options(typed, o);
+  if (error.empty()) return -1;
+  std::fprintf(stderr, "clt collector: %s\n", error.c_str());
+  return 2;
 }
 
 }  // namespace clt::collector

@@ -4,11 +4,11 @@
 #include <string>
 #include <vector>
 
-#include "collector/grpc_receivers.h"
-#include "collector/http_server.h"
-#include "collector/node_names.h"
-#include "collector/otlp_spans.h"
-#include "collector/store.h"
+#include "collector/http/http_server.h"
+#include "collector/ingest/grpc_receivers.h"
+#include "collector/ingest/otlp_spans.h"
+#include "collector/model/node_names.h"
+#include "collector/store/sqlite_store.h"
 #include "collector/store_writer_loop.h"
 
 namespace clt::collector {

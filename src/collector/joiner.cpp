@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "collector/store.h"
+#include "collector/model/record_blob.h"
 
 namespace clt::collector {
 

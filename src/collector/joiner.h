@@ -7,7 +7,7 @@
 #include <unordered_map>
 #include <vector>
 
-#include "collector/ioam_record.h"
+#include "collector/model/ioam_record.h"
 
 namespace clt::collector {
 
@@ -29,7 +29,7 @@ struct PendingSpan {
   std::int64_t first_seen_us = 0;
   std::int64_t last_seen_us = 0;
   bool ids_lost = false;
-  // Reports of this batch, as stored (see append_raw_record).
+  // Reports of this batch, as stored (see append_raw_record in record_blob.h).
   std::string batch_raw;
   std::uint32_t batch_count = 0;
   std::int64_t batch_first_received_us = 0;
@@ -47,18 +47,28 @@ class Joiner {
 
   void add(JoinKey key, const PacketMeta& meta, std::span<const HopSample> hops,
            std::string_view raw);
-  // Calls store(key, pending) for each span that got reports in this batch and
-  // clears their batch part.
+  // Calls visit(key, pending) for each span that got reports in this batch;
+  // their batch parts stay until end_batch().
   template <typename F>
-  void drain_batch(F&& store) {
+  void for_each_batch_part(F&& visit) {
+    for (const JoinKey& key : touched_) {
+      auto it = pending_.find(key);
+      if (it != pending_.end()) visit(key, it->second);
+    }
+  }
+  void end_batch() {
     for (const JoinKey& key : touched_) {
       auto it = pending_.find(key);
       if (it == pending_.end()) continue;
-      store(key, it->second);
       it->second.batch_raw.clear();
       it->second.batch_count = 0;
     }
     touched_.clear();
+  }
+  template <typename F>
+  void drain_batch(F&& store) {
+    for_each_batch_part(store);
+    end_batch();
   }
   // Keys due for summarizing at now_us.
   void due(std::int64_t now_us, std::vector<JoinKey>& out) const;

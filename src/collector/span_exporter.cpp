@@ -1,6 +1,6 @@
 #include "collector/span_exporter.h"
 
-#include "collector/otlp_spans.h"
+#include "collector/model/otlp_export.h"
 
 namespace clt::collector {
 
@@ -14,7 +14,7 @@ SpanExporter::~SpanExporter() {
   shutdown(std::chrono::milliseconds(2000));
 }
 
-void SpanExporter::enqueue(std::vector<SpanRow>&& rows) {
+void SpanExporter::enqueue(std::vector<StoredSpan>&& rows) {
   std::size_t dropped = 0;
   {
     std::lock_guard lock(mu_);
@@ -44,9 +44,9 @@ void SpanExporter::shutdown(std::chrono::milliseconds deadline) {
   thread_.join();
 }
 
-bool SpanExporter::send_with_retry(const std::vector<SpanRow>& batch) {
+bool SpanExporter::send_with_retry(const std::vector<StoredSpan>& batch) {
   ExportTraceServiceRequest request;
-  rows_to_otlp(batch, request);
+  stored_to_otlp(batch, request);
   auto backoff = options_.first_backoff;
   for (int attempt = 1; attempt <= options_.max_attempts; ++attempt) {
     const otlp::SendResult r = sender_->send(request);
@@ -64,7 +64,7 @@ bool SpanExporter::send_with_retry(const std::vector<SpanRow>& batch) {
 }
 
 void SpanExporter::run() {
-  std::vector<SpanRow> batch;
+  std::vector<StoredSpan> batch;
   for (;;) {
     {
       std::unique_lock lock(mu_);

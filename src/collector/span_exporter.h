@@ -9,8 +9,8 @@
 #include <thread>
 #include <vector>
 
-#include "collector/metrics.h"
-#include "collector/span_row.h"
+#include "collector/model/metrics.h"
+#include "collector/model/stored_span.h"
 #include "otlp/otlp_sender.h"
 
 namespace clt::collector {
@@ -33,20 +33,20 @@ class SpanExporter {
   SpanExporter& operator=(const SpanExporter&) = delete;
 
   // Never blocks: what does not fit is dropped and counted.
-  void enqueue(std::vector<SpanRow>&& rows);
+  void enqueue(std::vector<StoredSpan>&& rows);
   // Sends what is queued (bounded by a deadline) and stops the thread.
   void shutdown(std::chrono::milliseconds deadline);
 
  private:
   void run();
-  bool send_with_retry(const std::vector<SpanRow>& batch);
+  bool send_with_retry(const std::vector<StoredSpan>& batch);
 
   std::unique_ptr<otlp::Sender> sender_;
   const ExportOptions options_;
   Metrics& metrics_;
   std::mutex mu_;
   std::condition_variable cv_;
-  std::deque<SpanRow> queue_;
+  std::deque<StoredSpan> queue_;
   bool stopping_ = false;
   std::chrono::steady_clock::time_point stop_deadline_{};
   std::thread thread_;

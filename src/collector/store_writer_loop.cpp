@@ -2,18 +2,13 @@
 
 #include <algorithm>
 
-#include "collector/network_spans.h"
+#include "collector/model/network_spans.h"
+#include "collector/model/otlp_export.h"
 #include "collector/span_exporter.h"
 
 namespace clt::collector {
 
-std::int64_t now_us() {
-  return std::chrono::duration_cast<std::chrono::microseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
-StoreWriterLoop::StoreWriterLoop(IngestQueue& queue, StoreWriter& store, const NodeNames& names,
+StoreWriterLoop::StoreWriterLoop(IngestQueue& queue, Store& store, const NodeNames& names,
                                  Metrics& metrics, SpanExporter* exporter, WriterOptions options)
     : queue_(queue),
       store_(store),
@@ -29,15 +24,26 @@ void StoreWriterLoop::note_operation(const std::string& service, const std::stri
   if (operations_.size() > 100'000) return;  // a runaway cardinality stays bounded
   auto key = std::make_pair(service, operation);
   if (operations_.count(key)) return;
-  if (store_.add_operation(service, operation)) operations_.insert(std::move(key));
+  if (std::find(write_.operations.begin(), write_.operations.end(), key) == write_.operations.end())
+    write_.operations.push_back(std::move(key));
 }
 
-bool StoreWriterLoop::summarize(const JoinKey& key, PendingSpan* pending) {
+bool StoreWriterLoop::commit_write() {
+  const bool ok = store_.write(write_);
+  if (ok)
+    for (auto& op : write_.operations) operations_.insert(std::move(op));
+  else
+    metrics_.store_errors.fetch_add(1, std::memory_order_relaxed);
+  write_.clear();
+  return ok;
+}
+
+bool StoreWriterLoop::summarize(const JoinKey& key, PendingSpan* pending, std::int64_t now) {
   std::span<const PacketMeta> metas;
   std::span<const HopSample> hops;
   bool ids_lost = pending ? pending->ids_lost : false;
   // Packets summarized before (a long span, late packets, a restart) are in
-  // the database only: read them all back.
+  // the store only: read them all back.
   if (!pending || store_.network_packets(key)) {
     bool stored_ids_lost = false;
     if (!store_.load_records(key, reload_metas_, reload_hops_, stored_ids_lost)) return false;
@@ -49,17 +55,13 @@ bool StoreWriterLoop::summarize(const JoinKey& key, PendingSpan* pending) {
     hops = pending->hops;
   }
   if (metas.empty()) return true;
-  NetworkSummary summary = collector::summarize(key, metas, hops, names_);
-  summary.ids_lost = ids_lost;
-  if (!store_.upsert_network(summary, summary_to_json(summary), now_us())) return false;
-  metrics_.network_spans_written.fetch_add(1, std::memory_order_relaxed);
+  SummaryWrite& w = write_.summaries.emplace_back();
+  w.summary = collector::summarize(key, metas, hops, names_);
+  w.summary.ids_lost = ids_lost;
+  w.json = summary_to_json(w.summary);
+  w.updated_us = now;
   note_operation(kIoamService, kNetworkOperation);
-  for (const HopSummary& h : summary.hops) note_operation(kIoamService, hop_operation_name(h));
-  if (exporter_) {
-    derived_.clear();
-    append_network_spans(summary, derived_);
-    exporter_->enqueue(std::move(derived_));
-  }
+  for (const HopSummary& h : w.summary.hops) note_operation(kIoamService, hop_operation_name(h));
   return true;
 }
 
@@ -71,21 +73,30 @@ bool StoreWriterLoop::summarize_due(std::int64_t now, bool everything) {
   last_due_scan_us_ = now;
   due_.clear();
   joiner_.due(everything ? INT64_MAX / 2 : now, due_);
-  for (const JoinKey& key : due_) {
-    if (!summarize(key, joiner_.find(key))) return false;
-    joiner_.erase(key);
-  }
+  if (due_.empty()) return true;
+  write_.clear();
+  for (const JoinKey& key : due_)
+    if (!summarize(key, joiner_.find(key), now)) return false;
+  const std::size_t written = write_.summaries.size();
+  derived_.clear();
+  if (exporter_)
+    for (const SummaryWrite& s : write_.summaries) append_network_spans(s.summary, derived_);
+  if (!commit_write()) return false;
+  for (const JoinKey& key : due_) joiner_.erase(key);
   metrics_.join_pending_keys.store(static_cast<std::int64_t>(joiner_.size()),
                                    std::memory_order_relaxed);
+  metrics_.network_spans_written.fetch_add(written, std::memory_order_relaxed);
+  if (!exporter_) return true;
+  derived_stored_.resize(derived_.size());
+  for (std::size_t i = 0; i < derived_.size(); ++i)
+    jaeger_to_stored(derived_[i], derived_stored_[i]);
+  exporter_->enqueue(std::move(derived_stored_));
+  derived_stored_.clear();
   return true;
 }
 
-bool StoreWriterLoop::process(IngestBatch& batch, std::int64_t now) {
-  if (!store_.begin()) {
-    metrics_.store_errors.fetch_add(1, std::memory_order_relaxed);
-    return false;
-  }
-  bool ok = true;
+bool StoreWriterLoop::store_batch(IngestBatch& batch) {
+  write_.clear();
   std::size_t hop_at = 0;
   std::uint32_t raw_at = 0;
   for (std::size_t i = 0; i < batch.metas.size(); ++i) {
@@ -97,42 +108,43 @@ bool StoreWriterLoop::process(IngestBatch& batch, std::int64_t now) {
     hop_at += m.node_count;
     raw_at = raw_end;
   }
-  joiner_.drain_batch([&](const JoinKey& key, PendingSpan& p) {
-    ok = ok && store_.insert_records(key, p.ids_lost, p.batch_first_received_us, p.batch_count,
-                                     p.batch_raw);
+  joiner_.for_each_batch_part([&](const JoinKey& key, PendingSpan& p) {
+    write_.records.push_back(
+        {key, p.ids_lost, p.batch_first_received_us, p.batch_count, std::string_view(p.batch_raw)});
   });
-  for (const SpanRow& row : batch.spans) {
-    ok = ok && store_.upsert_span(row);
-    if (ok) note_operation(row.service, row.operation);
-  }
-  ok = ok && summarize_due(now, false);
-  if (ok && store_.commit()) {
-    metrics_.store_batches.fetch_add(1, std::memory_order_relaxed);
-    metrics_.store_records_written.fetch_add(batch.metas.size(), std::memory_order_relaxed);
-    metrics_.store_spans_written.fetch_add(batch.spans.size(), std::memory_order_relaxed);
-    if (exporter_ && options_.export_app_spans && !batch.spans.empty())
-      exporter_->enqueue(std::move(batch.spans));
-    return true;
-  }
-  store_.rollback();
-  metrics_.store_errors.fetch_add(1, std::memory_order_relaxed);
-  return false;
+  write_.spans = batch.spans;
+  for (const StoredSpan& s : batch.spans) note_operation(s.service, s.operation);
+  const bool ok = commit_write();
+  joiner_.end_batch();
+  return ok;
+}
+
+bool StoreWriterLoop::process(IngestBatch& batch, std::int64_t now) {
+  if (!store_batch(batch)) return false;
+  metrics_.store_batches.fetch_add(1, std::memory_order_relaxed);
+  metrics_.store_records_written.fetch_add(batch.metas.size(), std::memory_order_relaxed);
+  metrics_.store_spans_written.fetch_add(batch.spans.size(), std::memory_order_relaxed);
+  if (exporter_ && options_.export_app_spans && !batch.spans.empty())
+    exporter_->enqueue(std::move(batch.spans));
+  // A summary that cannot be written now is retried with the next batch.
+  summarize_due(now, false);
+  return true;
 }
 
 bool StoreWriterLoop::flush_all(std::int64_t now) {
-  if (!store_.begin()) return false;
-  if (summarize_due(now, true) && store_.commit()) return true;
-  store_.rollback();
-  return false;
+  return summarize_due(now, true);
 }
 
 void StoreWriterLoop::recover() {
   const std::int64_t since = options_.retention_age_us > 0 ? now_us() - options_.retention_age_us
                                                            : now_us() - 3'600'000'000LL;
   const std::vector<JoinKey> keys = store_.keys_needing_summary(since);
-  if (keys.empty() || !store_.begin()) return;
-  for (const JoinKey& key : keys) summarize(key, nullptr);
-  if (!store_.commit()) store_.rollback();
+  if (keys.empty()) return;
+  write_.clear();
+  const std::int64_t now = now_us();
+  for (const JoinKey& key : keys) summarize(key, nullptr, now);
+  const std::size_t written = write_.summaries.size();
+  if (commit_write()) metrics_.network_spans_written.fetch_add(written, std::memory_order_relaxed);
 }
 
 void StoreWriterLoop::apply_retention(std::int64_t now) {
@@ -160,26 +172,19 @@ void StoreWriterLoop::apply_retention(std::int64_t now) {
 
 void StoreWriterLoop::run() {
   IngestBatch batch;
+  const std::int64_t retention_every_us = options_.retention_interval.count() * 1000;
   for (;;) {
     const bool got = queue_.take(batch, std::chrono::milliseconds(100));
     const std::int64_t now = now_us();
     if (got) {
-      const bool ok = process(batch, now);
-      queue_.mark_done(batch.seq, ok);
+      queue_.mark_done(batch.seq, process(batch, now));
     } else if (queue_.closed()) {
-      if (now - last_retention_us_ >= options_.retention_interval.count() * 1000)
-        apply_retention(now);
+      if (now - last_retention_us_ >= retention_every_us) apply_retention(now);
       break;
     } else if (joiner_.size() > 0) {
-      if (store_.begin()) {
-        if (summarize_due(now, false) && store_.commit()) {
-        } else {
-          store_.rollback();
-        }
-      }
+      summarize_due(now, false);
     }
-    if (now - last_retention_us_ >= options_.retention_interval.count() * 1000)
-      apply_retention(now);
+    if (now - last_retention_us_ >= retention_every_us) apply_retention(now);
   }
   flush_all(now_us());
   store_.checkpoint();

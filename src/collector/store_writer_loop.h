@@ -7,11 +7,13 @@
 #include <utility>
 #include <vector>
 
-#include "collector/ingest_queue.h"
+#include "collector/ingest/ingest_queue.h"
 #include "collector/joiner.h"
-#include "collector/metrics.h"
-#include "collector/node_names.h"
-#include "collector/store.h"
+#include "collector/model/clock.h"
+#include "collector/model/jaeger_span.h"
+#include "collector/model/metrics.h"
+#include "collector/model/node_names.h"
+#include "collector/store/store.h"
 
 namespace clt::collector {
 
@@ -25,12 +27,14 @@ struct WriterOptions {
   bool export_app_spans = false;
 };
 
-// The single thread that owns the write connection: stores each batch from
-// the ingest queue in one transaction (then acknowledges it), keeps the join,
-// writes network summaries when spans go quiet, and applies retention.
+// The single thread that owns the store's writing side: stores each batch
+// from the ingest queue in one write (then acknowledges it), keeps the join,
+// writes network summaries when spans go quiet (a write of their own: they
+// are derived from stored records, and recover() redoes what a crash lost),
+// and applies retention.
 class StoreWriterLoop {
  public:
-  StoreWriterLoop(IngestQueue& queue, StoreWriter& store, const NodeNames& names, Metrics& metrics,
+  StoreWriterLoop(IngestQueue& queue, Store& store, const NodeNames& names, Metrics& metrics,
                   SpanExporter* exporter, WriterOptions options);
 
   // Summarizes what a previous run stored but did not summarize.
@@ -43,13 +47,16 @@ class StoreWriterLoop {
   bool flush_all(std::int64_t now_us);
 
  private:
+  bool store_batch(IngestBatch& batch);
   bool summarize_due(std::int64_t now_us, bool everything);
-  bool summarize(const JoinKey& key, PendingSpan* pending);
+  bool summarize(const JoinKey& key, PendingSpan* pending, std::int64_t now_us);
+  // Writes write_ and remembers its operations once stored.
+  bool commit_write();
   void note_operation(const std::string& service, const std::string& operation);
   void apply_retention(std::int64_t now_us);
 
   IngestQueue& queue_;
-  StoreWriter& store_;
+  Store& store_;
   const NodeNames& names_;
   Metrics& metrics_;
   SpanExporter* exporter_;
@@ -57,14 +64,14 @@ class StoreWriterLoop {
   Joiner joiner_;
   std::set<std::pair<std::string, std::string>> operations_;
   std::vector<JoinKey> due_;
-  std::vector<SpanRow> derived_;
+  StoreWrite write_;
+  std::vector<JaegerSpan> derived_;
+  std::vector<StoredSpan> derived_stored_;
   std::vector<PacketMeta> reload_metas_;
   std::vector<HopSample> reload_hops_;
   std::int64_t last_retention_us_ = 0;
   std::int64_t last_due_scan_us_ = 0;
   static constexpr std::int64_t kDueScanIntervalUs = 20'000;
 };
-
-std::int64_t now_us();
 
 }  // namespace clt::collector

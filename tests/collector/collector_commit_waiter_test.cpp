@@ -6,7 +6,7 @@
 #include <chrono>
 #include <thread>
 
-#include "collector/commit_waiter.h"
+#include "collector/ingest/commit_waiter.h"
 
 namespace clt::collector {
 namespace {
@@ -23,7 +23,7 @@ TEST(CommitWaiter, CallsBackOnceTheBatchIsCommitted) {
   Metrics metrics;
   IngestQueue queue(1 << 20, metrics);
   CommitWaiter waiter(queue);
-  std::vector<SpanRow> spans(1);
+  std::vector<StoredSpan> spans(1);
   const std::uint64_t seq = queue.add_spans(std::move(spans), false);
   ASSERT_NE(seq, 0u);
   std::atomic<int> outcome{-1};
@@ -37,14 +37,14 @@ TEST(CommitWaiter, CallsBackOnceTheBatchIsCommitted) {
       eventually([&] { return outcome == static_cast<int>(IngestQueue::Outcome::committed); }));
 
   // A failed batch, and one that never commits in time.
-  std::vector<SpanRow> more(1);
+  std::vector<StoredSpan> more(1);
   const std::uint64_t failed = queue.add_spans(std::move(more), false);
   std::atomic<int> failed_outcome{-1}, late_outcome{-1};
   waiter.when_committed(failed, 10s,
                         [&](IngestQueue::Outcome o) { failed_outcome = static_cast<int>(o); });
   ASSERT_TRUE(queue.take(batch, 0ms));
   queue.mark_done(batch.seq, false);
-  std::vector<SpanRow> last(1);
+  std::vector<StoredSpan> last(1);
   const std::uint64_t late = queue.add_spans(std::move(last), false);
   waiter.when_committed(late, 100ms,
                         [&](IngestQueue::Outcome o) { late_outcome = static_cast<int>(o); });
@@ -58,7 +58,7 @@ TEST(CommitWaiter, StoppingAnswersWhatIsPending) {
   Metrics metrics;
   IngestQueue queue(1 << 20, metrics);
   CommitWaiter waiter(queue);
-  std::vector<SpanRow> spans(1);
+  std::vector<StoredSpan> spans(1);
   const std::uint64_t seq = queue.add_spans(std::move(spans), false);
   std::atomic<int> outcome{-1};
   waiter.when_committed(seq, 60s, [&](IngestQueue::Outcome o) { outcome = static_cast<int>(o); });

@@ -12,9 +12,9 @@
 #include <string>
 #include <thread>
 
-#include "collector/http_body.h"
-#include "collector/http_message.h"
-#include "collector/http_server.h"
+#include "collector/http/http_message.h"
+#include "collector/http/http_server.h"
+#include "collector/ingest/http_body.h"
 #include "core/text_excerpt.h"
 
 namespace clt::collector {

@@ -2,10 +2,10 @@
 
 #include <nlohmann/json.hpp>
 
-#include "collector/ingest_queue.h"
+#include "collector/ingest/ingest_queue.h"
 #include "collector/joiner.h"
-#include "collector/network_spans.h"
-#include "collector/network_summary.h"
+#include "collector/model/network_spans.h"
+#include "collector/model/network_summary.h"
 #include "collector_test_util.h"
 
 namespace clt::collector {
@@ -147,7 +147,7 @@ TEST(NetworkSpans, TagsAndParentage) {
   Packets p;
   p.add(make_report(kTrace, kSpan, {{1, 100, 0}, {2, 100, 250, 3}, {3, 100, 300}}));
   NetworkSummary s = summarize(p.key, p.metas, p.hops, three_names());
-  std::vector<SpanRow> rows;
+  std::vector<JaegerSpan> rows;
   append_network_spans(s, rows);
   ASSERT_EQ(rows.size(), 4u);
   EXPECT_EQ(rows[0].operation, "network path");
@@ -169,7 +169,7 @@ TEST(NetworkSpans, TagsAndParentage) {
   auto first = nlohmann::json::parse(rows[1].tags_json);
   for (auto& t : first) EXPECT_NE(t["key"], "ioam.delay_us");
   // Recomputing gives the same ids: a summary rewrite replaces its spans.
-  std::vector<SpanRow> again;
+  std::vector<JaegerSpan> again;
   append_network_spans(s, again);
   EXPECT_EQ(again[3].span_id, rows[3].span_id);
 }

@@ -3,7 +3,9 @@
 #include <map>
 #include <nlohmann/json.hpp>
 
-#include "collector/otlp_spans.h"
+#include "collector/ingest/otlp_spans.h"
+#include "collector/model/jaeger_render.h"
+#include "collector/model/otlp_export.h"
 
 namespace clt::collector {
 namespace {
@@ -44,13 +46,19 @@ ExportTraceServiceRequest sample() {
   return req;
 }
 
+JaegerSpan rendered(const StoredSpan& s) {
+  JaegerSpan out;
+  EXPECT_TRUE(render_jaeger(s, out));
+  return out;
+}
+
 TEST(OtlpSpans, ConvertsAsJaegerDoesAndRejectsInvalidIds) {
   OtlpConversion c;
   convert_otlp(sample(), c);
-  ASSERT_EQ(c.rows.size(), 1u);
+  ASSERT_EQ(c.spans.size(), 1u);
   EXPECT_EQ(c.rejected, 1);
   EXPECT_NE(c.first_error.find("broken"), std::string::npos);
-  const SpanRow& r = c.rows[0];
+  const JaegerSpan r = rendered(c.spans[0]);
   EXPECT_EQ(r.service, "athos-api");
   EXPECT_EQ(r.operation, "GET /check");
   EXPECT_EQ(core::to_hex(r.trace_id), "0af7651916cd43dd8448eb211c80319c");
@@ -76,7 +84,7 @@ TEST(OtlpSpans, RowsBackToOtlpKeepIdsServiceAndAttributes) {
   OtlpConversion c;
   convert_otlp(sample(), c);
   ExportTraceServiceRequest out;
-  rows_to_otlp(c.rows, out);
+  stored_to_otlp(c.spans, out);
   ASSERT_EQ(out.resource_spans_size(), 1);
   const auto& rs = out.resource_spans(0);
   bool has_service = false;
@@ -136,8 +144,8 @@ TEST(OtlpSpans, LimitsDropAndCountAsTheSdksDo) {
   limits.event_attributes = 2;
   OtlpConversion c;
   convert_otlp(req, limits, c);
-  ASSERT_EQ(c.rows.size(), 1u);
-  const SpanRow& row = c.rows[0];
+  ASSERT_EQ(c.spans.size(), 1u);
+  const JaegerSpan row = rendered(c.spans[0]);
   auto tags = tags_of(row.tags_json);
   // 11 attributes (503 status code and 10 more): 4 kept, 7 dropped + 7 by the sender.
   EXPECT_EQ(tags["otel.dropped_attributes_count"], 14);
@@ -159,7 +167,7 @@ TEST(OtlpSpans, LimitsDropAndCountAsTheSdksDo) {
 
   // Exported again, the counts are OTLP's fields, not attributes.
   ExportTraceServiceRequest out;
-  rows_to_otlp(c.rows, out);
+  stored_to_otlp(c.spans, out);
   const auto& exported = out.resource_spans(0).scope_spans(0).spans(0);
   EXPECT_EQ(exported.dropped_attributes_count(), 14u);
   EXPECT_EQ(exported.dropped_events_count(), 4u);
@@ -182,7 +190,7 @@ TEST(OtlpSpans, LongValuesAreCutOnACharacterBoundary) {
   limits.value_length = 11;
   OtlpConversion c;
   convert_otlp(req, limits, c);
-  auto tags = tags_of(c.rows[0].tags_json);
+  auto tags = tags_of(rendered(c.spans[0]).tags_json);
   EXPECT_EQ(tags["text"], accents.substr(0, 10));
   EXPECT_EQ(tags["list"].get<std::string>().size(), 11u);
   EXPECT_EQ(c.truncated_values, 2u);

@@ -4,7 +4,9 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
-#include "collector/query_service.h"
+#include "collector/model/otlp_export.h"
+#include "collector/query/query_service.h"
+#include "collector/store/sqlite_store.h"
 #include "collector/store_writer_loop.h"
 #include "collector_test_util.h"
 
@@ -18,17 +20,21 @@ using testing::make_report;
 constexpr const char* kTrace = "0af7651916cd43dd8448eb211c80319c";
 constexpr const char* kSpan = "b7ad6b7169203331";
 
-SpanRow app_span(const std::string& service, const std::string& op, const char* span_hex,
-                 std::int64_t start, std::int64_t duration, const std::string& tags = "[]") {
-  SpanRow r;
-  r.trace_id = *core::parse_trace_id(kTrace);
+// A span as a database of schema version 1 kept it, in its OTLP form.
+StoredSpan app_span(const std::string& service, const std::string& op, const char* span_hex,
+                    std::int64_t start, std::int64_t duration, const std::string& tags = "[]",
+                    const char* trace_hex = kTrace) {
+  JaegerSpan r;
+  r.trace_id = *core::parse_trace_id(trace_hex);
   r.span_id = *core::parse_span_id(span_hex);
   r.service = service;
   r.operation = op;
   r.start_us = start;
   r.duration_us = duration;
   r.tags_json = tags;
-  return r;
+  StoredSpan s;
+  jaeger_to_stored(r, s);
+  return s;
 }
 
 class StoreTest : public ::testing::Test {
@@ -52,15 +58,18 @@ class StoreTest : public ::testing::Test {
   }
   void open() {
     loop_.reset();
-    store_ = std::make_unique<StoreWriter>();
+    store_ = std::make_unique<SqliteStore>();
     std::string error;
     ASSERT_TRUE(store_->open(options_, error)) << error;
     WriterOptions wo;
     wo.join.quiet_us = 1000;
     loop_ = std::make_unique<StoreWriterLoop>(queue_, *store_, names_, metrics_, nullptr, wo);
   }
+  ReaderFactory readers() const {
+    return [path = options_.path](std::string& e) { return open_sqlite_reader(path, e); };
+  }
   json trace_json() {
-    ReaderPool pool(options_.path);
+    ReaderPool pool(readers());
     QueryService q(pool);
     std::string body;
     EXPECT_EQ(q.trace(kTrace, body), 200) << body;
@@ -72,7 +81,7 @@ class StoreTest : public ::testing::Test {
   NodeNames names_;
   Metrics metrics_;
   IngestQueue queue_{1 << 20, metrics_};
-  std::unique_ptr<StoreWriter> store_;
+  std::unique_ptr<SqliteStore> store_;
   std::unique_ptr<StoreWriterLoop> loop_;
 };
 
@@ -153,7 +162,7 @@ TEST_F(StoreTest, RawRecordsAreRetrievable) {
                1'700'000'000'000'000);
   add_to_batch(b, make_report(kTrace, kSpan, {{1, 100, 5}, {2, 100, 105}}), 1'700'000'000'000'001);
   ASSERT_TRUE(loop_->process(b, 0));
-  ReaderPool pool(options_.path);
+  ReaderPool pool(readers());
   QueryService q(pool);
   std::string body;
   ASSERT_EQ(q.ioam_records(kTrace, kSpan, body), 200);
@@ -187,21 +196,23 @@ TEST_F(StoreTest, SearchFiltersByServiceOperationTagsAndDuration) {
   const std::int64_t t = 1'700'000'000'000'000;
   b.spans.push_back(app_span("api", "GET /check", "00000000000000b1", t, 1000,
                              R"([{"key":"http.method","type":"string","value":"GET"}])"));
-  SpanRow other = app_span("api", "POST /login", "00000000000000b2", t + 10, 50'000,
-                           R"([{"key":"http.status_code","type":"int64","value":500}])");
-  other.trace_id = *core::parse_trace_id("11111111111111111111111111111111");
+  StoredSpan other = app_span("api", "POST /login", "00000000000000b2", t + 10, 50'000,
+                              R"([{"key":"http.status_code","type":"int64","value":500}])",
+                              "11111111111111111111111111111111");
   b.spans.push_back(other);
   add_to_batch(
       b, make_report(kTrace, "00000000000000b1", {{1, 1'700'000'000, 0}, {2, 1'700'000'000, 900}}),
       t);
   ASSERT_TRUE(loop_->process(b, t));
   ASSERT_TRUE(loop_->flush_all(t + 10'000'000));
-  ReaderPool pool(options_.path);
+  ReaderPool pool(readers());
   QueryService q(pool);
+  std::size_t tag_drives_below = 10'000;
   auto found = [&](std::multimap<std::string, std::string> params) {
     TraceQuery query;
     std::string error, body;
     EXPECT_TRUE(parse_trace_query(params, t + 1'000'000, query, error)) << error;
+    query.tag_drives_below = tag_drives_below;
     EXPECT_EQ(q.search(query, body), 200) << body;
     std::set<std::string> ids;
     const json parsed = json::parse(body);
@@ -229,6 +240,14 @@ TEST_F(StoreTest, SearchFiltersByServiceOperationTagsAndDuration) {
             (std::set<std::string>{a}));
   EXPECT_TRUE(found({{"service", "ioam"}, {"operation", "hop 9 nobody"}, {"start", "0"}}).empty());
   EXPECT_EQ(found({{"service", "api"}, {"limit", "1"}, {"start", "0"}}).size(), 1u);
+  // The same searches with every tag counted as common: spans walked newest
+  // first, each tag checked.
+  tag_drives_below = 0;
+  EXPECT_EQ(found({{"service", "api"}, {"tags", R"({"http.status_code":"500"})"}, {"start", "0"}}),
+            (std::set<std::string>{o}));
+  EXPECT_EQ(found({{"service", "api"}, {"tag", "http.method:GET"}, {"start", "0"}}),
+            (std::set<std::string>{a}));
+  EXPECT_TRUE(found({{"service", "api"}, {"tag", "http.method:PUT"}, {"start", "0"}}).empty());
 }
 
 TEST(TraceQuery, RejectsBadParameters) {
@@ -272,7 +291,7 @@ TEST_F(StoreTest, AnswersOverTheResponseBudgetAreRefused) {
   b.spans.push_back(app_span("api", "GET /a", "b7ad6b7169203331", 1000, 10, big_tags));
   b.spans.push_back(app_span("api", "GET /b", "b7ad6b7169203332", 2000, 10, big_tags));
   ASSERT_TRUE(loop_->process(b, 1000));
-  ReaderPool pool(options_.path);
+  ReaderPool pool(readers());
   QueryService roomy(pool, QueryLimits{1 << 20});
   std::string body;
   EXPECT_EQ(roomy.trace(kTrace, body), 200);

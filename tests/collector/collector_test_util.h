@@ -3,8 +3,8 @@
 #include <string>
 #include <vector>
 
-#include "collector/ingest_queue.h"
-#include "collector/ioam_record.h"
+#include "collector/ingest/ingest_queue.h"
+#include "collector/model/ioam_record.h"
 #include "ioam_api.pb.h"
 
 namespace clt::collector::testing {

@@ -1,0 +1,356 @@
+#include "collector/ingest/grpc_receivers.h"
+
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <grpcpp/generic/async_generic_service.h>
+#include <grpcpp/resource_quota.h>
+
+#include <atomic>
+#include <cstring>
+#include <filesystem>
+
+#include "collector/http/worker_pool.h"
+#include "collector/model/clock.h"
+#include "core/text_excerpt.h"
+#include "ioam_api.pb.h"
+
+namespace clt::collector {
+
+namespace {
+
+constexpr const char* kIoamMethod = "/ioam_api.IOAMService/Report";
+constexpr const char* kOtlpMethod = "/opentelemetry.proto.collector.trace.v1.TraceService/Export";
+
+bool flatten(const grpc::ByteBuffer& buffer, grpc::Slice& slice) {
+  return buffer.Valid() && buffer.DumpToSingleSlice(&slice).ok();
+}
+
+grpc::ByteBuffer serialized(const google::protobuf::MessageLite& message) {
+  std::string bytes = message.SerializeAsString();
+  grpc::Slice slice(bytes);
+  return grpc::ByteBuffer(&slice, 1);
+}
+
+grpc::Status ack_status(IngestQueue::Outcome outcome) {
+  switch (outcome) {
+    case IngestQueue::Outcome::committed:
+      return grpc::Status::OK;
+    case IngestQueue::Outcome::failed:
+      return {grpc::StatusCode::UNAVAILABLE, "the collector could not store the data; retry"};
+    case IngestQueue::Outcome::timeout:
+      return {grpc::StatusCode::UNAVAILABLE, "storing the data took too long; retry"};
+    default:
+      return {grpc::StatusCode::UNAVAILABLE, "the collector is shutting down"};
+  }
+}
+
+void count(Metrics::Counter& c, std::uint64_t n = 1) {
+  c.fetch_add(n, std::memory_order_relaxed);
+}
+
+// What every reactor uses, owned by the service.
+struct ReceiverDeps {
+  IngestQueue& queue;
+  CommitWaiter& waiter;
+  Metrics& metrics;
+  const GrpcReceiverOptions& options;
+  // Waits for room in a full ingest queue, so that gRPC's threads never block.
+  WorkerPool& room_waits;
+  std::atomic<std::size_t> open_ioam_streams{0};
+
+  // The size check is ours (gRPC's own limit is above it) so that refusals
+  // are counted and say which option to change.
+  bool too_large(const grpc::ByteBuffer& buffer, grpc::Status& status) {
+    if (buffer.Length() <= options.max_message_bytes) return false;
+    count(metrics.requests_too_large);
+    status = {grpc::StatusCode::RESOURCE_EXHAUSTED,
+              "a message of " + std::to_string(buffer.Length()) + " bytes is larger than " +
+                  std::to_string(options.max_message_bytes) +
+                  " bytes (--max-request-size); send smaller messages"};
+    return true;
+  }
+};
+
+class FinishedReactor : public grpc::ServerGenericBidiReactor {
+ public:
+  explicit FinishedReactor(grpc::Status status) { Finish(std::move(status)); }
+  void OnDone() override { delete this; }
+};
+
+// IOAMService/Report: a client stream of IOAMTrace messages, answered with
+// Empty once every report of the stream is committed.
+class IoamReportReactor : public grpc::ServerGenericBidiReactor {
+ public:
+  explicit IoamReportReactor(ReceiverDeps& deps) : deps_(deps) {
+    count(deps_.metrics.ioam_streams);
+    deps_.metrics.ioam_streams_open.fetch_add(1, std::memory_order_relaxed);
+    hops_.reserve(kMaxHopsPerReport);
+    StartRead(&buffer_);
+  }
+
+  void OnReadDone(bool ok) override {
+    if (!ok) return end_of_stream();
+    ++count_;
+    grpc::Status refusal;
+    if (deps_.too_large(buffer_, refusal)) return Finish(refusal);
+    if (!flatten(buffer_, slice_) ||
+        !report_.ParseFromArray(slice_.begin(), static_cast<int>(slice_.size()))) {
+      count(deps_.metrics.ioam_reports_rejected);
+      return Finish({grpc::StatusCode::INVALID_ARGUMENT,
+                     "report " + std::to_string(count_) +
+                         " is not a valid ioam_api.IOAMTrace protobuf message; earlier reports "
+                         "of this stream were accepted"});
+    }
+    hops_.clear();
+    if (!read_report(report_, now_us(), key_, meta_, hops_, error_)) {
+      count(deps_.metrics.ioam_reports_rejected);
+      return Finish(
+          {grpc::StatusCode::INVALID_ARGUMENT, "report " + std::to_string(count_) + ": " + error_});
+    }
+    if (const std::uint64_t seq = add(false)) return accepted(seq);
+    if (deps_.queue.closed())
+      return Finish({grpc::StatusCode::UNAVAILABLE, "the collector is shutting down"});
+    // The queue is full: no further read until there is room, so HTTP/2 flow
+    // control holds the sender.
+    const bool waiting = deps_.room_waits.submit([this] {
+      if (const std::uint64_t seq = add(true)) return accepted(seq);
+      Finish({grpc::StatusCode::UNAVAILABLE, "the collector is shutting down"});
+    });
+    if (!waiting)
+      Finish({grpc::StatusCode::UNAVAILABLE, "the collector is overloaded; retry later"});
+  }
+
+  void OnDone() override {
+    deps_.open_ioam_streams.fetch_sub(1, std::memory_order_relaxed);
+    deps_.metrics.ioam_streams_open.fetch_sub(1, std::memory_order_relaxed);
+    delete this;
+  }
+
+ private:
+  std::uint64_t add(bool block) {
+    return deps_.queue.add_report(
+        key_, meta_, hops_,
+        std::string_view(reinterpret_cast<const char*>(slice_.begin()), slice_.size()), block);
+  }
+
+  void accepted(std::uint64_t seq) {
+    last_seq_ = seq;
+    count(deps_.metrics.ioam_reports_received);
+    StartRead(&buffer_);
+  }
+
+  void end_of_stream() {
+    if (!last_seq_) return reply_ok();
+    deps_.waiter.when_committed(last_seq_, deps_.options.ack_timeout,
+                                [this](IngestQueue::Outcome outcome) {
+                                  const grpc::Status s = ack_status(outcome);
+                                  if (s.ok()) return reply_ok();
+                                  Finish(s);
+                                });
+  }
+
+  void reply_ok() {
+    response_ = serialized(google::protobuf::Empty());
+    StartWriteAndFinish(&response_, grpc::WriteOptions(), grpc::Status::OK);
+  }
+
+  ReceiverDeps& deps_;
+  grpc::ByteBuffer buffer_, response_;
+  grpc::Slice slice_;
+  ioam_api::IOAMTrace report_;
+  JoinKey key_;
+  PacketMeta meta_;
+  std::vector<HopSample> hops_;
+  std::string error_;
+  std::uint64_t count_ = 0;
+  std::uint64_t last_seq_ = 0;
+};
+
+// TraceService/Export: one request, answered once its spans are committed
+// (the OTLP accept path shared with OTLP/HTTP).
+class OtlpExportReactor : public grpc::ServerGenericBidiReactor {
+ public:
+  OtlpExportReactor(ReceiverDeps& deps, OtlpAcceptor& acceptor) : deps_(deps), acceptor_(acceptor) {
+    StartRead(&buffer_);
+  }
+
+  void OnReadDone(bool ok) override {
+    if (!ok)
+      return Finish({grpc::StatusCode::INVALID_ARGUMENT, "the call carried no request message"});
+    grpc::Status refusal;
+    if (deps_.too_large(buffer_, refusal)) return Finish(refusal);
+    grpc::Slice slice;
+    ExportTraceServiceRequest message;
+    if (!flatten(buffer_, slice) ||
+        !message.ParseFromArray(slice.begin(), static_cast<int>(slice.size()))) {
+      count(deps_.metrics.otlp_requests_rejected);
+      return Finish({grpc::StatusCode::INVALID_ARGUMENT,
+                     "the request is not a valid OTLP ExportTraceServiceRequest protobuf message "
+                     "(malformed, or a string that is not UTF-8)"});
+    }
+    buffer_.Clear();
+    acceptor_.accept(message, [this](const OtlpAcceptResult& r) {
+      if (r.status != OtlpAcceptResult::Status::ok)
+        return Finish({grpc::StatusCode::UNAVAILABLE, r.message});
+      reply(r);
+    });
+  }
+
+  void OnDone() override { delete this; }
+
+ private:
+  void reply(const OtlpAcceptResult& r) {
+    opentelemetry::proto::collector::trace::v1::ExportTraceServiceResponse answer;
+    if (r.rejected_spans > 0) {
+      answer.mutable_partial_success()->set_rejected_spans(r.rejected_spans);
+      answer.mutable_partial_success()->set_error_message(r.first_error);
+    }
+    response_ = serialized(answer);
+    StartWriteAndFinish(&response_, grpc::WriteOptions(), grpc::Status::OK);
+  }
+
+  ReceiverDeps& deps_;
+  OtlpAcceptor& acceptor_;
+  grpc::ByteBuffer buffer_, response_;
+};
+
+}  // namespace
+
+class ReceiverService : public grpc::CallbackGenericService {
+ public:
+  ReceiverService(IngestQueue& queue, CommitWaiter& waiter, OtlpAcceptor& acceptor,
+                  Metrics& metrics, const GrpcReceiverOptions& options)
+      : acceptor_(acceptor),
+        room_waits_(2, options.max_ioam_streams + 64),
+        deps_{queue, waiter, metrics, options, room_waits_} {}
+
+  grpc::ServerGenericBidiReactor* CreateReactor(grpc::GenericCallbackServerContext* ctx) override {
+    const GrpcReceiverOptions& o = deps_.options;
+    if (ctx->method() == kIoamMethod && !o.ioam_addresses.empty()) {
+      if (deps_.open_ioam_streams.fetch_add(1, std::memory_order_relaxed) >= o.max_ioam_streams) {
+        deps_.open_ioam_streams.fetch_sub(1, std::memory_order_relaxed);
+        count(deps_.metrics.grpc_streams_refused);
+        return new FinishedReactor({grpc::StatusCode::RESOURCE_EXHAUSTED,
+                                    std::to_string(o.max_ioam_streams) +
+                                        " IOAM report streams are open (--max-ioam-streams); "
+                                        "retry later"});
+      }
+      return new IoamReportReactor(deps_);
+    }
+    if (ctx->method() == kOtlpMethod && !o.otlp_addresses.empty())
+      return new OtlpExportReactor(deps_, acceptor_);
+    return new FinishedReactor(
+        {grpc::StatusCode::UNIMPLEMENTED, "no method " + core::quoted_excerpt(ctx->method(), 200) +
+                                              " here (ioam_api.IOAMService/Report and "
+                                              "opentelemetry...TraceService/Export are served)"});
+  }
+
+  // After the server is shut down: no reactor is left to wait.
+  void stop() { room_waits_.stop(); }
+
+ private:
+  OtlpAcceptor& acceptor_;
+  WorkerPool room_waits_;
+  ReceiverDeps deps_;
+};
+
+bool prepare_unix_address(const std::string& address, std::string& error) {
+  if (address.rfind("unix:", 0) != 0) return true;
+  std::string path = address.substr(5);
+  if (path.rfind("//", 0) == 0) path = path.substr(2);
+  std::error_code ec;
+  const auto parent = std::filesystem::path(path).parent_path();
+  if (!parent.empty()) std::filesystem::create_directories(parent, ec);
+  struct stat st {};
+  if (::lstat(path.c_str(), &st) != 0) return true;
+  if (!S_ISSOCK(st.st_mode)) {
+    error = path + " exists and is not a socket; remove it or choose another path";
+    return false;
+  }
+  // A socket file someone still accepts on belongs to a running process.
+  sockaddr_un sa{};
+  sa.sun_family = AF_UNIX;
+  if (path.size() >= sizeof sa.sun_path) {
+    error = "socket path " + path + " is too long";
+    return false;
+  }
+  std::memcpy(sa.sun_path, path.c_str(), path.size() + 1);
+  const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  const bool live = fd >= 0 && ::connect(fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa) == 0;
+  if (fd >= 0) ::close(fd);
+  if (live) {
+    error = path + " is in use by another process (another collector?)";
+    return false;
+  }
+  ::unlink(path.c_str());
+  return true;
+}
+
+GrpcReceivers::GrpcReceivers(IngestQueue& queue, CommitWaiter& waiter, OtlpAcceptor& acceptor,
+                             Metrics& metrics, GrpcReceiverOptions options)
+    : queue_(queue),
+      waiter_(waiter),
+      acceptor_(acceptor),
+      metrics_(metrics),
+      options_(std::move(options)) {}
+
+GrpcReceivers::~GrpcReceivers() {
+  shutdown();
+}
+
+bool GrpcReceivers::start(std::string& error) {
+  if (options_.ioam_addresses.empty() && options_.otlp_addresses.empty()) return true;
+  service_ = std::make_unique<ReceiverService>(queue_, waiter_, acceptor_, metrics_, options_);
+  // One server: every gRPC address offers both methods (the published
+  // agents and OTLP exporters each call only their own).
+  grpc::ServerBuilder builder;
+  // Messages are checked (and the refusals counted) against
+  // max_message_bytes by the reactors; gRPC itself refuses those that do not
+  // fit in its memory quota.
+  builder.SetMaxReceiveMessageSize(
+      static_cast<int>(std::min<std::size_t>(options_.memory_quota_bytes, INT32_MAX)));
+  // A second collector on the same port must fail to start, not share it.
+  builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
+  builder.AddChannelArgument(
+      GRPC_ARG_MAX_CONCURRENT_STREAMS,
+      static_cast<int>(std::min<std::size_t>(options_.max_ioam_streams + 64, INT32_MAX)));
+  grpc::ResourceQuota quota("clt-collector");
+  quota.Resize(options_.memory_quota_bytes);
+  builder.SetResourceQuota(quota);
+  std::vector<std::pair<std::string, int>> ports;
+  ports.reserve(options_.ioam_addresses.size() + options_.otlp_addresses.size());
+  for (const auto* list : {&options_.ioam_addresses, &options_.otlp_addresses}) {
+    for (const auto& a : *list) {
+      if (!prepare_unix_address(a, error)) return false;
+      ports.emplace_back(a, 0);
+      builder.AddListeningPort(a, grpc::InsecureServerCredentials(), &ports.back().second);
+    }
+  }
+  builder.RegisterCallbackGenericService(service_.get());
+  server_ = builder.BuildAndStart();
+  if (!server_) {
+    error = "cannot start the gRPC receivers (is an address in use?)";
+    return false;
+  }
+  for (const auto& [addr, port] : ports) {
+    if (addr.rfind("unix:", 0) != 0 && port == 0) {
+      error = "cannot listen on " + addr + " (in use, or not a valid host:port)";
+      shutdown();
+      return false;
+    }
+  }
+  return true;
+}
+
+void GrpcReceivers::shutdown() {
+  if (server_) {
+    server_->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));
+    server_.reset();
+  }
+  if (service_) service_->stop();
+}
+
+}  // namespace clt::collector

@@ -1,0 +1,79 @@
+#pragma once
+
+#include <array>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "collector/model/ioam_record.h"
+#include "collector/model/metrics.h"
+#include "collector/model/stored_span.h"
+
+namespace clt::collector {
+
+// Everything received since the writer last took a batch. Vectors are reused
+// from batch to batch, so steady-state ingestion does not allocate.
+struct IngestBatch {
+  std::uint64_t seq = 0;
+  std::vector<JoinKey> keys;            // one per IOAM report
+  std::vector<PacketMeta> metas;        // one per IOAM report
+  std::vector<HopSample> hops;          // metas[i].node_count per report, in order
+  std::vector<std::uint32_t> raw_ends;  // end offset in raw of each report
+  std::string raw;                      // the reports as received (protobuf)
+  std::vector<StoredSpan> spans;
+  std::size_t span_bytes = 0;
+
+  std::size_t bytes() const {
+    return raw.size() + hops.size() * sizeof(HopSample) + metas.size() * sizeof(PacketMeta) +
+           span_bytes;
+  }
+  bool empty() const { return metas.empty() && spans.empty(); }
+  void clear();
+};
+
+// A bounded hand-off from the receivers (many threads) to the single store
+// writer. Producers learn the sequence number of the batch their data went
+// into and may wait until that batch is committed: that is when the sender
+// gets its acknowledgement.
+class IngestQueue {
+ public:
+  IngestQueue(std::size_t max_bytes, Metrics& metrics);
+
+  // 0 when there is no room (and `block` is false, or the queue closed).
+  std::uint64_t add_report(const JoinKey& key, const PacketMeta& meta,
+                           const std::vector<HopSample>& hops, std::string_view raw, bool block);
+  std::uint64_t add_spans(std::vector<StoredSpan>&& spans, bool block);
+
+  enum class Outcome { committed, failed, timeout, closed };
+  Outcome wait_committed(std::uint64_t seq, std::chrono::milliseconds timeout);
+
+  // Writer side: swaps the pending data into `out` (whose old content is
+  // dropped); false when nothing arrived within `wait` or the queue closed.
+  bool take(IngestBatch& out, std::chrono::milliseconds wait);
+  void mark_done(std::uint64_t seq, bool ok);
+  void close();
+  bool closed() const;
+
+ private:
+  bool wait_for_room(std::unique_lock<std::mutex>& lock, std::size_t bytes, bool block);
+  void wake_writer();
+
+  const std::size_t max_bytes_;
+  Metrics& metrics_;
+  mutable std::mutex mu_;
+  std::condition_variable writer_cv_;
+  std::condition_variable room_cv_;
+  std::condition_variable done_cv_;
+  IngestBatch current_;
+  bool writer_waiting_ = false;
+  bool closed_ = false;
+  std::uint64_t done_seq_ = 0;
+  static constexpr std::size_t kResults = 4096;
+  std::array<bool, kResults> ok_{};  // outcome of batch seq, indexed seq % kResults
+};
+
+}  // namespace clt::collector

@@ -1,0 +1,61 @@
+#include "collector/model/node_names.h"
+
+#include <charconv>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+namespace clt::collector {
+
+namespace {
+
+bool parse_node_id(std::string_view s, std::uint32_t& out) {
+  if (s.empty()) return false;
+  auto r = std::from_chars(s.data(), s.data() + s.size(), out);
+  return r.ec == std::errc() && r.ptr == s.data() + s.size() && out <= 0xffffff;
+}
+
+}  // namespace
+
+bool NodeNames::parse_assignment(std::string_view text, std::string& error) {
+  const auto eq = text.find('=');
+  std::uint32_t id = 0;
+  if (eq == std::string_view::npos || !parse_node_id(text.substr(0, eq), id) ||
+      eq + 1 == text.size()) {
+    error = "node name '" + std::string(text) +
+            "' is not ID=NAME (a node id of at most 24 bits, e.g. 1=athos)";
+    return false;
+  }
+  set(id, std::string(text.substr(eq + 1)));
+  return true;
+}
+
+bool NodeNames::load_file(const std::string& path, std::string& error) {
+  std::ifstream in(path);
+  if (!in) {
+    error = "cannot open config file " + path;
+    return false;
+  }
+  nlohmann::json doc = nlohmann::json::parse(in, nullptr, false);
+  if (doc.is_discarded() || !doc.is_object()) {
+    error = "config file " + path + " is not a JSON object";
+    return false;
+  }
+  auto it = doc.find("node_names");
+  if (it == doc.end()) return true;
+  if (!it->is_object()) {
+    error = "config file " + path + ": node_names must be an object {\"1\": \"athos\"}";
+    return false;
+  }
+  for (const auto& [k, v] : it->items()) {
+    std::uint32_t id = 0;
+    if (!parse_node_id(k, id) || !v.is_string()) {
+      error =
+          "config file " + path + ": node_names entry '" + k + "' must map a node id to a string";
+      return false;
+    }
+    set(id, v.get<std::string>());
+  }
+  return true;
+}
+
+}  // namespace clt::collector

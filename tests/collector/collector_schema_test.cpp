@@ -1,0 +1,161 @@
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <nlohmann/json.hpp>
+
+#include "collector/query/query_service.h"
+#include "collector/store/sqlite_schema.h"
+#include "collector/store/sqlite_store.h"
+
+namespace clt::collector {
+namespace {
+
+using nlohmann::json;
+
+// The schema as the collector created it before spans were stored as OTLP
+// (user_version 0), and a span in its Jaeger form.
+constexpr const char* kSchemaV1 = R"sql(
+CREATE TABLE spans(
+  trace_id BLOB NOT NULL, span_id BLOB NOT NULL, parent_id BLOB,
+  service TEXT NOT NULL, operation TEXT NOT NULL,
+  start_us INTEGER NOT NULL, duration_us INTEGER NOT NULL,
+  tags TEXT NOT NULL, process_tags TEXT NOT NULL, logs TEXT NOT NULL, refs TEXT NOT NULL);
+CREATE UNIQUE INDEX spans_id ON spans(trace_id, span_id);
+CREATE INDEX spans_service_start ON spans(service, start_us);
+CREATE INDEX spans_start ON spans(start_us);
+CREATE TABLE operations(service TEXT NOT NULL, operation TEXT NOT NULL,
+  PRIMARY KEY(service, operation)) WITHOUT ROWID;
+CREATE TABLE network(
+  trace_id BLOB NOT NULL, span_id BLOB NOT NULL, start_us INTEGER NOT NULL,
+  duration_us INTEGER NOT NULL, packets INTEGER NOT NULL, summary TEXT NOT NULL,
+  updated_us INTEGER NOT NULL, PRIMARY KEY(trace_id, span_id));
+CREATE INDEX network_start ON network(start_us);
+CREATE TABLE ioam_records(
+  id INTEGER PRIMARY KEY, trace_id BLOB NOT NULL, span_id BLOB NOT NULL,
+  ids_lost INTEGER NOT NULL, received_us INTEGER NOT NULL, count INTEGER NOT NULL,
+  data BLOB NOT NULL);
+CREATE INDEX ioam_records_key ON ioam_records(trace_id, span_id);
+INSERT INTO operations VALUES('api', 'GET /check');
+INSERT INTO spans VALUES(
+  x'0af7651916cd43dd8448eb211c80319c', x'b7ad6b7169203331', x'0000000000000001',
+  'api', 'GET /check', 1700000000000000, 2500,
+  '[{"key":"http.status_code","type":"int64","value":503},{"key":"span.kind","type":"string","value":"client"},{"key":"otel.status_code","type":"string","value":"ERROR"},{"key":"error","type":"bool","value":true},{"key":"otel.status_description","type":"string","value":"upstream failed"},{"key":"otel.scope.name","type":"string","value":"demo"},{"key":"otel.dropped_events_count","type":"int64","value":2}]',
+  '[{"key":"host.name","type":"string","value":"athos"}]',
+  '[{"timestamp":1700000000001000,"fields":[{"key":"event","type":"string","value":"retry"},{"key":"attempt","type":"int64","value":2}]}]',
+  '[{"refType":"FOLLOWS_FROM","traceID":"5bf92f3577b34da6a3ce929d0e0e4736","spanID":"10f067aa0ba902b7"}]');
+)sql";
+
+constexpr const char* kTrace = "0af7651916cd43dd8448eb211c80319c";
+
+class SchemaTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() /
+           ("clt-collector-schema-test-" + std::to_string(::getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::remove_all(dir_);
+    std::filesystem::create_directories(dir_);
+    options_.path = (dir_ / "c.db").string();
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+
+  void write_v1() {
+    SqliteDb db;
+    std::string error;
+    ASSERT_TRUE(db.open(options_.path, false, error)) << error;
+    ASSERT_TRUE(db.exec(kSchemaV1, error)) << error;
+    ASSERT_EQ(schema_version(db), 1);
+  }
+  json trace(SqliteStore& store) {
+    ReaderPool pool([&store](std::string& e) { return store.open_reader(e); });
+    QueryService q(pool);
+    std::string body;
+    EXPECT_EQ(q.trace(kTrace, body), 200) << body;
+    return json::parse(body)["data"][0];
+  }
+  std::set<std::string> search(SqliteStore& store, const std::string& tags) {
+    ReaderPool pool([&store](std::string& e) { return store.open_reader(e); });
+    QueryService q(pool);
+    TraceQuery query;
+    query.service = "api";
+    std::string error, body;
+    EXPECT_TRUE(parse_trace_query({{"service", "api"}, {"tags", tags}, {"start", "0"}},
+                                  1'800'000'000'000'000, query, error));
+    EXPECT_EQ(q.search(query, body), 200) << body;
+    std::set<std::string> ids;
+    const json parsed = json::parse(body);
+    for (const auto& t : parsed["data"]) ids.insert(t["traceID"].get<std::string>());
+    return ids;
+  }
+
+  std::filesystem::path dir_;
+  StoreOptions options_;
+};
+
+std::map<std::string, json> tags_of(const json& tags) {
+  std::map<std::string, json> out;
+  for (const auto& t : tags) out[t["key"]] = t["value"];
+  return out;
+}
+
+TEST_F(SchemaTest, AnOldDatabaseIsMigratedWithItsSpans) {
+  write_v1();
+  SqliteStore store;
+  std::string error;
+  ASSERT_TRUE(store.open(options_, error)) << error;
+  EXPECT_EQ(schema_version(store.db()), kSchemaVersion);
+  const json t = trace(store);
+  ASSERT_EQ(t["spans"].size(), 1u);
+  const json& span = t["spans"][0];
+  EXPECT_EQ(span["operationName"], "GET /check");
+  EXPECT_EQ(span["startTime"], 1'700'000'000'000'000);
+  EXPECT_EQ(span["duration"], 2500);
+  auto tags = tags_of(span["tags"]);
+  EXPECT_EQ(tags["http.status_code"], 503);
+  EXPECT_EQ(tags["span.kind"], "client");
+  EXPECT_EQ(tags["otel.status_code"], "ERROR");
+  EXPECT_EQ(tags["error"], true);
+  EXPECT_EQ(tags["otel.status_description"], "upstream failed");
+  EXPECT_EQ(tags["otel.scope.name"], "demo");
+  EXPECT_EQ(tags["otel.dropped_events_count"], 2);
+  EXPECT_EQ(tags.size(), 7u);
+  EXPECT_EQ(tags_of(t["processes"][span["processID"].get<std::string>()]["tags"])["host.name"],
+            "athos");
+  ASSERT_EQ(span["logs"].size(), 1u);
+  EXPECT_EQ(span["logs"][0]["timestamp"], 1'700'000'000'001'000);
+  EXPECT_EQ(tags_of(span["logs"][0]["fields"])["attempt"], 2);
+  ASSERT_EQ(span["references"].size(), 2u);  // the parent and the link
+  EXPECT_EQ(span["references"][1]["refType"], "FOLLOWS_FROM");
+  EXPECT_EQ(span["references"][1]["spanID"], "10f067aa0ba902b7");
+  // The tag index was filled from the old rows.
+  EXPECT_EQ(search(store, R"({"http.status_code":"503","host.name":"athos"})"),
+            (std::set<std::string>{kTrace}));
+  EXPECT_TRUE(search(store, R"({"http.status_code":"200"})").empty());
+}
+
+TEST_F(SchemaTest, OpeningAgainKeepsTheDataAndANewerSchemaIsRefused) {
+  write_v1();
+  std::string error;
+  {
+    SqliteStore store;
+    ASSERT_TRUE(store.open(options_, error)) << error;
+  }
+  SqliteStore again;
+  ASSERT_TRUE(again.open(options_, error)) << error;
+  EXPECT_EQ(trace(again)["spans"].size(), 1u);
+  ASSERT_TRUE(again.db().exec("PRAGMA user_version=99", error));
+  SqliteStore newer;
+  EXPECT_FALSE(newer.open(options_, error));
+  EXPECT_NE(error.find("newer"), std::string::npos) << error;
+}
+
+TEST_F(SchemaTest, AReaderRefusesADatabaseNotYetMigrated) {
+  write_v1();
+  std::string error;
+  EXPECT_EQ(open_sqlite_reader(options_.path, error), nullptr);
+  EXPECT_NE(error.find("schema version 1"), std::string::npos) << error;
+}
+
+}  // namespace
+}  // namespace clt::collector

@@ -1,0 +1,141 @@
+// The store writer loop against a fake Store: what it writes in each batch,
+// and what happens when a write fails (a fake, because the failures of a
+// real database cannot be caused on demand).
+#include <gtest/gtest.h>
+
+#include <unordered_map>
+
+#include "collector/store_writer_loop.h"
+#include "collector_test_util.h"
+
+namespace clt::collector {
+namespace {
+
+using testing::add_to_batch;
+using testing::make_report;
+
+constexpr const char* kTrace = "0af7651916cd43dd8448eb211c80319c";
+constexpr const char* kSpan = "b7ad6b7169203331";
+
+// Keeps what was written in memory; fails the writes it is told to.
+class FakeStore final : public Store {
+ public:
+  struct Written {
+    std::size_t records = 0, spans = 0, summaries = 0, operations = 0;
+  };
+  std::vector<Written> writes;
+  int fail_next = 0;
+  std::vector<std::string> raw;  // record blobs as written
+  std::map<std::pair<std::string, std::string>, bool> ops;
+
+  bool write(const StoreWrite& w) override {
+    if (fail_next > 0) {
+      --fail_next;
+      return false;
+    }
+    writes.push_back({w.records.size(), w.spans.size(), w.summaries.size(), w.operations.size()});
+    for (const auto& r : w.records) raw.emplace_back(r.blob);
+    for (const auto& s : w.summaries) packets[s.summary.key] = s.summary.packets;
+    for (const auto& op : w.operations) ops[op] = true;
+    return true;
+  }
+  std::optional<std::uint32_t> network_packets(const JoinKey& key) override {
+    auto it = packets.find(key);
+    if (it == packets.end()) return std::nullopt;
+    return it->second;
+  }
+  bool load_records(const JoinKey&, std::vector<PacketMeta>& metas, std::vector<HopSample>& hops,
+                    bool& ids_lost) override {
+    metas.clear();
+    hops.clear();
+    ids_lost = false;
+    return true;
+  }
+  std::vector<JoinKey> keys_needing_summary(std::int64_t) override { return {}; }
+  std::vector<std::pair<std::string, std::string>> operations() override { return {}; }
+  std::int64_t delete_older_than(std::int64_t) override { return 0; }
+  std::optional<std::int64_t> oldest_us() override { return std::nullopt; }
+  std::optional<std::int64_t> newest_us() override { return std::nullopt; }
+  std::int64_t used_bytes() override { return 0; }
+  void reclaim_free_pages() override {}
+  void checkpoint() override {}
+  std::unique_ptr<StoreReader> open_reader(std::string& error) override {
+    error = "no reader in the fake";
+    return nullptr;
+  }
+
+ private:
+  std::unordered_map<JoinKey, std::uint32_t, JoinKeyHash> packets;
+};
+
+class WriterTest : public ::testing::Test {
+ protected:
+  WriterTest() {
+    names_.set(1, "athos");
+    names_.set(2, "porthos");
+    WriterOptions wo;
+    wo.join.quiet_us = 1000;
+    loop_ = std::make_unique<StoreWriterLoop>(queue_, store_, names_, metrics_, nullptr, wo);
+  }
+  IngestBatch batch_with_span() {
+    IngestBatch b;
+    add_to_batch(b, make_report(kTrace, kSpan, {{1, 100, 0}, {2, 100, 200}}), 1000);
+    StoredSpan s;
+    s.trace_id = *core::parse_trace_id(kTrace);
+    s.span_id = *core::parse_span_id(kSpan);
+    s.service = "api";
+    s.operation = "GET /check";
+    b.spans.push_back(s);
+    return b;
+  }
+
+  FakeStore store_;
+  NodeNames names_;
+  Metrics metrics_;
+  IngestQueue queue_{1 << 20, metrics_};
+  std::unique_ptr<StoreWriterLoop> loop_;
+};
+
+TEST_F(WriterTest, ABatchIsOneWriteAndSummariesAnother) {
+  IngestBatch b = batch_with_span();
+  ASSERT_TRUE(loop_->process(b, 1000));
+  ASSERT_EQ(store_.writes.size(), 1u);
+  EXPECT_EQ(store_.writes[0].records, 1u);
+  EXPECT_EQ(store_.writes[0].spans, 1u);
+  EXPECT_EQ(store_.writes[0].operations, 1u);  // api / GET /check
+  EXPECT_FALSE(store_.raw[0].empty());
+  ASSERT_TRUE(loop_->flush_all(5000));
+  ASSERT_EQ(store_.writes.size(), 2u);
+  EXPECT_EQ(store_.writes[1].summaries, 1u);
+  EXPECT_EQ(store_.writes[1].records, 0u);
+  // network path, hop 1 athos, hop 2 porthos
+  EXPECT_EQ(store_.writes[1].operations, 3u);
+  EXPECT_EQ(metrics_.network_spans_written.load(), 1u);
+}
+
+TEST_F(WriterTest, AFailedWriteFailsTheBatchAndIsCounted) {
+  store_.fail_next = 1;
+  IngestBatch b = batch_with_span();
+  EXPECT_FALSE(loop_->process(b, 1000));
+  EXPECT_EQ(metrics_.store_errors.load(), 1u);
+  EXPECT_EQ(metrics_.store_spans_written.load(), 0u);
+  EXPECT_TRUE(store_.writes.empty());
+  // The operation is written with the next batch that succeeds.
+  IngestBatch again = batch_with_span();
+  ASSERT_TRUE(loop_->process(again, 1000));
+  EXPECT_EQ(store_.writes.back().operations, 1u);
+}
+
+TEST_F(WriterTest, AFailedSummaryWriteIsRetried) {
+  IngestBatch b = batch_with_span();
+  ASSERT_TRUE(loop_->process(b, 1000));
+  store_.fail_next = 1;
+  EXPECT_FALSE(loop_->flush_all(5000));
+  EXPECT_EQ(store_.writes.size(), 1u);
+  ASSERT_TRUE(loop_->flush_all(6000));
+  ASSERT_EQ(store_.writes.size(), 2u);
+  EXPECT_EQ(store_.writes[1].summaries, 1u);
+}
+
+}  // namespace
+}  // namespace clt::collector
