@@ -20,6 +20,7 @@
 #include "collector/span_exporter.h"
 #include "collector/store/sqlite_store.h"
 #include "collector/store_writer_loop.h"
+#include "os/signals.h"
 
 namespace {
 
@@ -102,11 +103,7 @@ int clt::cli::run_collector(int argc, char** argv) {
 
   // Signals are taken synchronously by the main thread; every other thread
   // inherits the blocked mask.
-  sigset_t stop_signals;
-  sigemptyset(&stop_signals);
-  sigaddset(&stop_signals, SIGINT);
-  sigaddset(&stop_signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  os::BlockedSignals stop_signals({SIGINT, SIGTERM});
   signal(SIGPIPE, SIG_IGN);
   google::protobuf::SetLogHandler(&protobuf_log);
   raise_descriptor_limit();
@@ -160,8 +157,7 @@ int clt::cli::run_collector(int argc, char** argv) {
   std::fprintf(stderr, "clt collector: ready; db=%s%s\n", o.store.path.c_str(),
                endpoints(o).c_str());
 
-  int sig = 0;
-  sigwait(&stop_signals, &sig);
+  const int sig = stop_signals.wait();
   std::fprintf(stderr, "clt collector: stopping (signal %d)\n", sig);
   stop_all();
   return 0;

@@ -1,4 +1,5 @@
 #include "collector/model/network_spans.h"
+#include "core/hex.h"
 
 #include <nlohmann/json.hpp>
 
@@ -123,10 +124,9 @@ void append_json_string(std::string& out, std::string_view v) {
       out += '\\';
       out += c;
     } else if (u < 0x20) {
-      static constexpr char kHex[] = "0123456789abcdef";
       out += "\\u00";
-      out += kHex[u >> 4];
-      out += kHex[u & 0xf];
+      out += core::hex_digit(u >> 4);
+      out += core::hex_digit(u);
     } else {
       out += c;
     }

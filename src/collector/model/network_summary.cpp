@@ -1,4 +1,5 @@
 #include "collector/model/network_summary.h"
+#include "core/hex.h"
 
 #include <algorithm>
 #include <cstdio>
@@ -21,12 +22,8 @@ std::int64_t median(std::vector<std::int64_t>& values) {
 namespace {
 
 std::string hex_of(std::uint64_t v, std::uint8_t bytes) {
-  std::string s(2u * bytes, '0');
-  static constexpr char kDigits[] = "0123456789abcdef";
-  for (int i = 2 * bytes - 1; i >= 0; --i) {
-    s[static_cast<std::size_t>(i)] = kDigits[v & 0xf];
-    v >>= 4;
-  }
+  std::string s;
+  core::append_be_hex(s, v, bytes);
   return s;
 }
 
