@@ -20,6 +20,7 @@
 #include "collector/span_exporter.h"
 #include "collector/store/sqlite_store.h"
 #include "collector/store_writer_loop.h"
+#include "os/log.h"
 #include "os/signals.h"
 
 namespace {
@@ -116,7 +117,11 @@ int clt::cli::run_collector(int argc, char** argv) {
   if (!o.otlp_endpoint.empty() && !exporter) return fail(error);
 
   IngestQueue queue(o.ingest_queue_bytes, metrics);
-  StoreWriterLoop writer(queue, store, o.node_names, metrics, exporter.get(), o.writer);
+  os::Log log("collector");
+  os::RateLimitedError write_errors(log,
+                                    "cannot store received data (not acknowledged; senders retry)");
+  StoreWriterLoop writer(queue, store, o.node_names, metrics, exporter.get(), o.writer,
+                         &write_errors);
   writer.recover();
   std::thread writer_thread([&] { writer.run(); });
 

@@ -9,9 +9,11 @@
 namespace clt::collector {
 
 StoreWriterLoop::StoreWriterLoop(IngestQueue& queue, Store& store, const NodeNames& names,
-                                 Metrics& metrics, SpanExporter* exporter, WriterOptions options)
+                                 Metrics& metrics, SpanExporter* exporter, WriterOptions options,
+                                 os::RateLimitedError* write_errors)
     : queue_(queue),
       store_(store),
+      write_errors_(write_errors),
       names_(names),
       metrics_(metrics),
       exporter_(exporter),
@@ -28,12 +30,17 @@ void StoreWriterLoop::note_operation(const std::string& service, const std::stri
     write_.operations.push_back(std::move(key));
 }
 
+void StoreWriterLoop::note_write_error() {
+  metrics_.store_errors.fetch_add(1, std::memory_order_relaxed);
+  if (write_errors_) write_errors_->report(store_.last_error());
+}
+
 bool StoreWriterLoop::commit_write() {
   const bool ok = store_.write(write_);
   if (ok)
     for (auto& op : write_.operations) operations_.insert(std::move(op));
   else
-    metrics_.store_errors.fetch_add(1, std::memory_order_relaxed);
+    note_write_error();
   write_.clear();
   return ok;
 }

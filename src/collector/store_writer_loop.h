@@ -14,6 +14,7 @@
 #include "collector/model/metrics.h"
 #include "collector/model/node_names.h"
 #include "collector/store/store.h"
+#include "os/log.h"
 
 namespace clt::collector {
 
@@ -34,8 +35,11 @@ struct WriterOptions {
 // and applies retention.
 class StoreWriterLoop {
  public:
+  // write_errors (may be null) says why writes fail, rate-limited, beside
+  // the store_errors counter.
   StoreWriterLoop(IngestQueue& queue, Store& store, const NodeNames& names, Metrics& metrics,
-                  SpanExporter* exporter, WriterOptions options);
+                  SpanExporter* exporter, WriterOptions options,
+                  os::RateLimitedError* write_errors = nullptr);
 
   // Summarizes what a previous run stored but did not summarize.
   void recover();
@@ -52,11 +56,13 @@ class StoreWriterLoop {
   bool summarize(const JoinKey& key, PendingSpan* pending, std::int64_t now_us);
   // Writes write_ and remembers its operations once stored.
   bool commit_write();
+  void note_write_error();
   void note_operation(const std::string& service, const std::string& operation);
   void apply_retention(std::int64_t now_us);
 
   IngestQueue& queue_;
   Store& store_;
+  os::RateLimitedError* write_errors_;
   const NodeNames& names_;
   Metrics& metrics_;
   SpanExporter* exporter_;

@@ -2,6 +2,9 @@
 // and what happens when a write fails (a fake, because the failures of a
 // real database cannot be caused on demand).
 #include <gtest/gtest.h>
+#include <spdlog/sinks/ostream_sink.h>
+
+#include <sstream>
 
 #include <unordered_map>
 
@@ -28,6 +31,7 @@ class FakeStore final : public Store {
   std::vector<std::string> raw;  // record blobs as written
   std::map<std::pair<std::string, std::string>, bool> ops;
 
+  std::string last_error() const override { return "the fake store refused the write"; }
   bool write(const StoreWrite& w) override {
     if (fail_next > 0) {
       --fail_next;
@@ -124,6 +128,32 @@ TEST_F(WriterTest, AFailedWriteFailsTheBatchAndIsCounted) {
   IngestBatch again = batch_with_span();
   ASSERT_TRUE(loop_->process(again, 1000));
   EXPECT_EQ(store_.writes.back().operations, 1u);
+}
+
+// The reason of a failed write is said (rate-limited), not only counted.
+TEST(WriterErrors, AFailedWriteSaysWhy) {
+  std::ostringstream out;
+  os::Log log("collector", std::make_shared<spdlog::sinks::ostream_sink_mt>(out));
+  os::RateLimitedError errors(log, "cannot store received data");
+  FakeStore store;
+  NodeNames names;
+  Metrics metrics;
+  IngestQueue queue{1 << 20, metrics};
+  StoreWriterLoop loop(queue, store, names, metrics, nullptr, WriterOptions{}, &errors);
+  store.fail_next = 2;
+  for (int i = 0; i < 2; ++i) {
+    IngestBatch b;
+    add_to_batch(b, make_report(kTrace, kSpan, {{1, 100, 0}}), 1000);
+    EXPECT_FALSE(loop.process(b, 1000));
+  }
+  EXPECT_EQ(metrics.store_errors.load(), 2u);
+  EXPECT_EQ(errors.occurrences(), 2u);
+  const std::string said = out.str();
+  EXPECT_NE(said.find("cannot store received data: the fake store refused the write"),
+            std::string::npos)
+      << said;
+  // Said once within the interval, however often it happens.
+  EXPECT_EQ(said.find("refused", said.find("refused") + 1), std::string::npos) << said;
 }
 
 TEST_F(WriterTest, AFailedSummaryWriteIsRetried) {

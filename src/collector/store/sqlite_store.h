@@ -25,6 +25,7 @@ class SqliteStore final : public Store {
   bool open(const StoreOptions& options, std::string& error);
 
   bool write(const StoreWrite& w) override;
+  std::string last_error() const override { return db_.last_error(); }
   std::optional<std::uint32_t> network_packets(const JoinKey& key) override;
   bool load_records(const JoinKey& key, std::vector<PacketMeta>& metas,
                     std::vector<HopSample>& hops, bool& ids_lost) override;

@@ -100,6 +100,8 @@ class Store {
   virtual ~Store() = default;
 
   virtual bool write(const StoreWrite& w) = 0;
+  // Why the last write failed, as the database said it.
+  virtual std::string last_error() const = 0;
   // Packets of the stored summary of key, if any.
   virtual std::optional<std::uint32_t> network_packets(const JoinKey& key) = 0;
   // Every stored report of key, decoded again (for late packets and recovery).
