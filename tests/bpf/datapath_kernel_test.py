@@ -85,7 +85,7 @@ class Agent:
 def capture_and_send(kind, phase1, phase2, sender_prefix, port):
     pcap = os.path.join(TMP, f"{kind}{port}.pcap")
     # No port in the capture filter: it would not look past a Hop-by-Hop header.
-    dump = spawn(ns("aramis", "tcpdump", "-i", "eth0", "--immediate-mode", "-B", "131072", "-U", "-w", pcap, "ip6"),
+    dump = spawn(ns("aramis", "tcpdump", "-i", "eth0", "--immediate-mode", "-B", "131072", "-w", pcap, "ip6"),
                  stderr=subprocess.PIPE, text=True)
     wait_line(dump.stderr, "listening on")
     server = spawn(ns("aramis", "/usr/bin/python3", PEER, "serve", kind, str(port), str(phase1)),

@@ -20,6 +20,8 @@ import socket
 import sys
 import time
 
+SO_MAX_PACING_RATE = 47  # bytes per second
+
 
 def serve_tcp(port, phase1):
     with socket.socket(socket.AF_INET6, socket.SOCK_STREAM) as s:
@@ -60,6 +62,10 @@ def send(kind, library, address, port, trace, span, phase1, phase2):
     lib.clt_strerror.restype = ctypes.c_char_p
     sock = socket.socket(socket.AF_INET6, socket.SOCK_STREAM if kind == "tcp" else socket.SOCK_DGRAM)
     sock.settimeout(20)
+    if kind == "tcp":
+        # Paced, so the capture a hop later keeps up; TCP still sends
+        # segmentation-offload packets at this rate.
+        sock.setsockopt(socket.SOL_SOCKET, SO_MAX_PACING_RATE, 40_000_000)
     sock.connect((address, port))
     rc = lib.clt_enable(sock.fileno(), bytes.fromhex(trace), bytes.fromhex(span))
     if rc != 0:
