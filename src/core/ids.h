@@ -19,6 +19,19 @@ std::string to_hex(const TraceId& id);
 std::string to_hex(const SpanId& id);
 
 // Parses exactly 2*N hex digits (either case); nullopt otherwise.
+// An id as OTLP carries it (raw bytes): false unless exactly N bytes, not all
+// zero (the invalid id).
+template <std::size_t N>
+bool id_from_bytes(std::string_view bytes, std::array<std::uint8_t, N>& out) {
+  if (bytes.size() != N) return false;
+  bool nonzero = false;
+  for (std::size_t i = 0; i < N; ++i) {
+    out[i] = static_cast<std::uint8_t>(bytes[i]);
+    nonzero = nonzero || out[i] != 0;
+  }
+  return nonzero;
+}
+
 std::optional<TraceId> parse_trace_id(std::string_view hex);
 std::optional<SpanId> parse_span_id(std::string_view hex);
 

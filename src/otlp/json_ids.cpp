@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "core/hex.h"
+#include "core/json_string.h"
 #include "core/text_excerpt.h"
 #include "otlp/base64.h"
 
@@ -13,24 +14,6 @@ namespace clt::otlp {
 namespace {
 
 using nlohmann::json;
-
-void append_quoted(std::string& out, const std::string& s) {
-  out += '"';
-  for (const char c : s) {
-    const auto u = static_cast<unsigned char>(c);
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += c;
-    } else if (u < 0x20) {
-      out += "\\u00";
-      out += core::hex_digit(u >> 4);
-      out += core::hex_digit(u);
-    } else {
-      out += c;
-    }
-  }
-  out += '"';
-}
 
 bool one_of(const std::string& s, std::initializer_list<const char*> names) {
   for (const char* n : names)
@@ -65,9 +48,9 @@ class IdRewriter final : public nlohmann::json_sax<json> {
       if (!bytes || bytes->size() != size)
         return fail(where() + ": expected " + std::to_string(size * 2) + " hex digits, got \"" +
                     core::quoted_excerpt(s) + "\"");
-      append_quoted(out_, to_base64(*bytes));
+      core::append_json_string(out_, to_base64(*bytes));
     } else {
-      append_quoted(out_, s);
+      core::append_json_string(out_, s);
     }
     return value_ends();
   }
@@ -87,7 +70,7 @@ class IdRewriter final : public nlohmann::json_sax<json> {
   bool key(string_t& k) override {
     Frame& f = stack_.back();
     if (f.count++) out_ += ',';
-    append_quoted(out_, k);
+    core::append_json_string(out_, k);
     out_ += ':';
     key_ = k;
     return true;

@@ -1,4 +1,5 @@
 #include "collector/ingest/otlp_spans.h"
+#include "core/ids.h"
 
 #include <cstring>
 
@@ -12,15 +13,6 @@ namespace {
 namespace common = opentelemetry::proto::common::v1;
 namespace trace = opentelemetry::proto::trace::v1;
 using Attributes = google::protobuf::RepeatedPtrField<common::KeyValue>;
-
-template <std::size_t N>
-bool copy_id(const std::string& bytes, std::array<std::uint8_t, N>& out) {
-  if (bytes.size() != N) return false;
-  std::memcpy(out.data(), bytes.data(), N);
-  for (auto b : out)
-    if (b) return true;
-  return false;
-}
 
 // At most `max` bytes, not splitting a UTF-8 character.
 bool truncate_utf8(std::string& text, std::size_t max) {
@@ -110,10 +102,10 @@ class Limiter {
 
 bool valid_ids(const trace::Span& span, StoredSpan& s, OtlpConversion& out) {
   std::string why;
-  if (!copy_id(span.trace_id(), s.trace_id))
+  if (!core::id_from_bytes(span.trace_id(), s.trace_id))
     why = "a trace id of " + std::to_string(span.trace_id().size()) +
           " bytes or all zero; it must be 16 non-zero bytes";
-  else if (!copy_id(span.span_id(), s.span_id))
+  else if (!core::id_from_bytes(span.span_id(), s.span_id))
     why = "a span id of " + std::to_string(span.span_id().size()) +
           " bytes or all zero; it must be 8 non-zero bytes";
   else

@@ -47,15 +47,6 @@ std::int64_t ns_to_us(std::uint64_t ns) {
   return static_cast<std::int64_t>(ns / 1000);
 }
 
-template <std::size_t N>
-bool copy_id(const std::string& bytes, std::array<std::uint8_t, N>& out) {
-  if (bytes.size() != N) return false;
-  std::memcpy(out.data(), bytes.data(), N);
-  for (auto b : out)
-    if (b) return true;
-  return false;
-}
-
 void render_status(const trace::Span& span, json& tags) {
   if (!span.has_status()) return;
   if (span.status().code() == trace::Status::STATUS_CODE_ERROR) {
@@ -86,7 +77,8 @@ std::string refs_of(const trace::Span& span) {
   for (const auto& link : span.links()) {
     core::TraceId t{};
     core::SpanId s{};
-    if (!copy_id(link.trace_id(), t) || !copy_id(link.span_id(), s)) continue;
+    if (!core::id_from_bytes(link.trace_id(), t) || !core::id_from_bytes(link.span_id(), s))
+      continue;
     refs.push_back(
         {{"refType", "FOLLOWS_FROM"}, {"traceID", core::to_hex(t)}, {"spanID", core::to_hex(s)}});
   }

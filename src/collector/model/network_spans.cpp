@@ -1,5 +1,5 @@
 #include "collector/model/network_spans.h"
-#include "core/hex.h"
+#include "core/json_string.h"
 
 #include <nlohmann/json.hpp>
 
@@ -114,26 +114,6 @@ void append_network_spans(const NetworkSummary& s, std::vector<JaegerSpan>& out)
 
 namespace {
 
-// Written by hand: this runs once per summarized span on the store writer
-// thread, where a DOM-building serializer cost more than the SQLite insert.
-void append_json_string(std::string& out, std::string_view v) {
-  out += '"';
-  for (char c : v) {
-    const auto u = static_cast<unsigned char>(c);
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += c;
-    } else if (u < 0x20) {
-      out += "\\u00";
-      out += core::hex_digit(u >> 4);
-      out += core::hex_digit(u);
-    } else {
-      out += c;
-    }
-  }
-  out += '"';
-}
-
 void append_field(std::string& out, const char* name, std::int64_t v) {
   out += ",\"";
   out += name;
@@ -145,7 +125,7 @@ void append_field(std::string& out, const char* name, std::string_view v) {
   out += ",\"";
   out += name;
   out += "\":";
-  append_json_string(out, v);
+  core::append_json_string(out, v);
 }
 
 }  // namespace
