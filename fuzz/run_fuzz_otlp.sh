@@ -33,7 +33,7 @@ clang++ "${flags[@]}" "$src/fuzz/fuzz_otlp_receivers.cpp" \
   "$src/src/collector/model/jaeger_render.cpp" \
   "$src/src/otlp/otlp_json.cpp" "$src/src/otlp/json_depth.cpp" "$src/src/otlp/json_ids.cpp" \
   "$src/src/otlp/base64.cpp" \
-  "$src/src/core/hex.cpp" "$src/src/core/ids.cpp" "$src/src/core/text_excerpt.cpp" "${objs[@]}" \
+  "$src/src/core/hex.cpp" "$src/src/core/ids.cpp" "$src/src/core/json_string.cpp" "$src/src/core/text_excerpt.cpp" "${objs[@]}" \
   $(pkg-config --libs protobuf zlib) -o "$out/fuzz_otlp_receivers"
 cp -n "$src"/tests/data/fuzz-otlp-seeds/* "$out/corpus-otlp/" 2>/dev/null || true
 "$out/fuzz_otlp_receivers" -max_total_time="$seconds" -print_final_stats=1 -timeout=10 \
