@@ -1,9 +1,12 @@
 // Request latency over the default topology (athos -> porthos -> aramis),
 // with and without CLT, on one keep-alive TCP connection. Requests rotate
-// between three modes so that all see the same network and machine load:
+// between four modes so that all see the same network and machine load:
 //   plain     no CLT
 //   prepared  a span per request on a PreparedSocket (one setsockopt each way)
 //   enable    a span per request with Encapsulator::enable(fd, ...) (all checks)
+//   held      a second connection, CLT enabled once for its whole life: the
+//             packets' cost (header, stamping, IOAM on every hop) without
+//             the span edges
 // The server answers after a fixed service time (busy wait), run once per
 // service time given. Brings up its own copy of the topology. With
 // --datapath the eBPF datapath is loaded on athos first, so the spans'
@@ -12,6 +15,7 @@
 //   bench_encap_latency [--datapath] [REQUESTS-PER-MODE] [SERVICE-US...]
 
 #include <netinet/in.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -43,7 +47,30 @@ double percentile(std::vector<double> v, double p) {
   return v[static_cast<std::size_t>(p * static_cast<double>(v.size() - 1))];
 }
 
-// Serves one connection: reads a request, waits service_us, echoes it.
+// Serves kConnections connections from one thread (so that every request
+// wakes the same thread): reads a request, waits service_us, echoes it.
+constexpr int kConnections = 2;
+
+void serve(std::array<pollfd, kConnections> conns, int service_us) {
+  char buf[kRequestBytes];
+  for (int open = kConnections; open > 0;) {
+    if (::poll(conns.data(), conns.size(), -1) < 0) return;
+    for (auto& c : conns) {
+      if (c.fd < 0 || (c.revents & (POLLIN | POLLHUP | POLLERR)) == 0) continue;
+      if (!clt::test::recv_all(c.fd, buf, sizeof buf) || buf[0] == 'Q') {
+        ::close(c.fd);
+        c.fd = -1;
+        --open;
+        continue;
+      }
+      const auto until = Clock::now() + std::chrono::microseconds(service_us);
+      while (Clock::now() < until) {
+      }
+      clt::test::send_all(c.fd, buf, sizeof buf);
+    }
+  }
+}
+
 class Server {
  public:
   Server(const std::string& netns, int service_us) {
@@ -57,18 +84,15 @@ class Server {
       ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
       socklen_t len = sizeof a;
       ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-      ::listen(fd, 1);
+      ::listen(fd, kConnections);
       bound.set_value(ntohs(a.sin6_port));
-      const int c = ::accept(fd, nullptr, nullptr);
-      char buf[kRequestBytes];
-      while (clt::test::recv_all(c, buf, sizeof buf) && buf[0] != 'Q') {
-        const auto until = Clock::now() + std::chrono::microseconds(service_us);
-        while (Clock::now() < until) {
-        }
-        clt::test::send_all(c, buf, sizeof buf);
+      std::array<pollfd, kConnections> conns{};
+      for (auto& c : conns) {
+        c.fd = ::accept(fd, nullptr, nullptr);
+        c.events = POLLIN;
       }
-      ::close(c);
       ::close(fd);
+      serve(conns, service_us);
     });
     port_ = port.get();
   }
@@ -81,7 +105,7 @@ class Server {
 };
 
 struct Figures {
-  std::array<std::vector<double>, 3> us;  // plain, prepared, enable
+  std::array<std::vector<double>, 4> us;  // plain, prepared, enable, held
 };
 
 Figures measure(const std::string& prefix, int requests, int service_us, bool datapath) {
@@ -106,19 +130,29 @@ Figures measure(const std::string& prefix, int requests, int service_us, bool da
       throw std::runtime_error("the socket did not take the expected encapsulation path");
     clt::encap::TraceId trace{};
     clt::encap::SpanId span{};
+    trace[0] = 1;
+    span[0] = 1;
+    const int held = clt::test::connect_to("fd00:2::2", server.port(), SOCK_STREAM);
+    if (!encap->enable(held, trace, span).applied()) throw std::runtime_error("enable (root?)");
     char buf[kRequestBytes] = {'R'};
-    auto request = [&] {
-      if (!clt::test::send_all(fd, buf, sizeof buf) || !clt::test::recv_all(fd, buf, sizeof buf))
+    auto request_on = [&](int on) {
+      if (!clt::test::send_all(on, buf, sizeof buf) || !clt::test::recv_all(on, buf, sizeof buf))
         throw std::runtime_error("request failed");
     };
-    for (int i = 0; i < 500; ++i) request();  // warm-up
-    for (int i = 0; i < 3 * requests; ++i) {
-      const int mode = i % 3;
+    auto request = [&] { request_on(fd); };
+    for (int i = 0; i < 500; ++i) {  // warm-up
+      request();
+      request_on(held);
+    }
+    for (int i = 0; i < 4 * requests; ++i) {
+      const int mode = i % 4;
       trace[15] = static_cast<std::uint8_t>(i);
       span[7] = static_cast<std::uint8_t>(i >> 8);
       const auto t0 = Clock::now();
       if (mode == 0) {
         request();
+      } else if (mode == 3) {
+        request_on(held);
       } else if (mode == 1) {
         if (!prepared.enable(trace, span).applied()) throw std::runtime_error("enable (root?)");
         request();
@@ -132,7 +166,9 @@ Figures measure(const std::string& prefix, int requests, int service_us, bool da
     }
     buf[0] = 'Q';
     clt::test::send_all(fd, buf, sizeof buf);
+    clt::test::send_all(held, buf, sizeof buf);
     ::close(fd);
+    ::close(held);
   });
   return f;
 }
@@ -170,9 +206,9 @@ int main(int argc, char** argv) {
   try {
     for (int service : services) {
       const Figures f = measure(prefix, requests, service, datapath);
-      const char* names[] = {"plain", "prepared", "enable"};
+      const char* names[] = {"plain", "prepared", "enable", "held"};
       const double p50_plain = percentile(f.us[0], 0.5), p99_plain = percentile(f.us[0], 0.99);
-      for (int m = 0; m < 3; ++m) {
+      for (int m = 0; m < 4; ++m) {
         const double p50 = percentile(f.us[m], 0.5), p99 = percentile(f.us[m], 0.99);
         std::printf("%8d  %-9s %9.1f %9.1f %9.3f %9.3f\n", service, names[m], p50, p99,
                     p50 / p50_plain, p99 / p99_plain);

@@ -1,7 +1,8 @@
 /* The CLT datapath:
  *  - clt_encap_egress (tc egress): IPv6 TCP/UDP packets into the IOAM domain
  *    whose socket carries CLT ids get the IOAM Hop-by-Hop header, with the
- *    sender's own entry stamped for that packet;
+ *    sender's own entry stamped for that packet; those with the room their
+ *    socket reserved go on to clt_fill_room_egress (a tail call);
  *  - clt_setsockopt (cgroup/setsockopt): the private CLT_SO_IDS option binds
  *    ids to a socket, so an application needs no capability;
  *  - clt_sockops (sockops): TCP connections into the domain get an MSS that
@@ -52,6 +53,60 @@ static __always_inline const struct clt_socket_ids* clt_flow_ids_of(struct __sk_
   return bpf_map_lookup_elem(&clt_flow_ids, &key);
 }
 
+static __always_inline int clt_ids_bound(const __u8* ids) {
+  __u64 words[3];
+  __builtin_memcpy(words, ids, sizeof words);
+  return (words[0] | words[1] | words[2]) != 0;
+}
+
+/* The ids (trace id, span id) the packet's socket has bound (socket
+ * storage), or its flow's where the datapath holds flow ids; 0 for none. */
+static __always_inline const __u8* clt_bound_ids_of(struct __sk_buff* skb, __u32 l3,
+                                                    const struct ipv6hdr* ip6,
+                                                    const struct clt_room* room) {
+  struct bpf_sock* sk = skb->sk;
+  if (sk) sk = bpf_sk_fullsock(sk);
+  const struct clt_socket_ids* bound = 0;
+  if (sk) bound = bpf_sk_storage_get(&clt_socket_ids, sk, 0, 0);
+  if (!bound && clt_flow_ids_enabled) {
+    struct clt_l4 l4 = {};
+    if (clt_find_l4(skb, l3, ip6->nexthdr, &l4)) bound = clt_flow_ids_of(skb, l3, ip6, &l4);
+  }
+  const __u8* ids = bound ? bound->trace_id : 0;
+  if (!ids && clt_room_ids_trusted) ids = room->ids;
+  return ids && clt_ids_bound(ids) ? ids : 0;
+}
+
+/* Packets with reserved room, in a program of their own: it writes the
+ * header into the packet directly, and the kernel makes every cloned packet
+ * (every TCP data segment) a program that writes directly runs on writable
+ * first. The packets without room, most of an interface's, do not pay that. */
+SEC("tc")
+int clt_fill_room_egress(struct __sk_buff* skb) {
+  const struct clt_encap_template* t = clt_template_of(skb->ifindex);
+  struct ipv6hdr ip6;
+  struct clt_room room;
+  /* Read as clt_encap_egress read them before it handed the packet on. */
+  const __u32 l3 = t ? t->l2_len : 0;
+  const __u32 room_len =
+      t && clt_read_ipv6(skb, l3, &ip6) ? clt_read_room(skb, l3, &ip6, &room) : 0;
+  if (!room_len) {
+    clt_count(CLT_CNT_ERROR);
+    return TC_ACT_OK;
+  }
+  clt_count(clt_fill_room(skb, t, &ip6, &room, room_len, clt_bound_ids_of(skb, l3, &ip6, &room)));
+  return TC_ACT_OK;
+}
+
+struct {
+  __uint(type, BPF_MAP_TYPE_PROG_ARRAY);
+  __uint(max_entries, 1);
+  __type(key, __u32);
+  __array(values, int(struct __sk_buff*));
+} clt_room_programs SEC(".maps") = {
+    .values = {[0] = (void*)&clt_fill_room_egress},
+};
+
 SEC("tc")
 int clt_encap_egress(struct __sk_buff* skb) {
   if (skb->protocol != bpf_htons(ETH_P_IPV6)) {
@@ -69,12 +124,13 @@ int clt_encap_egress(struct __sk_buff* skb) {
     clt_count(CLT_CNT_ERROR);
     return TC_ACT_OK;
   }
-  /* A socket's ids travel in the room it reserved, which is filled or
-   * removed: the placeholder must never leave the node. */
+  /* The room a socket reserved is filled or removed by clt_fill_room_egress:
+   * the placeholder must never leave the node. */
   struct clt_room room;
   const __u32 room_len = clt_read_room(skb, l3, &ip6, &room);
   if (room_len) {
-    clt_count(clt_fill_room(skb, t, &ip6, &room, room_len));
+    bpf_tail_call(skb, &clt_room_programs, 0);
+    clt_count(clt_remove_room(skb, l3, &ip6, &room, room_len, CLT_CNT_ERROR));
     return TC_ACT_OK;
   }
   if (!clt_flow_ids_enabled) {
@@ -148,9 +204,63 @@ static __always_inline void clt_to_routing_header(struct bpf_sockopt* ctx, int l
   *(volatile __s32*)&ctx->optlen = len;
 }
 
+/* IPV6_RTHDR and the RFC 2292 options that can also set a routing header:
+ * an application's own call replaces any room the datapath reserved. */
+#define CLT_IPV6_2292RTHDR 5
+#define CLT_IPV6_2292PKTOPTIONS 6
+
+static __always_inline void clt_note_own_routing_header(struct bpf_sockopt* ctx) {
+  if (ctx->level != CLT_SOL_IPV6) return;
+  const int name = ctx->optname;
+  if (name != CLT_IPV6_RTHDR && name != CLT_IPV6_2292RTHDR && name != CLT_IPV6_2292PKTOPTIONS)
+    return;
+  struct bpf_sock* sk = ctx->sk;
+  if (!sk) return;
+  struct clt_socket_ids* bound = bpf_sk_storage_get(&clt_socket_ids, sk, 0, 0);
+  if (bound) bound->room_len = 0;
+}
+
+static __always_inline int clt_ids_are_zero(const __u8* value) {
+  __u64 words[3];
+  __builtin_memcpy(words, value, sizeof words);
+  return (words[0] | words[1] | words[2]) == 0;
+}
+
+/* A value shorter than the ids: the ids go, and any room with them (the
+ * kernel clears the option). */
+static __always_inline int clt_clear_ids(struct bpf_sockopt* ctx, struct bpf_sock* sk) {
+  /* Zeroed rather than deleted: the next span reuses the storage. */
+  struct clt_socket_ids* bound = bpf_sk_storage_get(&clt_socket_ids, sk, 0, 0);
+  if (bound) __builtin_memset(bound, 0, sizeof(*bound));
+  clt_count(CLT_CNT_IDS_CLEARED);
+  if (clt_is_ip_socket(sk)) {
+    clt_to_routing_header(ctx, 0);
+  } else {
+    ctx->optlen = -1;
+  }
+  return 1;
+}
+
+/* Zero ids: unbound, and a TCP socket keeps its room for the next span, so
+ * the kernel is not involved. A UDP socket's room goes with the ids: the
+ * placeholder routes to the peer it was reserved for, and a connected UDP
+ * socket may be connected elsewhere before its next span. */
+static __always_inline int clt_unbind_ids(struct bpf_sockopt* ctx, struct bpf_sock* sk) {
+  if (sk->protocol != IPPROTO_TCP) return clt_clear_ids(ctx, sk);
+  struct clt_socket_ids* bound = bpf_sk_storage_get(&clt_socket_ids, sk, 0, 0);
+  if (bound) {
+    __builtin_memset(bound->trace_id, 0, CLT_IDS_BYTES);
+    bound->origin = 0;
+  }
+  clt_count(CLT_CNT_IDS_CLEARED);
+  ctx->optlen = -1;
+  return 1;
+}
+
 SEC("cgroup/setsockopt")
 int clt_setsockopt(struct bpf_sockopt* ctx) {
   if (ctx->level != CLT_SOL_DATAPATH || ctx->optname != CLT_SO_IDS) {
+    clt_note_own_routing_header(ctx);
     /* Beyond a page the program sees a truncated copy: hand the kernel the
      * caller's own buffer. */
     if (ctx->optlen > CLT_PAGE_SIZE) ctx->optlen = 0;
@@ -162,24 +272,13 @@ int clt_setsockopt(struct bpf_sockopt* ctx) {
    * the chain may already have marked the option handled (-1). */
   __u8* value = ctx->optval;
   __u8* end = ctx->optval_end;
-  if (value + CLT_IDS_BYTES > end) {
-    /* Zeroed rather than deleted: the next span reuses the storage. */
-    struct clt_socket_ids* bound = bpf_sk_storage_get(&clt_socket_ids, sk, 0, 0);
-    if (bound) __builtin_memset(bound, 0, sizeof(*bound));
-    clt_count(CLT_CNT_IDS_CLEARED);
-    if (clt_is_ip_socket(sk)) {
-      /* Any placeholder goes with the ids: the kernel clears the option. */
-      clt_to_routing_header(ctx, 0);
-    } else {
-      ctx->optlen = -1;
-    }
-    return 1;
-  }
+  if (value + CLT_IDS_BYTES > end) return clt_clear_ids(ctx, sk);
   if (value + CLT_IDS_BYTES + 1 <= end && value + CLT_IDS_REQUEST_BYTES != end) {
     clt_count(CLT_CNT_IDS_REFUSED);
     bpf_set_retval(-22 /* EINVAL */);
     return 0;
   }
+  if (clt_ids_are_zero(value)) return clt_unbind_ids(ctx, sk);
   struct clt_socket_ids* ids =
       bpf_sk_storage_get(&clt_socket_ids, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
   if (!ids) {
@@ -191,9 +290,15 @@ int clt_setsockopt(struct bpf_sockopt* ctx) {
   __builtin_memcpy(ids->span_id, value + 16, 8);
   ids->origin = CLT_ORIGIN_API;
   clt_count(CLT_CNT_IDS_SET);
+  /* The room an earlier span reserved serves this one. */
+  if (ids->room_len && ids->room_len == clt_room_len) {
+    ctx->optlen = -1;
+    return 1;
+  }
   const int room = clt_is_ip_socket(sk) ? clt_write_room(value, end, sk, ids) : 0;
   if (room > 0) {
     clt_to_routing_header(ctx, room);
+    ids->room_len = (__u16)room;
     clt_count(CLT_CNT_ROOM_RESERVED);
   } else {
     ctx->optlen = -1;

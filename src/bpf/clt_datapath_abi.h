@@ -8,8 +8,10 @@
 #include <linux/types.h>
 
 /* setsockopt(fd, CLT_SOL_DATAPATH, CLT_SO_IDS, ids, 24) binds (trace id,
- * span id) to the socket; a shorter value (or none) clears them. Without the
- * datapath's cgroup hook the kernel answers ENOPROTOOPT: the level is no
+ * span id) to the socket; 24 zero bytes unbind them but keep the room below
+ * (the next span then binds without the kernel: no option change, no route
+ * lookup); a shorter value (or none) clears the ids and the room. Without
+ * the datapath's cgroup hook the kernel answers ENOPROTOOPT: the level is no
  * protocol's, so nothing else ever handles it. */
 #define CLT_SOL_DATAPATH 0x434c54 /* "CLT" */
 #define CLT_SO_IDS 1
@@ -26,10 +28,10 @@
 
 /* The placeholder: a Segment Routing header (type 4) with Segments Left 0
  * and one segment, the peer (so routing is unchanged), then one TLV of this
- * type whose value is CLT_ROOM_MAGIC and the ids. It never leaves the node:
- * the tc program rewrites it from its own bytes (no lookup per packet, and
- * a restarted agent fills the rooms of spans already open), or removes it
- * where it may not stamp. */
+ * type whose value is CLT_ROOM_MAGIC and the ids of the span that reserved
+ * it. It never leaves the node: the tc program fills it with the ids the
+ * socket has bound now, or removes it where the socket has none (between
+ * spans, or after a restarted agent lost the bindings) or may not stamp. */
 #define CLT_ROUTING_TYPE_SRH 4
 #define CLT_ROOM_TLV_TYPE 0x7c
 #define CLT_ROOM_MAGIC 0x434c5452 /* "CLTR" */
@@ -47,7 +49,8 @@ struct clt_socket_ids {
   __u8 trace_id[16]; /* as carried: a 64-bit trace id has its high 8 bytes zero */
   __u8 span_id[8];
   __u32 origin;
-  __u32 reserved;
+  __u16 room_len; /* the room this datapath had the kernel reserve on the socket */
+  __u16 reserved;
 };
 
 /* A flow's ids when no socket carries them (wire-read mode, program tests):

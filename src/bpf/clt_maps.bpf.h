@@ -68,6 +68,9 @@ struct {
 
 /* Set by the loader before load. */
 const volatile __u8 clt_flow_ids_enabled = 0;
+/* For benchmarks only: a packet whose socket has no ids takes those its
+ * room carries. */
+const volatile __u8 clt_room_ids_trusted = 0;
 /* Updated by the loader while running: CLOCK_TAI minus CLOCK_REALTIME, and
  * the MSS given to TCP connections into the domain (0: none). */
 volatile __s64 clt_tai_offset_ns = 0;

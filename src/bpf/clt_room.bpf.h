@@ -36,8 +36,12 @@ struct clt_room {
  * bytes then. */
 static __always_inline __u32 clt_read_room(struct __sk_buff* skb, __u32 l3,
                                            const struct ipv6hdr* ip6, struct clt_room* room) {
-  if (ip6->nexthdr != CLT_NEXTHDR_ROUTING) return 0;
-  if (bpf_skb_load_bytes(skb, l3 + sizeof(*ip6), room, sizeof(*room)) != 0) return 0;
+  if (ip6->nexthdr != CLT_NEXTHDR_ROUTING || l3 > 14) return 0;
+  const __u8* at = (const __u8*)(long)skb->data + l3 + sizeof(*ip6);
+  if (at + sizeof(*room) <= (const __u8*)(long)skb->data_end)
+    __builtin_memcpy(room, at, sizeof(*room));
+  else if (bpf_skb_load_bytes(skb, l3 + sizeof(*ip6), room, sizeof(*room)) != 0)
+    return 0;
   __u32 magic;
   __builtin_memcpy(&magic, room->magic, 4);
   if (room->type != CLT_ROUTING_TYPE_SRH || room->tlv_type != CLT_ROOM_TLV_TYPE ||
@@ -62,29 +66,58 @@ static __always_inline __u32 clt_remove_room(struct __sk_buff* skb, __u32 l3,
   return reason;
 }
 
+/* clt_fill_room_in_place found the header beyond the linear part. */
+#define CLT_FILL_NOT_LINEAR CLT_CNT_MAX
+
+/* Writes the room's bytes where they lie in the packet (the usual case: a
+ * locally sent packet has its headers in the linear part), so nothing is
+ * copied out and back. The caller checked the room is the template's size. */
+static __always_inline __u32 clt_fill_room_in_place(struct __sk_buff* skb,
+                                                    const struct clt_encap_template* t,
+                                                    const struct clt_room* room, __u32 len,
+                                                    const __u8* bound) {
+  const __u32 l3 = t->l2_len;
+  __u8* const end = (__u8*)(long)skb->data_end;
+  __u8* const ip = (__u8*)(long)skb->data + (l3 & 0xf);
+  __u8* const hbh = ip + CLT_IPV6_HEADER;
+  if (l3 > 14 || len > CLT_MAX_HEADER || hbh + len > end) return CLT_FILL_NOT_LINEAR;
+  const __u64* words = (const __u64*)t->header;
+#pragma unroll
+  for (__u32 i = 0; i < CLT_MAX_HEADER / 8; i++) {
+    if (i * 8 >= len) break;
+    __u64* to = (__u64*)(hbh + i * 8);
+    /* Always true (hbh + len is in the packet); the verifier wants it here. */
+    if ((__u8*)(to + 1) > end) return CLT_CNT_ERROR;
+    *to = words[i];
+  }
+  __u8* const ids = hbh + CLT_IDS_OFFSET;
+  if (ids + CLT_IDS_BYTES > end) return CLT_CNT_ERROR;
+  __builtin_memcpy(ids, bound, CLT_IDS_BYTES);
+  hbh[0] = room->nexthdr;
+  clt_fill_own_entry_at(hbh, end, t, ip[7], skb);
+  ip[6] = CLT_NEXTHDR_HOP;
+  return CLT_CNT_STAMPED;
+}
+
 /* Writes the Hop-by-Hop header over the placeholder: the interface's
- * template with this packet's ids and own-entry values, then the IPv6 next
- * header. Returns the counter that says what happened. */
+ * template with the ids bound (none: the placeholder is removed) and this
+ * packet's own-entry values, then the IPv6 next header. Returns the counter
+ * that says what happened. */
 static __always_inline __u32 clt_fill_room(struct __sk_buff* skb,
                                            const struct clt_encap_template* t,
                                            const struct ipv6hdr* ip6, const struct clt_room* room,
-                                           __u32 len) {
+                                           __u32 len, const __u8* bound) {
   const __u32 l3 = t->l2_len;
+  if (!bound) return clt_remove_room(skb, l3, ip6, room, len, CLT_CNT_NO_IDS);
   if (len != t->header_len || len > CLT_MAX_HEADER)
     return clt_remove_room(skb, l3, ip6, room, len, CLT_CNT_ERROR);
   if (!clt_in_domain(&ip6->daddr))
     return clt_remove_room(skb, l3, ip6, room, len, CLT_CNT_OUTSIDE_DOMAIN);
-  struct clt_scratch* s = clt_build_header(skb, t, room->ids, ip6, room->nexthdr);
-  if (!s) return CLT_CNT_ERROR;
-  struct ipv6hdr* out = (struct ipv6hdr*)s->bytes;
-  out->payload_len = ip6->payload_len;
-  /* Bounded again where the verifier checks the store's size. */
-  __u64 size = CLT_IPV6_HEADER + (__u64)len;
-  asm volatile("" : "+r"(size));
-  if (size > sizeof(s->bytes)) return CLT_CNT_ERROR;
-  if (bpf_skb_store_bytes(skb, l3, s->bytes, size, 0) != 0)
-    return clt_remove_room(skb, l3, ip6, room, len, CLT_CNT_ERROR);
-  return CLT_CNT_STAMPED;
+  /* Beyond the linear part (not seen for locally sent packets) the header
+   * is not written piecewise: the packet leaves without it. */
+  const __u32 filled = clt_fill_room_in_place(skb, t, room, len, bound);
+  if (filled == CLT_FILL_NOT_LINEAR) return clt_remove_room(skb, l3, ip6, room, len, CLT_CNT_ERROR);
+  return filled;
 }
 
 #endif

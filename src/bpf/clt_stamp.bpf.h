@@ -44,26 +44,68 @@ static __always_inline __u64 clt_departure_wall_ns(const struct __sk_buff* skb) 
     if (clock == CLT_TSTAMP_REALTIME) return tstamp;
     if (clock == CLT_TSTAMP_TAI) return tstamp - (__u64)clt_tai_offset_ns;
   }
-  return clt_ktime_get_tai_ns() - (__u64)clt_tai_offset_ns;
+  return bpf_ktime_get_ns() + (__u64)clt_wall_minus_mono_ns;
 }
 
-/* This packet's own-entry values: the hop limit it leaves with and the wall
- * clock at its departure, the fraction in microseconds as Linux IOAM writes
+/* The same into the header where it lies in the packet (hbh, up to end). */
+static __always_inline void clt_put_u8_at(__u8* hbh, const __u8* end, __u16 off, __u8 v) {
+  if (off > CLT_MAX_HEADER - 1) return;
+  __u8* at = hbh + off;
+  if (at + 1 <= end) *at = v;
+}
+
+static __always_inline void clt_put_be32_at(__u8* hbh, const __u8* end, __u16 off, __u32 v) {
+  if (off > CLT_MAX_HEADER - 4) return;
+  __u8* at = hbh + off;
+  if (at + 4 <= end) *(__u32*)at = bpf_htonl(v);
+}
+
+/* The wall clock at the packet's departure as the IOAM timestamp fields
+ * hold it: seconds, and the fraction in microseconds as Linux IOAM writes
  * it. */
+struct clt_departure {
+  __u32 secs;
+  __u32 usecs;
+};
+
+static __always_inline struct clt_departure clt_departure_of(const struct __sk_buff* skb) {
+  const __u64 now = clt_departure_wall_ns(skb);
+  const __u64 secs = now / CLT_NSEC_PER_SEC;
+  /* ns / 1000 as a multiply and shift: exact below one second (the
+   * multiplier exceeds 2^40 / 1000 by 0.224, which lifts no quotient below
+   * 10^9 past an integer; the product fits 64 bits). */
+  const __u64 ns = now - secs * CLT_NSEC_PER_SEC;
+  const struct clt_departure d = {(__u32)secs, (__u32)((ns * 1099511628ULL) >> 40)};
+  return d;
+}
+
+static __always_inline int clt_stamps_time(const struct clt_encap_template* t) {
+  return t->ts_secs_off != CLT_FIELD_ABSENT || t->ts_frac_off != CLT_FIELD_ABSENT;
+}
+
+/* This packet's own-entry values: the hop limit it leaves with and its
+ * departure time. */
 static __always_inline void clt_fill_own_entry(struct clt_scratch* s,
                                                const struct clt_encap_template* t, __u8 hop_limit,
                                                const struct __sk_buff* skb) {
   clt_put_u8(s, t->hop_limit_off, hop_limit);
   clt_put_u8(s, t->hop_limit_wide_off, hop_limit);
-  if (t->ts_secs_off == CLT_FIELD_ABSENT && t->ts_frac_off == CLT_FIELD_ABSENT) return;
-  const __u64 now = clt_departure_wall_ns(skb);
-  const __u64 secs = now / CLT_NSEC_PER_SEC;
-  clt_put_be32(s, t->ts_secs_off, (__u32)secs);
-  /* ns / 1000 as a multiply and shift: exact below one second (the
-   * multiplier exceeds 2^40 / 1000 by 0.224, which lifts no quotient below
-   * 10^9 past an integer; the product fits 64 bits). */
-  const __u64 ns = now - secs * CLT_NSEC_PER_SEC;
-  clt_put_be32(s, t->ts_frac_off, (__u32)((ns * 1099511628ULL) >> 40));
+  if (!clt_stamps_time(t)) return;
+  const struct clt_departure d = clt_departure_of(skb);
+  clt_put_be32(s, t->ts_secs_off, d.secs);
+  clt_put_be32(s, t->ts_frac_off, d.usecs);
+}
+
+/* The same into the header where it lies in the packet (hbh, up to end). */
+static __always_inline void clt_fill_own_entry_at(__u8* hbh, const __u8* end,
+                                                  const struct clt_encap_template* t,
+                                                  __u8 hop_limit, const struct __sk_buff* skb) {
+  clt_put_u8_at(hbh, end, t->hop_limit_off, hop_limit);
+  clt_put_u8_at(hbh, end, t->hop_limit_wide_off, hop_limit);
+  if (!clt_stamps_time(t)) return;
+  const struct clt_departure d = clt_departure_of(skb);
+  clt_put_be32_at(hbh, end, t->ts_secs_off, d.secs);
+  clt_put_be32_at(hbh, end, t->ts_frac_off, d.usecs);
 }
 
 /* The IPv6 header (next header: Hop-by-Hop) and the Hop-by-Hop header for

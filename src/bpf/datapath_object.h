@@ -18,6 +18,9 @@ class DatapathObject {
   struct Options {
     // Also look up ids by flow, for packets whose socket carries none.
     bool flow_ids = false;
+    // Packets whose socket has no ids take those their room carries (a test
+    // run has no socket storage; the agent never sets this).
+    bool room_ids = false;
   };
   // nullptr with error set (the kernel's reason and what to do) on failure.
   static std::unique_ptr<DatapathObject> load(const Options& options, std::string& error);

@@ -5,9 +5,10 @@ namespace clt::bpf {
 std::unique_ptr<EncapSimulator> EncapSimulator::create(const encap::Config& ioam,
                                                        const encap::NodeFacts& facts,
                                                        unsigned ifindex, std::string& error,
-                                                       bool flow_ids) {
+                                                       Ids ids) {
   DatapathObject::Options options;
-  options.flow_ids = flow_ids;
+  options.flow_ids = ids == Ids::kFlows;
+  options.room_ids = ids == Ids::kRoom;
   auto object = DatapathObject::load(options, error);
   if (!object) return nullptr;
   const InterfaceTemplate itf{ifindex, 14, facts.interface_by_index(ifindex)};

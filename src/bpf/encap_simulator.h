@@ -16,13 +16,16 @@ namespace clt::bpf {
 
 class EncapSimulator {
  public:
+  // Where the program finds a packet's ids, as a test run has no socket
+  // storage: the flows bound here (program tests), or, for packets with
+  // reserved room, the ids the room itself carries (benchmarks: a lookup as
+  // cheap as the socket's). kSocketOnly loads the program as the agent does.
+  enum class Ids { kFlows, kRoom, kSocketOnly };
   // The template is that of interface ifindex (the test run's device) with
-  // facts for the own entry; l2_len 14 for Ethernet frames. Without
-  // flow_ids the program is loaded as the agent loads it: only packets
-  // with reserved room get CLT.
+  // facts for the own entry; l2_len 14 for Ethernet frames.
   static std::unique_ptr<EncapSimulator> create(const encap::Config& ioam,
                                                 const encap::NodeFacts& facts, unsigned ifindex,
-                                                std::string& error, bool flow_ids = true);
+                                                std::string& error, Ids ids = Ids::kFlows);
 
   // Ids for packets of this flow (addresses and ports as in the packet).
   bool bind_flow(const clt_flow_key& flow, const core::TraceId& trace_id,

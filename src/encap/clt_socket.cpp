@@ -79,6 +79,16 @@ Result clear_datapath_ids(int fd) {
   return Result{};
 }
 
+// Unbinds the ids but lets the datapath keep the socket's room for its next
+// span. Where the datapath has gone, its room would leave the node (and a
+// receiver drop it): both headers are cleared instead.
+Result unbind_datapath_ids(int fd) {
+  const std::uint8_t none[CLT_IDS_BYTES] = {};
+  if (::setsockopt(fd, CLT_SOL_DATAPATH, CLT_SO_IDS, none, sizeof none) == 0) return Result{};
+  if (errno == ENOPROTOOPT) return clear_sticky_header(fd);
+  return fail(status_for_errno(errno), errno);
+}
+
 // Whether the datapath's socket hook serves this socket: it answers the
 // private option (clearing any ids), the kernel alone refuses it.
 bool datapath_loaded(int fd) {
@@ -237,7 +247,7 @@ Result PreparedSocket::enable(const TraceId& trace_id, const SpanId& span_id) co
 
 Result PreparedSocket::disable() const {
   if (checks_.status != Status::kOk) return checks_;
-  if (datapath_) return clear_datapath_ids(fd_);
+  if (datapath_) return unbind_datapath_ids(fd_);
   return clear_sticky_header(fd_);
 }
 
@@ -251,8 +261,13 @@ Result Encapsulator::bind_ids(int fd, const TraceId& trace_id, const SpanId& spa
   const TraceId carried = carried_trace_id(trace_id, config_.trace_id_bits);
   std::memcpy(ids, carried.data(), 16);
   std::memcpy(ids + 16, span_id.data(), 8);
-  if (::setsockopt(fd, CLT_SOL_DATAPATH, CLT_SO_IDS, ids, sizeof ids) != 0)
-    return fail(errno == ENOPROTOOPT ? Status::kSystemError : status_for_errno(errno), errno);
+  if (::setsockopt(fd, CLT_SOL_DATAPATH, CLT_SO_IDS, ids, sizeof ids) != 0) {
+    const int err = errno;
+    // The kernel refused the room the hook asked for: clear what the hook
+    // recorded, so that the next span asks again.
+    if (err != ENOPROTOOPT) clear_datapath_ids(fd);
+    return fail(err == ENOPROTOOPT ? Status::kSystemError : status_for_errno(err), err);
+  }
   return Result{};
 }
 

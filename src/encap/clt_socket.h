@@ -127,6 +127,10 @@ class Encapsulator;
 // A socket checked once (peer, IOAM domain, protocol, source address, hop
 // limit) so that each span then costs one setsockopt to enable and one to
 // disable: the fast path for a keep-alive connection carrying many spans.
+// With the eBPF datapath a TCP socket keeps the header's room between spans
+// (disable unbinds only the ids; the datapath removes the room from packets
+// sent between spans), so the kernel changes no option at a span's edges;
+// Encapsulator::disable releases the room too.
 // Valid while the socket stays connected to the same peer.
 class PreparedSocket {
  public:

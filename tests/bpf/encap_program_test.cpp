@@ -67,6 +67,13 @@ std::array<std::uint8_t, CLT_IDS_BYTES> room_ids() {
   return ids;
 }
 
+// What an earlier span left in a placeholder the socket kept: never stamped.
+std::array<std::uint8_t, CLT_IDS_BYTES> stale_room_ids() {
+  std::array<std::uint8_t, CLT_IDS_BYTES> ids{};
+  ids.fill(0x5a);
+  return ids;
+}
+
 void expect_original_inside(const std::vector<std::uint8_t>& original,
                             const std::vector<std::uint8_t>& stamped, std::size_t header_len);
 void expect_stamped_trace(const std::vector<std::uint8_t>& stamped, std::uint8_t hop_limit);
@@ -202,6 +209,8 @@ TEST_F(EncapProgram, StampsThePacketsOwnDepartureTime) {
   spec.room = header_size();
   spec.room_ids = room_ids();
   const std::uint64_t departure = 1'700'000'123'456'789'000ULL;  // ns, CLOCK_REALTIME
+  std::string error;
+  ASSERT_TRUE(sim_->bind_flow(clt::test::flow_of(spec), kTrace, kSpan, error)) << error;
   const auto out = sim_->run_stamped(clt::test::ipv6_frame(spec), departure);
   clt::core::DecodedPacket packet;
   ASSERT_EQ(
@@ -289,16 +298,18 @@ TEST_F(EncapProgram, SendsGsoPacketsItCannotResizeUnchanged) {
 }
 
 // A socket that reserved room: the placeholder becomes the Hop-by-Hop
-// header in place, with the ids it carries, so the packet keeps its size and
-// needs no new buffer. Nothing is bound to the flow: the room is enough
-// (as for the spans a restarted agent finds open).
+// header in place, with the ids bound now (here to the flow, as a test run
+// has no socket storage), not those of the span that reserved it, so the
+// packet keeps its size and needs no new buffer.
 TEST_F(EncapProgram, FillsReservedRoomInPlace) {
   for (const std::uint8_t protocol : {std::uint8_t{6}, std::uint8_t{17}}) {
     FrameSpec spec;
     spec.protocol = protocol;
     spec.hop_limit = 62;
     spec.room = header_size();
-    spec.room_ids = room_ids();
+    spec.room_ids = stale_room_ids();
+    std::string error;
+    ASSERT_TRUE(sim_->bind_flow(clt::test::flow_of(spec), kTrace, kSpan, error)) << error;
     const auto original = clt::test::ipv6_frame(spec);
     const auto out = sim_->run(original);
     EXPECT_EQ(out.ret, 0);
@@ -317,11 +328,15 @@ TEST_F(EncapProgram, FillsReservedRoomInPlace) {
 
 // Where the packet may not carry IOAM, the placeholder is taken out: the
 // packet leaves exactly as it would have without CLT.
-void expect_room_removed(EncapSimulator& sim, FrameSpec spec, clt_counter reason,
-                         std::size_t room) {
+void expect_room_removed(EncapSimulator& sim, FrameSpec spec, clt_counter reason, std::size_t room,
+                         bool bound = true) {
   FrameSpec without = spec;
   spec.room = room;
   spec.room_ids = room_ids();
+  std::string error;
+  if (bound) {
+    ASSERT_TRUE(sim.bind_flow(clt::test::flow_of(spec), kTrace, kSpan, error)) << error;
+  }
   const auto out = sim.run(clt::test::ipv6_frame(spec));
   EXPECT_EQ(out.ret, 0);
   EXPECT_EQ(out.packet, clt::test::ipv6_frame(without));
@@ -334,6 +349,13 @@ TEST_F(EncapProgram, RemovesReservedRoomOutsideTheDomain) {
   FrameSpec spec;
   spec.dst = clt::test::kOutside;
   expect_room_removed(*sim_, spec, CLT_CNT_OUTSIDE_DOMAIN, header_size());
+}
+
+// Between spans a TCP socket keeps its room with no ids bound, and an agent
+// that restarted has lost the bindings: the room carries no ids to stamp.
+TEST_F(EncapProgram, RemovesReservedRoomWithoutBoundIds) {
+  FrameSpec spec;
+  expect_room_removed(*sim_, spec, CLT_CNT_NO_IDS, header_size(), false);
 }
 
 TEST_F(EncapProgram, RemovesReservedRoomOfAnotherSize) {
