@@ -13,8 +13,6 @@
 
 #include "clt_maps.bpf.h"
 
-static __u64 (*clt_ktime_get_tai_ns)(void) = (void*)BPF_FUNC_ktime_get_tai_ns;
-
 #define CLT_NSEC_PER_SEC 1000000000ULL
 
 /* Offsets below count from the Hop-by-Hop header, which follows the IPv6
@@ -33,9 +31,10 @@ static __always_inline void clt_put_be32(struct clt_scratch* s, __u16 off, __u32
 #define CLT_TSTAMP_TAI 2
 
 /* When the packet leaves, on the wall clock: the time the stack gave it (TCP
- * stamps every packet with its departure time, monotonic), else the TAI
- * clock now; each corrected by the offset the loader keeps current. Reading
- * the clock is the dearest step of a stamp, and TCP has already read it. */
+ * stamps every packet with its departure time, monotonic), else the
+ * monotonic clock now (the cheapest the program can read); each corrected
+ * by the offset the loader keeps current. Reading the clock is the dearest
+ * step of a stamp, and TCP has already read it. */
 static __always_inline __u64 clt_departure_wall_ns(const struct __sk_buff* skb) {
   const __u64 tstamp = skb->tstamp;
   if (tstamp) {
