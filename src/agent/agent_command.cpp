@@ -16,6 +16,7 @@ int clt::cli::run_agent(int argc, char** argv) {
   std::string layout_name = "clt";
   std::vector<unsigned> plain_namespaces;
   std::vector<unsigned> clt_namespaces;
+  std::vector<unsigned> published_namespaces;
   unsigned match_window_ms = 200, flush_timeout_ms = 2000, stats_interval_ms = 1000;
   double duration_s = 0;
   app.add_option("-i,--interface", options.interfaces, "interface to capture on (repeatable)");
@@ -46,13 +47,17 @@ int clt::cli::run_agent(int argc, char** argv) {
   app.add_option("--jsonl", options.jsonl_path,
                  "append one JSON object per trace (as `clt decode`) to FILE ('-': stdout)");
   app.add_option("--layout", layout_name,
-                 "layout of namespaces not listed: clt (ids after the trace header) or plain")
-      ->check(CLI::IsMember({"clt", "plain"}));
+                 "layout of namespaces not listed: clt (ids after the trace header), plain, or "
+                 "published (as the published CLT kernel patch writes it)")
+      ->check(CLI::IsMember({"clt", "plain", "published"}));
   app.add_option("--plain-namespace", plain_namespaces,
                  "namespace whose traces carry no CLT ids (repeatable)")
       ->check(CLI::Range(0u, 65535u));
   app.add_option("--clt-namespace", clt_namespaces,
                  "namespace whose traces carry CLT ids (repeatable; with --layout plain)")
+      ->check(CLI::Range(0u, 65535u));
+  app.add_option("--published-namespace", published_namespaces,
+                 "namespace whose traces the published CLT kernel patch writes (repeatable)")
       ->check(CLI::Range(0u, 65535u));
   bool no_events = false;
   app.add_flag("--no-events", no_events,
@@ -108,20 +113,12 @@ int clt::cli::run_agent(int argc, char** argv) {
   }
   if (!collector.empty()) options.collector = collector;
   options.layout_policy =
-      core::LayoutPolicy(layout_name == "plain" ? core::Layout::kPlain : core::Layout::kClt);
-  for (unsigned ns : plain_namespaces) {
-    if (!options.layout_policy.set(static_cast<std::uint16_t>(ns), core::Layout::kPlain)) {
-      std::fprintf(stderr, "clt agent: at most %zu namespace layout rules\n",
-                   core::kMaxLayoutRules);
-      return 2;
-    }
-  }
-  for (unsigned ns : clt_namespaces) {
-    if (!options.layout_policy.set(static_cast<std::uint16_t>(ns), core::Layout::kClt)) {
-      std::fprintf(stderr, "clt agent: at most %zu namespace layout rules\n",
-                   core::kMaxLayoutRules);
-      return 2;
-    }
+      core::LayoutPolicy(core::parse_layout(layout_name).value_or(core::Layout::kClt));
+  if (!options.layout_policy.set_all(plain_namespaces, core::Layout::kPlain) ||
+      !options.layout_policy.set_all(clt_namespaces, core::Layout::kClt) ||
+      !options.layout_policy.set_all(published_namespaces, core::Layout::kPublished)) {
+    std::fprintf(stderr, "clt agent: at most %zu namespace layout rules\n", core::kMaxLayoutRules);
+    return 2;
   }
   options.match_window = std::chrono::milliseconds(match_window_ms);
   options.flush_timeout = std::chrono::milliseconds(flush_timeout_ms);

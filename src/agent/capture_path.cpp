@@ -42,10 +42,7 @@ void CapturePath::on_packet(std::size_t ring_index, const capture::CapturedPacke
     r.dst = decoded_->dst;
     r.time_sec = packet.time_sec;
     r.time_usec = packet.time_nsec / 1000;
-    // The filled entries: from RemainingLen words after the trace header on.
-    const std::size_t filled_from = core::kTraceHeaderBytes + 4 + std::size_t{t.remaining_len} * 4;
-    const auto filled = t.option.size() > filled_from ? t.option.subspan(filled_from)
-                                                      : std::span<const std::uint8_t>{};
+    const auto filled = core::filled_node_data(t);
     const std::size_t n = std::min(filled.size(), r.node_bytes.size());
     std::copy_n(filled.begin(), n, r.node_bytes.begin());
     r.node_bytes_len = static_cast<std::uint16_t>(n);

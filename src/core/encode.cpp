@@ -27,6 +27,10 @@ inline void put16(std::uint8_t* p, std::uint16_t v) {
 }
 
 std::size_t ids_bytes(const HopByHopSpec& s) {
+  return s.layout == Layout::kPlain ? 0 : kCltIdBytes;
+}
+// The ids RemainingLen counts: the published layout's are outside it.
+std::size_t counted_ids_bytes(const HopByHopSpec& s) {
   return s.layout == Layout::kClt ? kCltIdBytes : 0;
 }
 std::size_t slot_bytes(const HopByHopSpec& s) {
@@ -73,7 +77,8 @@ EncodeError validate(const HopByHopSpec& spec) {
   if (spec.slots == 0) return EncodeError::kNoSlots;
   if (option_data_bytes(spec) > kMaxOptionData) return EncodeError::kTooLarge;
   // RemainingLen is a 7-bit word count.
-  if ((ids_bytes(spec) + spec.slots * slot_bytes(spec)) / 4 > 127) return EncodeError::kTooLarge;
+  if ((counted_ids_bytes(spec) + spec.slots * slot_bytes(spec)) / 4 > 127)
+    return EncodeError::kTooLarge;
   return EncodeError::kOk;
 }
 
@@ -86,7 +91,7 @@ std::string describe(EncodeError e, const HopByHopSpec& spec) {
                     "option holds 255, so at most %u slots fit: lower the slot count or select "
                     "fewer fields",
                     unsigned{spec.slots}, slot_bytes(spec), spec.trace_type,
-                    spec.layout == Layout::kClt ? ", plus 24 bytes of CLT ids" : "",
+                    ids_bytes(spec) != 0 ? ", plus 24 bytes of CLT ids" : "",
                     option_data_bytes(spec), unsigned{max_slots(spec)});
       return buf;
     case EncodeError::kNoSlots:
@@ -194,17 +199,20 @@ EncodeError encode_hop_by_hop(const HopByHopSpec& spec, const TraceId& trace_id,
   p[7] = kIoamPreallocatedTrace;
 
   const std::uint8_t node_len = node_len_for(spec.trace_type);
-  std::size_t remaining_words = (ids_bytes(spec) + spec.slots * slot_bytes(spec)) / 4;
+  std::size_t remaining_words = (counted_ids_bytes(spec) + spec.slots * slot_bytes(spec)) / 4;
   std::uint8_t* const data = p + kPrefixBytes;
-  if (spec.layout == Layout::kClt) {
+  if (ids_bytes(spec) != 0) {
     std::memcpy(data, trace_id.data(), 16);
     std::memcpy(data + 16, span_id.data(), 8);
   }
+  // Where RemainingLen counts from: the published layout's nodes follow the ids.
+  std::uint8_t* const nodes = data + (ids_bytes(spec) - counted_ids_bytes(spec));
   if (own_entry != nullptr) {
     const bool oss = spec.trace_type & trace_bits::kOpaqueStateSnapshot;
     const std::size_t entry = std::size_t{node_len} * 4 + (oss ? 4 : 0);
-    if (remaining_words * 4 < ids_bytes(spec) + entry) return EncodeError::kOwnEntryDoesNotFit;
-    std::uint8_t* slot = data + remaining_words * 4 - entry;
+    if (remaining_words * 4 < counted_ids_bytes(spec) + entry)
+      return EncodeError::kOwnEntryDoesNotFit;
+    std::uint8_t* slot = nodes + remaining_words * 4 - entry;
     const std::size_t n = encode_node(*own_entry, spec.trace_type, slot);
     if (oss) put32(slot + n, 0x00ffffff);  // no opaque data, schema "none" (as Linux does)
     remaining_words -= entry / 4;

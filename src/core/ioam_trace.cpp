@@ -122,6 +122,36 @@ DecodeError decode_nodes(std::span<const std::uint8_t> data, std::uint32_t trace
   return DecodeError::kOk;
 }
 
+namespace {
+// Where the filled nodes start in the option (0x31 OptLen Reserved Type,
+// trace header, data): the published layout's node data follows the ids,
+// which its RemainingLen does not count.
+std::size_t filled_offset(Layout layout, std::uint8_t remaining_len) {
+  const std::size_t node_data =
+      4 + kTraceHeaderBytes + (layout == Layout::kPublished ? kCltIdBytes : 0);
+  return node_data + std::size_t{remaining_len} * 4;
+}
+}  // namespace
+
+std::optional<Layout> parse_layout(std::string_view name) {
+  if (name == "clt") return Layout::kClt;
+  if (name == "plain") return Layout::kPlain;
+  if (name == "published") return Layout::kPublished;
+  return std::nullopt;
+}
+
+std::string_view layout_name(Layout layout) {
+  switch (layout) {
+    case Layout::kClt:
+      return "clt";
+    case Layout::kPlain:
+      return "plain";
+    case Layout::kPublished:
+      return "published";
+  }
+  return "clt";
+}
+
 DecodeError decode_trace_option(std::span<const std::uint8_t> option, Layout layout, Trace& out) {
   // option: 0x31 OptLen Reserved IOAM-Option-Type | trace header | data
   out.node_count = 0;
@@ -151,10 +181,12 @@ DecodeError decode_trace_option(std::span<const std::uint8_t> option, Layout lay
   if (std::uint32_t{out.node_len} * 4 < fixed_bytes) return DecodeError::kNodeLenMismatch;
 
   const std::span<const std::uint8_t> data = option.subspan(4 + kTraceHeaderBytes);
-  const std::size_t filled_from = std::size_t{out.remaining_len} * 4;
-  if (filled_from > data.size()) return DecodeError::kRemainingLenExceedsData;
+  if (filled_offset(layout, out.remaining_len) > option.size())
+    return DecodeError::kRemainingLenExceedsData;
 
-  if (layout == Layout::kClt && out.remaining_len >= kCltIdWords && data.size() >= kCltIdBytes) {
+  const bool ids_kept =
+      layout == Layout::kPublished || (layout == Layout::kClt && out.remaining_len >= kCltIdWords);
+  if (ids_kept && data.size() >= kCltIdBytes) {
     out.ids_intact = true;
     std::copy_n(data.data(), 16, out.trace_id.begin());
     std::copy_n(data.data() + 16, 8, out.span_id.begin());
@@ -162,7 +194,12 @@ DecodeError decode_trace_option(std::span<const std::uint8_t> option, Layout lay
     out.trace_id = TraceId{};
     out.span_id = SpanId{};
   }
-  return decode_nodes(data.subspan(filled_from), out.trace_type, out.node_len, out);
+  return decode_nodes(filled_node_data(out), out.trace_type, out.node_len, out);
+}
+
+std::span<const std::uint8_t> filled_node_data(const Trace& trace) {
+  const std::size_t from = filled_offset(trace.layout, trace.remaining_len);
+  return from < trace.option.size() ? trace.option.subspan(from) : std::span<const std::uint8_t>{};
 }
 
 }  // namespace clt::core

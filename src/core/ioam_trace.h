@@ -3,7 +3,9 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <span>
+#include <string_view>
 
 #include "core/decode_error.h"
 #include "core/ids.h"
@@ -20,9 +22,18 @@ inline constexpr std::uint8_t kCltIdWords = 6;
 // An option holds at most 255 - 2 bytes; the smallest node is 4 bytes.
 inline constexpr std::size_t kMaxNodes = 64;
 
-// How a namespace lays out its trace data: CLT ids first (the default), or a
-// plain IOAM pre-allocated trace.
-enum class Layout : std::uint8_t { kClt, kPlain };
+// How a namespace lays out its trace data:
+//  kClt        CLT ids first, counted in RemainingLen, so that stock kernels
+//              fill the slots after them (the default; what clt writes);
+//  kPlain      a plain IOAM pre-allocated trace, no ids;
+//  kPublished  as the published CLT kernel patch writes it: the ids first
+//              but not counted in RemainingLen, the node data after them
+//              (nodes from 32 + RemainingLen*4 bytes past the trace header).
+enum class Layout : std::uint8_t { kClt, kPlain, kPublished };
+
+// "clt", "plain", "published"; nullopt for any other name.
+std::optional<Layout> parse_layout(std::string_view name);
+std::string_view layout_name(Layout layout);
 
 struct OpaqueSnapshot {
   std::uint32_t schema_id = 0;         // 24 bits
@@ -64,7 +75,9 @@ struct Trace {
   std::uint8_t remaining_len = 0;  // 4-byte words still free
   std::uint32_t trace_type = 0;    // 24 bits
   Layout layout = Layout::kClt;
-  bool ids_intact = false;  // CLT layout and RemainingLen >= 6
+  // CLT layout and RemainingLen >= 6, or the published layout (whose
+  // kernel never writes over the ids).
+  bool ids_intact = false;
   TraceId trace_id{};
   SpanId span_id{};
   std::uint8_t node_count = 0;
@@ -82,5 +95,10 @@ DecodeError decode_nodes(std::span<const std::uint8_t> data, std::uint32_t trace
 // Decodes one IOAM option (starting at its option type byte 0x31, length in
 // the second byte, whole option inside `option`).
 DecodeError decode_trace_option(std::span<const std::uint8_t> option, Layout layout, Trace& out);
+
+// The node data a decoded trace's path filled (the first node last), within
+// its option: from RemainingLen words past the trace header, or past the ids
+// in the published layout. Empty when there is none.
+std::span<const std::uint8_t> filled_node_data(const Trace& trace);
 
 }  // namespace clt::core

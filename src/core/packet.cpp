@@ -64,6 +64,13 @@ bool LayoutPolicy::set(std::uint16_t namespace_id, Layout layout) {
   return true;
 }
 
+bool LayoutPolicy::set_all(std::span<const unsigned> namespace_ids, Layout layout) {
+  for (const unsigned id : namespace_ids) {
+    if (!set(static_cast<std::uint16_t>(id), layout)) return false;
+  }
+  return true;
+}
+
 Layout LayoutPolicy::layout_for(std::uint16_t namespace_id) const {
   for (std::size_t i = 0; i < count_; ++i) {
     if (rules_[i].namespace_id == namespace_id) return rules_[i].layout;

@@ -27,6 +27,8 @@ class LayoutPolicy {
   explicit LayoutPolicy(Layout default_layout = Layout::kClt) : default_(default_layout) {}
   // False when the table is full.
   bool set(std::uint16_t namespace_id, Layout layout);
+  // Every namespace listed (ids up to 65535); false when the table fills up.
+  bool set_all(std::span<const unsigned> namespace_ids, Layout layout);
   Layout layout_for(std::uint16_t namespace_id) const;
 
  private:

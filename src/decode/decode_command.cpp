@@ -26,12 +26,18 @@ int clt::cli::run_decode(int argc, char** argv) {
   std::string layout_name = "clt";
   std::string file;
   std::vector<unsigned> plain_namespaces;
+  std::vector<unsigned> published_namespaces;
   bool quiet = false;
   app.add_option("--layout", layout_name,
-                 "clt: trace and span ids follow the trace header (default); plain: none")
-      ->check(CLI::IsMember({"clt", "plain"}));
+                 "clt: trace and span ids follow the trace header (default); plain: none; "
+                 "published: as the published CLT kernel patch writes them (node data after "
+                 "the ids)")
+      ->check(CLI::IsMember({"clt", "plain", "published"}));
   app.add_option("--plain-namespace", plain_namespaces,
                  "namespace id whose traces carry no CLT ids (repeatable)")
+      ->check(CLI::Range(0u, 65535u));
+  app.add_option("--published-namespace", published_namespaces,
+                 "namespace id whose traces the published CLT kernel patch writes (repeatable)")
       ->check(CLI::Range(0u, 65535u));
   app.add_flag("-q,--quiet", quiet, "no summary on stderr");
   app.add_option("FILE", file, "capture file (pcap or pcapng)")->required();
@@ -41,13 +47,11 @@ int clt::cli::run_decode(int argc, char** argv) {
     return app.exit(e);
   }
 
-  core::LayoutPolicy policy(layout_name == "plain" ? core::Layout::kPlain : core::Layout::kClt);
-  for (unsigned ns : plain_namespaces) {
-    if (!policy.set(static_cast<std::uint16_t>(ns), core::Layout::kPlain)) {
-      std::fprintf(stderr, "clt decode: at most %zu --plain-namespace values\n",
-                   core::kMaxLayoutRules);
-      return 2;
-    }
+  core::LayoutPolicy policy(core::parse_layout(layout_name).value_or(core::Layout::kClt));
+  if (!policy.set_all(plain_namespaces, core::Layout::kPlain) ||
+      !policy.set_all(published_namespaces, core::Layout::kPublished)) {
+    std::fprintf(stderr, "clt decode: at most %zu namespace layout rules\n", core::kMaxLayoutRules);
+    return 2;
   }
 
   std::string error;

@@ -94,6 +94,19 @@ void kernel_fill(std::vector<std::uint8_t>& pkt, const core::NodeData& node) {
   trace[3] = static_cast<std::uint8_t>((trace[3] & 0x80) | rem);
 }
 
+// The published CLT kernel patch's transit node: the same, with its data
+// area starting after the ids (which RemainingLen does not count).
+void patched_kernel_fill(std::vector<std::uint8_t>& pkt, const core::NodeData& node) {
+  std::uint8_t* trace = pkt.data() + 40 + core::kHbhTraceHeaderOffset;
+  const std::uint8_t node_len = trace[2] >> 3;
+  std::uint8_t rem = trace[3] & 0x7f;
+  const std::uint32_t type = (std::uint32_t{trace[4]} << 16) | (trace[5] << 8) | trace[6];
+  ASSERT_GE(rem, node_len);
+  std::uint8_t* slot = trace + 8 + 24 + rem * 4 - node_len * 4;
+  core::encode_node(node, type, slot);
+  trace[3] = static_cast<std::uint8_t>((trace[3] & 0x80) | (rem - node_len));
+}
+
 struct Decoded {
   core::DecodeError error;
   std::unique_ptr<core::DecodedPacket> packet = std::make_unique<core::DecodedPacket>();
@@ -298,6 +311,39 @@ TEST(Wire, PlainLayoutHasNoIds) {
   EXPECT_EQ(t.remaining_len, 8);
   ASSERT_EQ(t.node_count, 1);
   expect_node_eq(t.nodes[0], make_node(1), spec.trace_type);
+}
+
+TEST(Wire, PublishedLayoutKeepsTheIdsOutsideRemainingLen) {
+  core::HopByHopSpec spec;
+  spec.trace_type = 0xf00000;
+  spec.slots = 3;
+  spec.layout = core::Layout::kPublished;
+  std::array<std::uint8_t, 256> buf{};
+  std::size_t len = 0;
+  const core::NodeData own = make_node(1);
+  ASSERT_EQ(core::encode_hop_by_hop(spec, make_trace_id(true), make_span_id(), &own, buf, len),
+            core::EncodeError::kOk);
+  auto pkt = make_packet(std::span(buf.data(), len));
+  patched_kernel_fill(pkt, make_node(2));
+  patched_kernel_fill(pkt, make_node(3));
+  auto d = decode(pkt, core::Layout::kPublished);
+  ASSERT_EQ(d.error, core::DecodeError::kOk);
+  const auto& t = d.packet->traces[0];
+  EXPECT_EQ(t.remaining_len, 0);  // all three slots filled; the ids were never counted
+  EXPECT_TRUE(t.ids_intact);
+  EXPECT_EQ(t.trace_id, make_trace_id(true));
+  EXPECT_EQ(t.span_id, make_span_id());
+  ASSERT_EQ(t.node_count, 3);
+  for (std::uint32_t k = 1; k <= 3; ++k)
+    expect_node_eq(t.nodes[k - 1], make_node(k), spec.trace_type);
+  // The same bytes read as clt's layout: RemainingLen 0 says the ids are gone.
+  EXPECT_FALSE(decode(pkt).packet->traces[0].ids_intact);
+}
+
+TEST(Wire, LayoutNames) {
+  for (const auto layout : {core::Layout::kClt, core::Layout::kPlain, core::Layout::kPublished})
+    EXPECT_EQ(core::parse_layout(core::layout_name(layout)), layout);
+  EXPECT_FALSE(core::parse_layout("patched"));
 }
 
 TEST(Wire, LayoutIsPerNamespace) {
