@@ -13,8 +13,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (size == 0) return 0;
   // The first byte picks the link type and layout, the rest is the frame.
   const auto link = static_cast<clt::core::LinkType>(data[0] % 4);
-  const clt::core::LayoutPolicy policy(data[0] & 0x80 ? clt::core::Layout::kPlain
-                                                      : clt::core::Layout::kClt);
+  constexpr clt::core::Layout kLayouts[] = {clt::core::Layout::kClt, clt::core::Layout::kPlain,
+                                            clt::core::Layout::kPublished};
+  const clt::core::LayoutPolicy policy(kLayouts[(data[0] >> 6) % 3]);
   const std::span<const std::uint8_t> frame(data + 1, size - 1);
   const auto e = clt::core::decode_packet(frame, link, policy, *packet);
   std::string json;
