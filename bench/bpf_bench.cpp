@@ -18,10 +18,7 @@
 // Runs in a network namespace of its own.
 
 #include <benchmark/benchmark.h>
-#include <net/if.h>
 #include <netinet/in.h>
-#include <sched.h>
-#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -37,6 +34,7 @@
 #include "bpf/encap_simulator.h"
 #include "encap/clt_socket.h"
 #include "support/loopback_socket.h"
+#include "support/private_loopback.h"
 
 namespace {
 
@@ -246,24 +244,14 @@ BENCHMARK(BM_TcProgram_InsertTcpForFlow)
 BENCHMARK(BM_PreparedPair_StickyHeader)->Repetitions(3)->ReportAggregatesOnly(true);
 BENCHMARK(BM_PreparedPair_DatapathHook)->Repetitions(3)->ReportAggregatesOnly(true);
 
-void private_network_namespace() {
-  if (::unshare(CLONE_NEWNET) != 0) {
-    std::perror("bench_bpf: unshare(CLONE_NEWNET) (needs root)");
-    std::exit(1);
-  }
-  const int sock = ::socket(AF_INET, SOCK_DGRAM, 0);
-  ifreq req{};
-  std::strcpy(req.ifr_name, "lo");
-  ::ioctl(sock, SIOCGIFFLAGS, &req);
-  req.ifr_flags |= IFF_UP;
-  ::ioctl(sock, SIOCSIFFLAGS, &req);
-  ::close(sock);
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
-  private_network_namespace();
+  std::string error;
+  if (!clt::test::private_loopback_namespace(error)) {
+    std::fprintf(stderr, "bench_bpf: %s\n", error.c_str());
+    return 1;
+  }
   benchmark::Initialize(&argc, argv);
   benchmark::RunSpecifiedBenchmarks();
   benchmark::Shutdown();

@@ -242,11 +242,17 @@ static __always_inline int clt_clear_ids(struct bpf_sockopt* ctx, struct bpf_soc
 }
 
 /* Zero ids: unbound, and a TCP socket keeps its room for the next span, so
- * the kernel is not involved. A UDP socket's room goes with the ids: the
- * placeholder routes to the peer it was reserved for, and a connected UDP
- * socket may be connected elsewhere before its next span. */
+ * the kernel is not involved. Only a TCP socket may: the placeholder routes
+ * to the peer it was reserved for, and a connected UDP socket may be
+ * connected elsewhere before its next span, so it clears its ids and room
+ * with an empty value (which the kernel can be handed on as a clear; a
+ * value of 24 bytes cannot). */
 static __always_inline int clt_unbind_ids(struct bpf_sockopt* ctx, struct bpf_sock* sk) {
-  if (sk->protocol != IPPROTO_TCP) return clt_clear_ids(ctx, sk);
+  if (sk->protocol != IPPROTO_TCP) {
+    clt_count(CLT_CNT_IDS_REFUSED);
+    bpf_set_retval(-22 /* EINVAL */);
+    return 0;
+  }
   struct clt_socket_ids* bound = bpf_sk_storage_get(&clt_socket_ids, sk, 0, 0);
   if (bound) {
     __builtin_memset(bound->trace_id, 0, CLT_IDS_BYTES);

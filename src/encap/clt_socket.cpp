@@ -73,15 +73,16 @@ Result clear_sticky_header(int fd) {
   return Result{};
 }
 
+// Clears the ids and the room. Where the datapath has gone, its room would
+// leave the node (and a receiver drop it): both headers are cleared instead.
 Result clear_datapath_ids(int fd) {
-  if (::setsockopt(fd, CLT_SOL_DATAPATH, CLT_SO_IDS, nullptr, 0) != 0)
-    return fail(status_for_errno(errno), errno);
-  return Result{};
+  if (::setsockopt(fd, CLT_SOL_DATAPATH, CLT_SO_IDS, nullptr, 0) == 0) return Result{};
+  if (errno == ENOPROTOOPT) return clear_sticky_header(fd);
+  return fail(status_for_errno(errno), errno);
 }
 
-// Unbinds the ids but lets the datapath keep the socket's room for its next
-// span. Where the datapath has gone, its room would leave the node (and a
-// receiver drop it): both headers are cleared instead.
+// Unbinds the ids but lets the datapath keep the socket's room (TCP only)
+// for its next span; where the datapath has gone, as clear_datapath_ids.
 Result unbind_datapath_ids(int fd) {
   const std::uint8_t none[CLT_IDS_BYTES] = {};
   if (::setsockopt(fd, CLT_SOL_DATAPATH, CLT_SO_IDS, none, sizeof none) == 0) return Result{};
@@ -214,6 +215,7 @@ PreparedSocket Encapsulator::prepare(int fd) const {
     return s;
   }
   s.datapath_ = datapath_loaded(fd);
+  s.protocol_ = protocol;
   if (config_.own_entry) {
     sockaddr_in6 self{};
     len = sizeof self;
@@ -247,7 +249,8 @@ Result PreparedSocket::enable(const TraceId& trace_id, const SpanId& span_id) co
 
 Result PreparedSocket::disable() const {
   if (checks_.status != Status::kOk) return checks_;
-  if (datapath_) return unbind_datapath_ids(fd_);
+  if (datapath_)
+    return protocol_ == IPPROTO_TCP ? unbind_datapath_ids(fd_) : clear_datapath_ids(fd_);
   return clear_sticky_header(fd_);
 }
 

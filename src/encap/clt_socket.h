@@ -152,6 +152,7 @@ class PreparedSocket {
   int fd_;
   Result checks_;
   bool datapath_ = false;  // the eBPF datapath serves this socket
+  int protocol_ = 0;       // IPPROTO_TCP or IPPROTO_UDP
   std::array<std::uint8_t, 16> local_address_{};
   std::uint8_t hop_limit_ = 64;
 };
