@@ -6,7 +6,7 @@ TEST_NAME=agcol
 source "$(dirname "$0")/agent_test_lib.sh"
 topo_up
 port=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-"$clt" collector --ioam-grpc "unix:$tmp/ioam.sock" --otlp-grpc 0 --otlp-http 0 \
+"$clt" collector --ioam-grpc "unix:$tmp/ioam.sock" --otlp-grpc off --otlp-http off \
   --query-http "127.0.0.1:$port" --db "$tmp/c.db" --join-delay 100ms >"$tmp/collector.out" 2>&1 &
 pids+=($!)
 wait_for 10 "[ -S '$tmp/ioam.sock' ]" || fail "clt collector did not start: $(cat "$tmp/collector.out")"

@@ -25,7 +25,7 @@ for s in socks: s.bind(("127.0.0.1", 0))
 print(*[s.getsockname()[1] for s in socks])')
 
 "$clt" collector --otlp-http "$otlp_http" --otlp-grpc "127.0.0.1:$otlp_grpc" --query-http "$query" \
-  --ioam-grpc 0 --db "$tmp/collector.db" >"$tmp/collector.log" 2>&1 &
+  --ioam-grpc off --db "$tmp/collector.db" >"$tmp/collector.log" 2>&1 &
 pids+=($!)
 for _ in $(seq 100); do
   /usr/bin/python3 -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:$query/api/services', timeout=1)" \

@@ -47,7 +47,7 @@ async function main() {
   const updateDocs = process.argv.includes('--update-docs');
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'clt-ui-test-'));
   const [ioamPort, otlpPort, queryPort] = [await freePort(), await freePort(), await freePort()];
-  const args = ['collector', '--listen', '127.0.0.1', '--ioam-grpc', String(ioamPort), '--otlp-grpc', '0',
+  const args = ['collector', '--listen', '127.0.0.1', '--ioam-grpc', String(ioamPort), '--otlp-grpc', 'off',
     '--otlp-http', String(otlpPort), '--query-http', String(queryPort), '--db', path.join(tmp, 'clt.db'),
     '--node-name', '1=athos', '--node-name', '2=porthos', '--node-name', '3=aramis', '--join-delay', '200ms'];
   const log = fs.openSync(path.join(tmp, 'collector.log'), 'w');
