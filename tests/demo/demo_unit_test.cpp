@@ -6,6 +6,7 @@
 
 #include <set>
 #include <thread>
+#include <tuple>
 
 #include "demo/congestion.h"
 #include "demo/demo_topology.h"
@@ -89,6 +90,10 @@ ApiAnswer sample_answer() {
   return *a;
 }
 
+auto fields(const CongestionSite& s) {
+  return std::tie(s.netns, s.device, s.ingress, s.destination, s.egress_ioam_id);
+}
+
 TEST(DemoTopology, ReadsItsFactsFromTheDefaultTopology) {
   std::string error;
   auto topology = topo::parse_topology(topo::default_topology_text(), "default.topo", error);
@@ -104,12 +109,7 @@ TEST(DemoTopology, ReadsItsFactsFromTheDefaultTopology) {
   EXPECT_EQ(d->namespaces(), (std::vector<std::string>{"t-athos", "t-porthos", "t-aramis"}));
   using Ids = std::vector<std::pair<std::uint32_t, std::string>>;
   EXPECT_EQ(d->node_ids(), (Ids{{1, "athos"}, {2, "porthos"}, {3, "aramis"}}));
-  const CongestionSite site = d->congestion_site();
-  EXPECT_EQ(site.netns, "t-porthos");
-  EXPECT_EQ(site.device, "eth1");
-  EXPECT_EQ(site.ingress, "eth0");
-  EXPECT_EQ(site.destination, "fd00:2::/64");
-  EXPECT_EQ(site.egress_ioam_id, 22u);
+  EXPECT_EQ(fields(d->congestion_site()), fields({"t-porthos", "eth1", "eth0", "fd00:2::/64", 22}));
 }
 
 TEST(DemoTopology, FollowsTheTopologyNotFixedNames) {
@@ -126,12 +126,7 @@ TEST(DemoTopology, FollowsTheTopologyNotFixedNames) {
   ASSERT_TRUE(d) << error;
   EXPECT_EQ(d->server_address(), "fd00:8::2");
   EXPECT_EQ(d->server_interface(), "veth3");
-  const CongestionSite site = d->congestion_site();
-  EXPECT_EQ(site.netns, "p-r");
-  EXPECT_EQ(site.device, "veth2");
-  EXPECT_EQ(site.ingress, "veth1");
-  EXPECT_EQ(site.destination, "fd00:8::/64");
-  EXPECT_EQ(site.egress_ioam_id, 82u);
+  EXPECT_EQ(fields(d->congestion_site()), fields({"p-r", "veth2", "veth1", "fd00:8::/64", 82}));
 }
 
 TEST(DemoTopology, RefusesATopologyWithoutTheRoles) {
