@@ -245,13 +245,14 @@ bool Demo::start_services() {
                                 topo_.server(), "--min-delay-ms", std::to_string(o_.min_delay_ms),
                                 "--max-delay-ms", std::to_string(o_.max_delay_ms)});
   if (!start_child("backend", backend)) return false;
-  std::vector<std::string> api_argv = {o_.clt_binary, "demo",
-                                       "service",     "api",
-                                       "--port",      std::to_string(o_.api_port),
-                                       "--backend",   backend_address,
-                                       "--node",      topo_.client(),
-                                       "--otlp",      otlp,
-                                       "--payload",   std::to_string(o_.payload_bytes)};
+  std::vector<std::string> api_argv = {o_.clt_binary,    "demo",
+                                       "service",        "api",
+                                       "--port",         std::to_string(o_.api_port),
+                                       "--backend",      backend_address,
+                                       "--backend-node", topo_.server(),
+                                       "--node",         topo_.client(),
+                                       "--otlp",         otlp,
+                                       "--payload",      std::to_string(o_.payload_bytes)};
   // With the datapath the service needs no capability for CLT: drop the one
   // the socket option would need, so the demo shows it.
   if (o_.encap == "ebpf")
