@@ -13,6 +13,7 @@
 # usage: bench/collector_bench.sh BUILD_DIR
 set -euo pipefail
 build=$(cd "${1:-build}" && pwd)
+source "$(dirname "$0")/../tests/support/collector_ports.sh"
 load="$build/bench/bench_collector_load"
 work=$(mktemp -d)
 pids=()
@@ -31,13 +32,16 @@ sleep 0.5
 echo "-- baseline: discard sink"
 "$load" ioam "127.0.0.1:$sink" "$streams" "$reports" 8
 
-ioam=$(port); otlp=$(port); otlp_http=$(port); query=$(port)
-"$build/clt" collector --db "$work/bench.db" --ioam-grpc "$ioam" --otlp-grpc "$otlp" \
-  --otlp-http "$otlp_http" --query-http "$query" --retention 0 --max-db-size 0 \
+"$build/clt" collector --db "$work/bench.db" --ioam-grpc 0 --otlp-grpc 0 \
+  --otlp-http 0 --query-http 0 --retention 0 --max-db-size 0 \
   2>"$work/collector.log" &
 collector=$!
 pids+=("$collector")
-for _ in $(seq 50); do curl -sf "http://127.0.0.1:$query/healthz" >/dev/null && break; sleep 0.1; done
+wait_collector_listening "$work/collector.log" 10 || { cat "$work/collector.log" >&2; exit 1; }
+ioam=$(collector_port "$work/collector.log" ioam)
+otlp=$(collector_port "$work/collector.log" otlp-grpc)
+otlp_http=$(collector_port "$work/collector.log" otlp-http)
+query=$(collector_port "$work/collector.log" query)
 echo "-- clt collector"
 "$load" ioam "127.0.0.1:$ioam" "$streams" "$reports" 8
 "$load" ioam "127.0.0.1:$ioam" "$streams" "$reports" 32

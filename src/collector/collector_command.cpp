@@ -85,14 +85,20 @@ GrpcReceiverOptions grpc_options(const CollectorOptions& o) {
   return g;
 }
 
-std::string endpoints(const CollectorOptions& o) {
-  std::string out;
-  for (const auto& a : o.ioam_grpc) out += " ioam=" + a;
-  for (const auto& a : o.otlp_grpc) out += " otlp-grpc=" + a;
-  if (o.otlp_http.port)
-    out += " otlp-http=" + o.otlp_http.host + ":" + std::to_string(o.otlp_http.port);
-  if (o.query_http.port)
-    out += " query=" + o.query_http.host + ":" + std::to_string(o.query_http.port);
+// One line a test or script can read the bound ports from (port 0 takes a
+// free one): "listening: ioam=127.0.0.1:41234 ioam=unix:/p otlp-grpc=... ".
+std::string listening_line(const GrpcReceivers& grpc, const HttpServer* otlp_http,
+                           const HttpServer* query_http, const CollectorOptions& o) {
+  std::string out = "listening:";
+  for (const auto& a : grpc.bound_ioam_addresses()) out += " ioam=" + a;
+  for (const auto& a : grpc.bound_otlp_addresses()) out += " otlp-grpc=" + a;
+  auto http = [&out](const char* name, const HttpServer* server, const HttpEndpoint& e) {
+    const bool v6 = e.host.find(':') != std::string::npos;
+    out += std::string(" ") + name + "=" + (v6 ? "[" + e.host + "]" : e.host) + ":" +
+           std::to_string(server->bound_port());
+  };
+  if (otlp_http) http("otlp-http", otlp_http, *o.otlp_http);
+  if (query_http) http("query", query_http, *o.query_http);
   return out;
 }
 
@@ -146,21 +152,23 @@ int clt::cli::run_collector(int argc, char** argv) {
   };
 
   bool ok = true;
-  if (o.query_http.port) {
+  if (o.query_http) {
     install_query_routes(query_server, query, metrics);
-    ok = query_server.start(o.query_http, error);
+    ok = query_server.start(*o.query_http, error);
   }
-  if (ok && o.otlp_http.port) {
+  if (ok && o.otlp_http) {
     install_otlp_http_routes(otlp_server, acceptor, metrics, o.max_request_bytes);
-    ok = otlp_server.start(o.otlp_http, error);
+    ok = otlp_server.start(*o.otlp_http, error);
   }
   if (ok) ok = grpc.start(error);
   if (!ok) {
     stop_all();
     return fail(error);
   }
-  std::fprintf(stderr, "clt collector: ready; db=%s%s\n", o.store.path.c_str(),
-               endpoints(o).c_str());
+  std::fprintf(stderr, "clt collector: ready; db=%s\nclt collector: %s\n", o.store.path.c_str(),
+               listening_line(grpc, o.otlp_http ? &otlp_server : nullptr,
+                              o.query_http ? &query_server : nullptr, o)
+                   .c_str());
 
   const int sig = stop_signals.wait();
   std::fprintf(stderr, "clt collector: stopping (signal %d)\n", sig);

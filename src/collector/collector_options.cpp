@@ -17,9 +17,9 @@ bool all_digits(const std::string& s) {
 }  // namespace
 
 std::string grpc_address(const std::string& spec, const std::string& default_host) {
+  if (spec == "off") return "";
   if (spec.rfind("unix:", 0) == 0) return spec;
   if (all_digits(spec)) {
-    if (spec == "0") return "";
     const bool v6 = default_host.find(':') != std::string::npos;
     return (v6 ? "[" + default_host + "]" : default_host) + ":" + spec;
   }
@@ -27,7 +27,11 @@ std::string grpc_address(const std::string& spec, const std::string& default_hos
 }
 
 bool parse_http_endpoint(const std::string& spec, const std::string& default_host,
-                         HttpEndpoint& out) {
+                         std::optional<HttpEndpoint>& out) {
+  if (spec == "off") {
+    out.reset();
+    return true;
+  }
   std::string host = default_host;
   std::string port = spec;
   const auto colon = spec.rfind(':');
@@ -40,8 +44,7 @@ bool parse_http_endpoint(const std::string& spec, const std::string& default_hos
   int p = 0;
   auto r = std::from_chars(port.data(), port.data() + port.size(), p);
   if (!all_digits(port) || r.ec != std::errc() || p < 0 || p > 65535) return false;
-  out.host = host;
-  out.port = p;
+  out = HttpEndpoint{host, p};
   return true;
 }
 
@@ -65,14 +68,15 @@ void add_receiver_options(CLI::App& app, CollectorOptions& o, TypedOptions& t) {
       ->capture_default_str();
   app.add_option("--ioam-grpc", t.ioam,
                  "IOAM API (ioam_api.IOAMService) addresses: PORT, HOST:PORT or unix:/path; "
-                 "repeatable; 0 disables")
+                 "repeatable; port 0 takes a free one; off disables")
       ->capture_default_str();
   app.add_option("--otlp-grpc", t.otlp_grpc,
-                 "OTLP/gRPC addresses: PORT, HOST:PORT or unix:/path; repeatable; 0 disables")
+                 "OTLP/gRPC addresses: PORT, HOST:PORT or unix:/path; repeatable; off disables")
       ->capture_default_str();
-  app.add_option("--otlp-http", t.otlp_http, "OTLP/HTTP [HOST:]PORT (POST /v1/traces); 0 disables")
+  app.add_option("--otlp-http", t.otlp_http,
+                 "OTLP/HTTP [HOST:]PORT (POST /v1/traces); off disables")
       ->capture_default_str();
-  app.add_option("--query-http", t.query_http, "query API and UI [HOST:]PORT; 0 disables")
+  app.add_option("--query-http", t.query_http, "query API and UI [HOST:]PORT; off disables")
       ->capture_default_str();
   app.add_option("--max-request-size", t.max_request_mb, "MiB; larger requests are refused")
       ->capture_default_str();
@@ -163,9 +167,9 @@ std::string apply_receiver_options(const TypedOptions& t, CollectorOptions& o) {
   for (const auto& a : t.otlp_grpc)
     if (auto addr = grpc_address(a, o.listen_host); !addr.empty()) o.otlp_grpc.push_back(addr);
   if (!parse_http_endpoint(t.otlp_http, o.listen_host, o.otlp_http))
-    return "--otlp-http '" + t.otlp_http + "' is not [HOST:]PORT";
+    return "--otlp-http '" + t.otlp_http + "' is not [HOST:]PORT or off";
   if (!parse_http_endpoint(t.query_http, o.listen_host, o.query_http))
-    return "--query-http '" + t.query_http + "' is not [HOST:]PORT";
+    return "--query-http '" + t.query_http + "' is not [HOST:]PORT or off";
   if (t.max_request_mb == 0) return "--max-request-size must be at least 1 MiB";
   o.max_request_bytes = t.max_request_mb * 1024 * 1024;
   o.ingest_queue_bytes = std::max<std::size_t>(t.queue_mb, 1) * 1024 * 1024;

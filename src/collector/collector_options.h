@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -16,10 +17,10 @@ namespace clt::collector {
 // Everything `clt collector` is configured with.
 struct CollectorOptions {
   std::string listen_host = "127.0.0.1";
-  std::vector<std::string> ioam_grpc;  // host:port or unix:/path
+  std::vector<std::string> ioam_grpc;  // host:port (port 0: any free one) or unix:/path
   std::vector<std::string> otlp_grpc;
-  HttpEndpoint otlp_http;
-  HttpEndpoint query_http;
+  std::optional<HttpEndpoint> otlp_http;  // none: off
+  std::optional<HttpEndpoint> query_http;
   StoreOptions store;
   WriterOptions writer;
   NodeNames node_names;
@@ -38,10 +39,10 @@ struct CollectorOptions {
 // reported on stderr).
 int parse_collector_options(int argc, char** argv, CollectorOptions& out);
 
-// "7123" -> "<host>:7123"; "h:p" and "unix:/p" unchanged; "" when port is 0.
+// "7123" -> "<host>:7123"; "h:p" and "unix:/p" unchanged; "" for "off".
 std::string grpc_address(const std::string& spec, const std::string& default_host);
-// "[host:]port" -> endpoint; false if it is not one.
+// "[host:]port" -> endpoint, "off" -> none; false if it is neither.
 bool parse_http_endpoint(const std::string& spec, const std::string& default_host,
-                         HttpEndpoint& out);
+                         std::optional<HttpEndpoint>& out);
 
 }  // namespace clt::collector

@@ -18,12 +18,14 @@
 #include "demo/child_processes.h"
 #include "demo/congestion_control.h"
 #include "demo/demo_options.h"
+#include "demo/demo_topology.h"
 #include "demo/load_client.h"
 #include "demo/preflight.h"
 #include "demo/request_report.h"
-#include "demo/topology_names.h"
 #include "os/process.h"
 #include "os/signals.h"
+#include "topo/default_topology.h"
+#include "topo/topology_parser.h"
 
 namespace clt::demo {
 
@@ -78,10 +80,10 @@ bool sleep_unless_signalled(os::BlockedSignals& signals, milliseconds d) {
 
 class Demo {
  public:
-  Demo(const DemoOptions& options, os::BlockedSignals& signals)
+  Demo(const DemoOptions& options, const DemoTopology& topology, os::BlockedSignals& signals)
       : o_(options),
         signals_(signals),
-        names_(options.prefix),
+        topo_(topology),
         log_dir_(options.run_dir + "/logs"),
         children_(log_dir_) {}
   ~Demo() { teardown(); }
@@ -106,14 +108,14 @@ class Demo {
   std::string ioam_socket() const { return o_.run_dir + "/ioam.sock"; }
   std::string otlp_socket() const { return o_.run_dir + "/otlp.sock"; }
   std::vector<std::string> in_netns(const std::string& node, std::vector<std::string> argv) const {
-    std::vector<std::string> out = {"ip", "netns", "exec", names_.netns(node)};
+    std::vector<std::string> out = {"ip", "netns", "exec", topo_.netns(node)};
     out.insert(out.end(), argv.begin(), argv.end());
     return out;
   }
 
   const DemoOptions& o_;
   os::BlockedSignals& signals_;
-  TopologyNames names_;
+  const DemoTopology& topo_;
   std::string log_dir_;
   ChildProcesses children_;
   std::unique_ptr<CongestionControl> congestion_;
@@ -141,16 +143,17 @@ bool Demo::start_child(const std::string& name, const std::vector<std::string>& 
 }
 
 bool Demo::start_topology() {
-  say("bringing up the topology: %s, %s, %s", names_.netns("athos").c_str(),
-      names_.netns("porthos").c_str(), names_.netns("aramis").c_str());
+  const auto namespaces = topo_.namespaces();
+  say("bringing up the topology: %s, %s, %s", namespaces[0].c_str(), namespaces[1].c_str(),
+      namespaces[2].c_str());
   std::string out;
   topology_up_ = true;  // a partial topology is torn down too
   if (os::run_command({o_.clt_binary, "topo", "up", "--prefix", o_.prefix}, out) != 0) {
     return fail("`clt topo up --prefix " + o_.prefix + "` failed: " + out);
   }
-  for (const char* node : {"athos", "porthos", "aramis"}) {
-    if (!fs::exists("/run/netns/" + names_.netns(node))) {
-      return fail("`clt topo up` did not create namespace " + names_.netns(node));
+  for (const auto& netns : namespaces) {
+    if (!fs::exists("/run/netns/" + netns)) {
+      return fail("`clt topo up` did not create namespace " + netns);
     }
   }
   // The sender's own IOAM entry is written once, when CLT is enabled at the
@@ -158,10 +161,11 @@ bool Demo::start_topology() {
   // packet, while a real NIC's TSO would send each segment with the option:
   // segmenting in the stack keeps the per-packet statistics (median delay,
   // packet counts) what they would be on a wire.
-  if (os::run_command(
-          {"ip", "-n", names_.netns("athos"), "link", "set", "dev", "eth0", "gso_max_segs", "1"},
-          out) != 0) {
-    return fail("cannot turn segmentation offload off on athos eth0: " + out);
+  if (os::run_command({"ip", "-n", topo_.netns(topo_.client()), "link", "set", "dev",
+                       topo_.client_interface(), "gso_max_segs", "1"},
+                      out) != 0) {
+    return fail("cannot turn segmentation offload off on " + topo_.client() + " " +
+                topo_.client_interface() + ": " + out);
   }
   return true;
 }
@@ -176,10 +180,9 @@ bool Demo::start_collector() {
                                    "--otlp-grpc",  "unix:" + otlp_socket(),
                                    "--otlp-http",  local + std::to_string(o_.otlp_http_port),
                                    "--query-http", local + std::to_string(o_.ui_port),
-                                   "--db",         o_.db_path,
-                                   "--node-name",  "1=athos",
-                                   "--node-name",  "2=porthos",
-                                   "--node-name",  "3=aramis"};
+                                   "--db",         o_.db_path};
+  for (const auto& [id, name] : topo_.node_ids())
+    argv.insert(argv.end(), {"--node-name", std::to_string(id) + "=" + name});
   if (!start_child("collector", argv)) return false;
   httplib::Client client("127.0.0.1", o_.ui_port);
   client.set_connection_timeout(milliseconds(500));
@@ -198,23 +201,25 @@ bool Demo::start_collector() {
 
 bool Demo::start_agent() {
   if (o_.encap == "ebpf" && !start_datapath()) return false;
-  say("starting the agent on %s", names_.netns("aramis").c_str());
-  auto argv = in_netns("aramis", {o_.clt_binary, "agent", "--interface", "eth0", "--collector",
-                                  "unix:" + ioam_socket()});
-  if (!start_child("agent-aramis", argv)) return false;
+  say("starting the agent on %s", topo_.netns(topo_.server()).c_str());
+  auto argv =
+      in_netns(topo_.server(), {o_.clt_binary, "agent", "--interface", topo_.server_interface(),
+                                "--collector", "unix:" + ioam_socket()});
+  if (!start_child("agent-" + topo_.server(), argv)) return false;
   return true;
 }
 
-// The eBPF datapath on athos: an agent that only stamps (--encap), whose
+// The eBPF datapath on the client: an agent that only stamps (--encap), whose
 // stats file appears once its programs are attached.
 bool Demo::start_datapath() {
-  say("starting the eBPF datapath on %s eth0 (per-packet CLT; the API service runs without "
+  say("starting the eBPF datapath on %s %s (per-packet CLT; the API service runs without "
       "CAP_NET_RAW)",
-      names_.netns("athos").c_str());
+      topo_.netns(topo_.client()).c_str(), topo_.client_interface().c_str());
   const std::string stats = o_.run_dir + "/datapath-stats.json";
-  auto argv = in_netns("athos", {o_.clt_binary, "agent", "--encap", "eth0", "--stats", stats,
-                                 "--stats-interval-ms", "500"});
-  if (!start_child("agent-athos", argv)) return false;
+  const std::string agent = "agent-" + topo_.client();
+  auto argv = in_netns(topo_.client(), {o_.clt_binary, "agent", "--encap", topo_.client_interface(),
+                                        "--stats", stats, "--stats-interval-ms", "500"});
+  if (!start_child(agent, argv)) return false;
   for (auto deadline = Clock::now() + std::chrono::seconds(10); Clock::now() < deadline;) {
     if (fs::exists(stats)) return true;
     std::string exited = children_.reap_exited();
@@ -224,36 +229,40 @@ bool Demo::start_datapath() {
                   "the socket option instead");
     if (!sleep_unless_signalled(signals_, milliseconds(100))) return fail("interrupted");
   }
-  return fail("the eBPF datapath did not start within 10 s: " + children_.log_tail("agent-athos"));
+  return fail("the eBPF datapath did not start within 10 s: " + children_.log_tail(agent));
 }
 
 bool Demo::start_services() {
-  say("starting the services: backend on aramis [fd00:2::2]:%u, API on athos [::]:%u",
-      o_.backend_port, o_.api_port);
+  const std::string backend_address =
+      "[" + topo_.server_address() + "]:" + std::to_string(o_.backend_port);
+  say("starting the services: backend on %s %s, API on %s [::]:%u", topo_.server().c_str(),
+      backend_address.c_str(), topo_.client().c_str(), o_.api_port);
   std::string error;
   std::string otlp = "unix:" + otlp_socket();
-  auto backend = in_netns("aramis", {o_.clt_binary, "demo", "service", "backend", "--port",
-                                     std::to_string(o_.backend_port), "--otlp", otlp,
-                                     "--min-delay-ms", std::to_string(o_.min_delay_ms),
-                                     "--max-delay-ms", std::to_string(o_.max_delay_ms)});
+  auto backend =
+      in_netns(topo_.server(), {o_.clt_binary, "demo", "service", "backend", "--port",
+                                std::to_string(o_.backend_port), "--otlp", otlp, "--node",
+                                topo_.server(), "--min-delay-ms", std::to_string(o_.min_delay_ms),
+                                "--max-delay-ms", std::to_string(o_.max_delay_ms)});
   if (!start_child("backend", backend)) return false;
-  std::vector<std::string> api_argv = {
-      o_.clt_binary, "demo",
-      "service",     "api",
-      "--port",      std::to_string(o_.api_port),
-      "--backend",   "[fd00:2::2]:" + std::to_string(o_.backend_port),
-      "--otlp",      otlp,
-      "--payload",   std::to_string(o_.payload_bytes)};
+  std::vector<std::string> api_argv = {o_.clt_binary,    "demo",
+                                       "service",        "api",
+                                       "--port",         std::to_string(o_.api_port),
+                                       "--backend",      backend_address,
+                                       "--backend-node", topo_.server(),
+                                       "--node",         topo_.client(),
+                                       "--otlp",         otlp,
+                                       "--payload",      std::to_string(o_.payload_bytes)};
   // With the datapath the service needs no capability for CLT: drop the one
   // the socket option would need, so the demo shows it.
   if (o_.encap == "ebpf")
     api_argv.insert(api_argv.begin(),
                     {"setpriv", "--inh-caps=-net_raw", "--bounding-set=-net_raw"});
-  auto api = in_netns("athos", api_argv);
+  auto api = in_netns(topo_.client(), api_argv);
   if (!start_child("api", api)) return false;
   std::string body;
   for (auto deadline = Clock::now() + std::chrono::seconds(15); Clock::now() < deadline;) {
-    if (api_get(names_.netns("athos"), o_.api_port, "/healthz", body, error)) return true;
+    if (api_get(topo_.netns(topo_.client()), o_.api_port, "/healthz", body, error)) return true;
     std::string exited = children_.reap_exited();
     if (!exited.empty()) return fail(exited);
     if (!sleep_unless_signalled(signals_, milliseconds(100))) return fail("interrupted");
@@ -300,7 +309,7 @@ bool Demo::first_trace() {
   std::string body, error;
   auto deadline = Clock::now() + std::chrono::seconds(30);
   while (Clock::now() < deadline) {
-    if (!api_get(names_.netns("athos"), o_.api_port, "/api/request", body, error)) {
+    if (!api_get(topo_.netns(topo_.client()), o_.api_port, "/api/request", body, error)) {
       return fail("the first /api/request failed: " + error +
                   " (api log: " + children_.log_tail("api") + ")");
     }
@@ -314,7 +323,7 @@ bool Demo::first_trace() {
     if (!exited.empty()) return fail(exited);
   }
   return fail("no trace with network data reached the collector within 30 s (agent log: " +
-              children_.log_tail("agent-aramis") +
+              children_.log_tail("agent-" + topo_.server()) +
               "; collector log: " + children_.log_tail("collector") + ")");
 }
 
@@ -346,7 +355,8 @@ void Demo::handle_key(int key) {
   if (!congestion_->set(delay, rate, error)) {
     say("congestion change failed: %s", error.c_str());
   }
-  say("congestion on porthos > aramis: %s", congestion_->describe().c_str());
+  say("congestion on %s > %s: %s", topo_.router().c_str(), topo_.server().c_str(),
+      congestion_->describe().c_str());
 }
 
 int Demo::request_loop() {
@@ -355,14 +365,16 @@ int Demo::request_loop() {
     say("UI: http://127.0.0.1:%u   (open it in a browser; traces appear as they arrive)",
         o_.ui_port);
     if (keys.active()) {
-      say("keys: d = toggle a delay on porthos > aramis, r = toggle a rate limit, q = quit");
+      say("keys: d = toggle a delay on %s > %s, r = toggle a rate limit, q = quit",
+          topo_.router().c_str(), topo_.server().c_str());
     }
     say("Ctrl-C stops the demo and removes everything it created");
     std::printf("%-32s  %-8s  sub-requests: duration [path with per-hop delays]\n", "trace id",
                 "total");
     std::fflush(stdout);
   }
-  load_ = std::make_unique<LoadClient>(names_.netns("athos"), o_.api_port, o_.rate, o_.requests);
+  load_ =
+      std::make_unique<LoadClient>(topo_.netns(topo_.client()), o_.api_port, o_.rate, o_.requests);
   load_->start();
   json summary = json::array();
   int incomplete = 0;
@@ -421,13 +433,12 @@ int Demo::request_loop() {
     }
   }
   if (o_.json) {
-    json out = {
-        {"ok", failure_.empty() && incomplete == 0 && !interrupted},
-        {"requests", std::move(summary)},
-        {"congestion", congestion_->describe()},
-        {"encap", o_.encap},
-        {"ui", "http://127.0.0.1:" + std::to_string(o_.ui_port)},
-        {"namespaces", {names_.netns("athos"), names_.netns("porthos"), names_.netns("aramis")}}};
+    json out = {{"ok", failure_.empty() && incomplete == 0 && !interrupted},
+                {"requests", std::move(summary)},
+                {"congestion", congestion_->describe()},
+                {"encap", o_.encap},
+                {"ui", "http://127.0.0.1:" + std::to_string(o_.ui_port)},
+                {"namespaces", topo_.namespaces()}};
     if (!failure_.empty()) out["error"] = failure_;
     if (incomplete > 0) {
       out["incomplete"] = incomplete;
@@ -484,8 +495,8 @@ int Demo::run() {
 
   bool started = start_topology() && start_collector() && start_agent() && start_services();
   if (started) {
-    congestion_ = std::make_unique<CongestionControl>(names_.congestion_site("porthos"), children_,
-                                                      o_.clt_binary);
+    congestion_ =
+        std::make_unique<CongestionControl>(topo_.congestion_site(), children_, o_.clt_binary);
     started = first_trace();
   }
   if (started && !o_.congestion.empty()) {
@@ -499,7 +510,8 @@ int Demo::run() {
     if (!congestion_->set(delay, rate, error)) {
       started = fail("cannot apply the congestion: " + error);
     } else {
-      say("congestion on porthos > aramis: %s", congestion_->describe().c_str());
+      say("congestion on %s > %s: %s", topo_.router().c_str(), topo_.server().c_str(),
+          congestion_->describe().c_str());
     }
   }
   int status;
@@ -552,7 +564,16 @@ int run_demo(const DemoOptions& options) {
     }
     return kStartFailed;
   }
-  Demo demo(options, signals);
+  // The topology `clt topo up` brings up, when given none.
+  std::string error;
+  auto topology = topo::parse_topology(topo::default_topology_text(), "default.topo", error);
+  std::optional<DemoTopology> roles;
+  if (topology) roles = DemoTopology::from(*topology, options.prefix, error);
+  if (!roles) {
+    say("the default topology cannot run the demo: %s", error.c_str());
+    return kStartFailed;
+  }
+  Demo demo(options, *roles, signals);
   return demo.run();
 }
 

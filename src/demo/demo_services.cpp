@@ -66,15 +66,16 @@ struct SubRequestResult {
 // Calls one sub-request inside its own client span, with CLT on the socket for
 // exactly that span's duration.
 SubRequestResult call_sub_request(tracing::Tracer& tracer, const encap::PreparedSocket& socket,
-                                  KeepAliveClient& backend, const tracing::SpanContext& parent,
-                                  const std::string& path, const std::string& payload) {
+                                  KeepAliveClient& backend, const std::string& backend_node,
+                                  const tracing::SpanContext& parent, const std::string& path,
+                                  const std::string& payload) {
   SubRequestResult result;
   result.name = path;
   tracing::StartSpanOptions options;
   options.parent = &parent;
   options.attributes = {{"http.request.method", "POST"},
                         {"url.path", path},
-                        {"server.address", "aramis"},
+                        {"server.address", backend_node},
                         {"network.transport", "tcp"},
                         {"network.type", "ipv6"}};
   auto start = Clock::now();
@@ -106,11 +107,14 @@ int run_api_service(int argc, char** argv) {
   CLI::App app{"Demo API entrypoint (athos): GET /api/request", "clt demo service api"};
   std::uint16_t port = 8080;
   std::string backend_address = "[fd00:2::2]:8081";
+  std::string backend_node = "aramis";
   std::string otlp = "unix:/run/clt/demo/otlp.sock";
   std::size_t payload_bytes = 8192;
   std::string node = "athos";
   app.add_option("--port", port, "listen port")->capture_default_str();
   app.add_option("--backend", backend_address, "backend as [IPv6]:port")->capture_default_str();
+  app.add_option("--backend-node", backend_node, "the backend's node name (server.address)")
+      ->capture_default_str();
   app.add_option("--otlp", otlp, "OTLP/gRPC endpoint of the collector")->capture_default_str();
   app.add_option("--payload", payload_bytes, "bytes sent with each sub-request")
       ->capture_default_str();
@@ -177,7 +181,7 @@ int run_api_service(int argc, char** argv) {
       encap::PreparedSocket socket = encap->prepare(backend.fd());
       for (const char* path : {"/check", "/validate"}) {
         SubRequestResult r =
-            call_sub_request(tracer, socket, backend, span.context(), path, payload);
+            call_sub_request(tracer, socket, backend, backend_node, span.context(), path, payload);
         subs.push_back({{"name", r.name},
                         {"span_id", r.span_id},
                         {"duration_ms", r.duration_ms},

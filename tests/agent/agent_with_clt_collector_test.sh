@@ -4,12 +4,13 @@
 # span have the ids and athos > porthos > aramis, one per packet.
 TEST_NAME=agcol
 source "$(dirname "$0")/agent_test_lib.sh"
+source "$(dirname "$0")/../support/collector_ports.sh"
 topo_up
-port=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-"$clt" collector --ioam-grpc "unix:$tmp/ioam.sock" --otlp-grpc 0 --otlp-http 0 \
-  --query-http "127.0.0.1:$port" --db "$tmp/c.db" --join-delay 100ms >"$tmp/collector.out" 2>&1 &
+"$clt" collector --ioam-grpc "unix:$tmp/ioam.sock" --otlp-grpc off --otlp-http off \
+  --query-http 127.0.0.1:0 --db "$tmp/c.db" --join-delay 100ms >"$tmp/collector.out" 2>&1 &
 pids+=($!)
-wait_for 10 "[ -S '$tmp/ioam.sock' ]" || fail "clt collector did not start: $(cat "$tmp/collector.out")"
+wait_collector_listening "$tmp/collector.out" 10 || fail "clt collector did not start: $(cat "$tmp/collector.out")"
+port=$(collector_port "$tmp/collector.out" query)
 start_agent -c "unix:$tmp/ioam.sock"
 trace=6bf92f3577b34da6a3ce929d0e0e4736 span=10f067aa0ba902b7
 send 5 $trace $span 1 2000

@@ -1,6 +1,9 @@
-"""Starting and stopping a `clt collector` on free ports for the tests."""
+"""Starting and stopping a `clt collector` for the tests. It listens on port 0
+(a free port the kernel picks) and the harness reads the ports it bound from
+its `listening:` line, so parallel tests never race for a port."""
 import json
 import os
+import re
 import socket
 import subprocess
 import time
@@ -14,42 +17,65 @@ def free_port():
         return s.getsockname()[1]
 
 
+def check(cond, msg):
+    if not cond:
+        raise AssertionError(msg)
+    print("ok:", msg)
+
+
+def listening_ports(log_path, offset=0):
+    """The TCP ports of the collector's `listening:` line in its log, by
+    receiver name (the first of each); None before the line is written."""
+    with open(log_path, "rb") as f:
+        f.seek(offset)
+        text = f.read().decode(errors="replace")
+    for line in text.splitlines():
+        if line.startswith("clt collector: listening:"):
+            ports = {}
+            for name, port in re.findall(r"(\S+)=\S*:(\d+)(?:\s|$)", line):
+                ports.setdefault(name, int(port))
+            return ports
+    return None
+
+
 class Collector:
     def __init__(self, clt, workdir, extra=()):
         self.clt = clt
         self.workdir = workdir
         self.db = os.path.join(workdir, "collector.db")
-        self.ioam = free_port()
-        self.otlp_grpc = free_port()
-        self.otlp_http = free_port()
-        self.query = free_port()
+        self.ioam = self.otlp_grpc = self.otlp_http = self.query = None  # set by start()
         self.unix = os.path.join(workdir, "ioam.sock")
         self.extra = list(extra)
         self.proc = None
 
     def start(self):
         args = [self.clt, "collector", "--db", self.db,
-                "--ioam-grpc", str(self.ioam), "--ioam-grpc", "unix:" + self.unix,
-                "--otlp-grpc", str(self.otlp_grpc), "--otlp-http", str(self.otlp_http),
-                "--query-http", str(self.query), "--join-delay", "100ms",
+                "--ioam-grpc", "0", "--ioam-grpc", "unix:" + self.unix,
+                "--otlp-grpc", "0", "--otlp-http", "0", "--query-http", "0",
+                "--join-delay", "100ms",
                 # Test data is timestamped in 2023: keep it whatever its age.
                 "--retention", "0",
                 "--node-name", "1=athos", "--node-name", "2=porthos", "--node-name", "3=aramis",
                 ] + self.extra
-        self.log = open(os.path.join(self.workdir, "collector.log"), "ab")
+        log_path = os.path.join(self.workdir, "collector.log")
+        self.log = open(log_path, "ab")
+        start_offset = self.log.tell()
         self.proc = subprocess.Popen(args, stdout=self.log, stderr=self.log)
         deadline = time.time() + 20
         while time.time() < deadline:
             if self.proc.poll() is not None:
                 raise RuntimeError("collector exited with %d; see %s/collector.log"
                                    % (self.proc.returncode, self.workdir))
-            try:
+            ports = listening_ports(log_path, start_offset)
+            if ports:
+                self.ioam = ports["ioam"]
+                self.otlp_grpc = ports["otlp-grpc"]
+                self.otlp_http = ports["otlp-http"]
+                self.query = ports["query"]
                 if self.get("/healthz", raw=True) == b"ok\n":
                     return self
-            except (urllib.error.URLError, ConnectionError):
-                pass
             time.sleep(0.1)
-        raise RuntimeError("collector did not become healthy")
+        raise RuntimeError("collector did not print its ports; see %s/collector.log" % self.workdir)
 
     def stop(self, sig=15):
         if self.proc and self.proc.poll() is None:

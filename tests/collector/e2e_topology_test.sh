@@ -8,6 +8,7 @@
 # usage: e2e_topology_test.sh CLT_BINARY CLT_UDP_SENDER
 set -euo pipefail
 clt=$1 sender=$2
+source "$(dirname "$0")/../support/collector_ports.sh"
 [ "$(id -u)" -eq 0 ] || { echo "FAIL: needs root (network namespaces, packet capture)" >&2; exit 1; }
 p="ce2e$$-"
 tmp=$(mktemp -d)
@@ -23,7 +24,6 @@ fail() {
   for f in "$tmp"/collector.out "$tmp"/agent.err; do [ -f "$f" ] && { echo "--- $f" >&2; tail -20 "$f" >&2; }; done
   exit 1
 }
-free_port() { /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 wait_for() {
   local deadline=$((SECONDS + $1))
   while ! eval "$2"; do
@@ -33,12 +33,13 @@ wait_for() {
 }
 
 "$clt" topo up --prefix "$p" >/dev/null || fail "topology did not come up"
-otlp=$(free_port) query=$(free_port)
-"$clt" collector --db "$tmp/c.db" --ioam-grpc "unix:$tmp/ioam.sock" --otlp-grpc 0 \
-  --otlp-http "$otlp" --query-http "$query" --join-delay 200ms \
+"$clt" collector --db "$tmp/c.db" --ioam-grpc "unix:$tmp/ioam.sock" --otlp-grpc off \
+  --otlp-http 0 --query-http 0 --join-delay 200ms \
   --node-name 1=athos --node-name 2=porthos --node-name 3=aramis >"$tmp/collector.out" 2>&1 &
 pids+=($!)
-wait_for 10 "[ -S '$tmp/ioam.sock' ]" || fail "collector did not start"
+wait_collector_listening "$tmp/collector.out" 10 || fail "collector did not start"
+otlp=$(collector_port "$tmp/collector.out" otlp-http) query=$(collector_port "$tmp/collector.out" query)
+[ -n "$otlp" ] && [ -n "$query" ] || fail "no otlp-http and query ports in the collector's listening line"
 ip netns exec "${p}aramis" "$clt" agent -i eth0 -c "unix:$tmp/ioam.sock" >"$tmp/agent.out" 2>"$tmp/agent.err" &
 pids+=($!)
 sleep 1

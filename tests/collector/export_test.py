@@ -15,14 +15,8 @@ import tempfile
 import grpc
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from collector_harness import Collector, free_port  # noqa: E402
+from collector_harness import Collector, check, free_port  # noqa: E402
 from ioam_report_client import encode_trace  # noqa: E402
-
-
-def check(cond, msg):
-    if not cond:
-        raise AssertionError(msg)
-    print("ok:", msg)
 
 
 def send_reports(col, trace, span):

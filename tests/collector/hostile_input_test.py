@@ -22,7 +22,7 @@ import zlib
 import grpc
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from collector_harness import Collector  # noqa: E402
+from collector_harness import Collector, check  # noqa: E402
 from ioam_report_client import encode_trace  # noqa: E402
 from otlp_proto import request, span, string_attribute  # noqa: E402
 
@@ -34,12 +34,6 @@ OTHER_TRACE = "5bf92f3577b34da6a3ce929d0e0e4736"
 IOAM_METHOD = "/ioam_api.IOAMService/Report"
 EXPORT_METHOD = "/opentelemetry.proto.collector.trace.v1.TraceService/Export"
 PROTOBUF = "application/x-protobuf"
-
-
-def check(cond, msg):
-    if not cond:
-        raise AssertionError(msg)
-    print("ok:", msg)
 
 
 def proc_status(pid, field):

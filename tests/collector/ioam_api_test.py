@@ -14,7 +14,7 @@ import tempfile
 import grpc
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from collector_harness import Collector  # noqa: E402
+from collector_harness import Collector, check  # noqa: E402
 from ioam_report_client import encode_trace  # noqa: E402
 
 TRACE = "4bf92f3577b34da6a3ce929d0e0e4736"
@@ -49,12 +49,6 @@ def send(target, messages):
 
 def tags_of(span):
     return {t["key"]: t["value"] for t in span["tags"]}
-
-
-def check(cond, msg):
-    if not cond:
-        raise AssertionError(msg)
-    print("ok:", msg)
 
 
 def main():

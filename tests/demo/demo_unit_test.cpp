@@ -1,15 +1,19 @@
-// The demo's pure parts: --congest parsing, reading a trace back from the
-// collector's Jaeger JSON, the summary and line formats, and the keep-alive
-// client against a real cpp-httplib server on loopback.
+// The demo's pure parts: --congest parsing, its roles in the topology, reading a trace back from
+// the collector's Jaeger JSON, the summary and line formats, and the keep-alive client against a
+// real cpp-httplib server on loopback.
 #include <gtest/gtest.h>
 #include <httplib.h>
 
 #include <set>
 #include <thread>
+#include <tuple>
 
 #include "demo/congestion.h"
+#include "demo/demo_topology.h"
 #include "demo/keepalive_client.h"
 #include "demo/request_report.h"
+#include "topo/default_topology.h"
+#include "topo/topology_parser.h"
 
 namespace clt::demo {
 namespace {
@@ -84,6 +88,53 @@ ApiAnswer sample_answer() {
       error);
   EXPECT_TRUE(a) << error;
   return *a;
+}
+
+auto fields(const CongestionSite& s) {
+  return std::tie(s.netns, s.device, s.ingress, s.destination, s.egress_ioam_id);
+}
+
+TEST(DemoTopology, ReadsItsFactsFromTheDefaultTopology) {
+  std::string error;
+  auto topology = topo::parse_topology(topo::default_topology_text(), "default.topo", error);
+  ASSERT_TRUE(topology) << error;
+  auto d = DemoTopology::from(*topology, "t-", error);
+  ASSERT_TRUE(d) << error;
+  EXPECT_EQ(d->client(), "athos");
+  EXPECT_EQ(d->router(), "porthos");
+  EXPECT_EQ(d->server(), "aramis");
+  EXPECT_EQ(d->client_interface(), "eth0");
+  EXPECT_EQ(d->server_interface(), "eth0");
+  EXPECT_EQ(d->server_address(), "fd00:2::2");
+  EXPECT_EQ(d->namespaces(), (std::vector<std::string>{"t-athos", "t-porthos", "t-aramis"}));
+  using Ids = std::vector<std::pair<std::uint32_t, std::string>>;
+  EXPECT_EQ(d->node_ids(), (Ids{{1, "athos"}, {2, "porthos"}, {3, "aramis"}}));
+  EXPECT_EQ(fields(d->congestion_site()), fields({"t-porthos", "eth1", "eth0", "fd00:2::/64", 22}));
+}
+
+TEST(DemoTopology, FollowsTheTopologyNotFixedNames) {
+  const std::string text =
+      "node c id 7\nnode r id 8 forwarding\nnode s id 9\n"
+      "link c:veth0 fd00:7::1/64 r:veth1 fd00:7::2/64\n"
+      "link r:veth2 fd00:8::1/64 s:veth3 fd00:8::2/64\n"
+      "route c fd00:8::/64 via fd00:7::2\nroute s fd00:7::/64 via fd00:8::1\n"
+      "ioam-interface r:veth2 id 82 enabled\n";
+  std::string error;
+  auto topology = topo::parse_topology(text, "t.topo", error);
+  ASSERT_TRUE(topology) << error;
+  auto d = DemoTopology::from(*topology, "p-", error);
+  ASSERT_TRUE(d) << error;
+  EXPECT_EQ(d->server_address(), "fd00:8::2");
+  EXPECT_EQ(d->server_interface(), "veth3");
+  EXPECT_EQ(fields(d->congestion_site()), fields({"p-r", "veth2", "veth1", "fd00:8::/64", 82}));
+}
+
+TEST(DemoTopology, RefusesATopologyWithoutTheRoles) {
+  std::string error;
+  auto topology = topo::parse_topology("node a id 1\nnode b id 2\nnode c id 3\n", "t.topo", error);
+  ASSERT_TRUE(topology) << error;
+  EXPECT_FALSE(DemoTopology::from(*topology, "p-", error));
+  EXPECT_NE(error.find("forwarding node"), std::string::npos) << error;
 }
 
 TEST(RequestReport, ReadsHopsInPathOrder) {

@@ -123,7 +123,7 @@ opts=$(. /etc/default/clt-collector && echo "$CLT_COLLECTOR_OPTS")
 (cd /var/lib/clt-collector &&
   # shellcheck disable=SC2086
   as_unit "$unitdir/clt-collector.service" timeout --preserve-status -s TERM 3 /usr/bin/clt collector \
-    $opts --ioam-grpc unix:/var/lib/clt-collector/ioam.sock --otlp-grpc 0 --otlp-http 0 --query-http 0) ||
+    $opts --ioam-grpc unix:/var/lib/clt-collector/ioam.sock --otlp-grpc off --otlp-http off --query-http off) ||
   fail "the collector did not run as clt-collector without capabilities"
 [ "$(stat -c %U /var/lib/clt-collector/traces.db)" = clt-collector ] ||
   fail "the collector did not write its database /var/lib/clt-collector/traces.db"

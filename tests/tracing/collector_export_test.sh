@@ -17,21 +17,16 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# Three free ephemeral ports on loopback (never the defaults).
-read -r otlp_http otlp_grpc query < <(/usr/bin/python3 -c '
-import socket
-socks = [socket.socket() for _ in range(3)]
-for s in socks: s.bind(("127.0.0.1", 0))
-print(*[s.getsockname()[1] for s in socks])')
+source "$(dirname "$0")/../support/collector_ports.sh"
 
-"$clt" collector --otlp-http "$otlp_http" --otlp-grpc "127.0.0.1:$otlp_grpc" --query-http "$query" \
-  --ioam-grpc 0 --db "$tmp/collector.db" >"$tmp/collector.log" 2>&1 &
+# Ports the kernel picks on loopback (never the defaults).
+"$clt" collector --otlp-http 0 --otlp-grpc 127.0.0.1:0 --query-http 0 \
+  --ioam-grpc off --db "$tmp/collector.db" >"$tmp/collector.log" 2>&1 &
 pids+=($!)
-for _ in $(seq 100); do
-  /usr/bin/python3 -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:$query/api/services', timeout=1)" \
-    2>/dev/null && break
-  sleep 0.1
-done || true
+wait_collector_listening "$tmp/collector.log" 10 || fail "the collector did not start: $(cat "$tmp/collector.log")"
+otlp_http=$(collector_port "$tmp/collector.log" otlp-http)
+otlp_grpc=$(collector_port "$tmp/collector.log" otlp-grpc)
+query=$(collector_port "$tmp/collector.log" query)
 
 mkfifo "$tmp/server.in"
 env OTEL_SERVICE_NAME=example-server OTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf \

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// The UI against the real `clt collector`: starts it on free loopback ports,
+// The UI against the real `clt collector`: starts it on loopback port 0,
 // loads it through its OTLP/HTTP and IOAM gRPC receivers, then drives Debian's
 // Chromium over the UI it serves. Screenshots go to tests/artifacts/ui and,
 // with --update-docs, to docs/img.
@@ -7,7 +7,6 @@
 'use strict';
 const { spawn } = require('child_process');
 const fs = require('fs');
-const net = require('net');
 const os = require('os');
 const path = require('path');
 const { runBrowserChecks } = require('./browser_checks');
@@ -15,28 +14,19 @@ const { loadCollector } = require('./load_collector_data');
 
 const repo = path.join(__dirname, '..', '..');
 
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-async function waitHealthy(url, collector, seconds) {
+// The TCP ports the collector bound, by receiver, from the line it writes
+// once every listener is bound ("clt collector: listening: ioam=H:P ...").
+async function waitListening(logPath, collector, seconds) {
   const deadline = Date.now() + seconds * 1000;
   for (;;) {
     if (collector.exitCode !== null) throw new Error(`clt collector exited with ${collector.exitCode}`);
-    try {
-      const res = await fetch(`${url}/healthz`);
-      if (res.status === 200) return;
-    } catch {
-      // not listening yet
+    const line = fs.readFileSync(logPath, 'utf8').split('\n').find((l) => l.startsWith('clt collector: listening:'));
+    if (line) {
+      const ports = {};
+      for (const [, name, port] of line.matchAll(/(\S+)=\S*:(\d+)(?=\s|$)/g)) ports[name] ??= Number(port);
+      return ports;
     }
-    if (Date.now() > deadline) throw new Error(`clt collector not answering on ${url} after ${seconds} s`);
+    if (Date.now() > deadline) throw new Error(`clt collector printed no listening line after ${seconds} s`);
     await new Promise((r) => setTimeout(r, 100));
   }
 }
@@ -46,21 +36,21 @@ async function main() {
   if (!clt || !fs.existsSync(clt)) throw new Error(`usage: ui_browser_test.js path/to/clt [--update-docs] (got ${clt})`);
   const updateDocs = process.argv.includes('--update-docs');
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'clt-ui-test-'));
-  const [ioamPort, otlpPort, queryPort] = [await freePort(), await freePort(), await freePort()];
-  const args = ['collector', '--listen', '127.0.0.1', '--ioam-grpc', String(ioamPort), '--otlp-grpc', '0',
-    '--otlp-http', String(otlpPort), '--query-http', String(queryPort), '--db', path.join(tmp, 'clt.db'),
+  const args = ['collector', '--listen', '127.0.0.1', '--ioam-grpc', '0', '--otlp-grpc', 'off',
+    '--otlp-http', '0', '--query-http', '0', '--db', path.join(tmp, 'clt.db'),
     '--node-name', '1=athos', '--node-name', '2=porthos', '--node-name', '3=aramis', '--join-delay', '200ms'];
-  const log = fs.openSync(path.join(tmp, 'collector.log'), 'w');
+  const logPath = path.join(tmp, 'collector.log');
+  const log = fs.openSync(logPath, 'w');
   const collector = spawn(clt, args, { stdio: ['ignore', log, log] });
   const stop = () => {
     if (collector.exitCode === null) collector.kill('SIGTERM');
   };
   process.on('exit', stop);
-  const queryUrl = `http://127.0.0.1:${queryPort}`;
   try {
-    await waitHealthy(queryUrl, collector, 20);
+    const ports = await waitListening(logPath, collector, 20);
+    const queryUrl = `http://127.0.0.1:${ports.query}`;
     const expect = await loadCollector({
-      otlpUrl: `http://127.0.0.1:${otlpPort}`, ioamAddress: `127.0.0.1:${ioamPort}`, queryUrl,
+      otlpUrl: `http://127.0.0.1:${ports['otlp-http']}`, ioamAddress: `127.0.0.1:${ports.ioam}`, queryUrl,
     });
     await runBrowserChecks(queryUrl, expect, {
       artifacts: path.join(repo, 'tests', 'artifacts', 'ui'),

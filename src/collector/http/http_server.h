@@ -13,7 +13,7 @@ namespace clt::collector {
 
 struct HttpEndpoint {
   std::string host = "127.0.0.1";
-  int port = 0;  // 0: disabled
+  int port = 0;  // 0: any free port (bound_port() says which)
 };
 
 struct HttpServerOptions {

@@ -257,8 +257,16 @@ class ReceiverService : public grpc::CallbackGenericService {
   ReceiverDeps deps_;
 };
 
+namespace {
+
+bool is_unix_address(const std::string& address) {
+  return address.rfind("unix:", 0) == 0;
+}
+
+}  // namespace
+
 bool prepare_unix_address(const std::string& address, std::string& error) {
-  if (address.rfind("unix:", 0) != 0) return true;
+  if (!is_unix_address(address)) return true;
   std::string path = address.substr(5);
   if (path.rfind("//", 0) == 0) path = path.substr(2);
   std::error_code ec;
@@ -320,13 +328,13 @@ bool GrpcReceivers::start(std::string& error) {
   grpc::ResourceQuota quota("clt-collector");
   quota.Resize(options_.memory_quota_bytes);
   builder.SetResourceQuota(quota);
-  std::vector<std::pair<std::string, int>> ports;
-  ports.reserve(options_.ioam_addresses.size() + options_.otlp_addresses.size());
+  // gRPC writes each selected port here, so the vector must not grow after.
+  bound_ports_.assign(options_.ioam_addresses.size() + options_.otlp_addresses.size(), 0);
+  std::size_t i = 0;
   for (const auto* list : {&options_.ioam_addresses, &options_.otlp_addresses}) {
     for (const auto& a : *list) {
       if (!prepare_unix_address(a, error)) return false;
-      ports.emplace_back(a, 0);
-      builder.AddListeningPort(a, grpc::InsecureServerCredentials(), &ports.back().second);
+      builder.AddListeningPort(a, grpc::InsecureServerCredentials(), &bound_ports_[i++]);
     }
   }
   builder.RegisterCallbackGenericService(service_.get());
@@ -335,14 +343,47 @@ bool GrpcReceivers::start(std::string& error) {
     error = "cannot start the gRPC receivers (is an address in use?)";
     return false;
   }
-  for (const auto& [addr, port] : ports) {
-    if (addr.rfind("unix:", 0) != 0 && port == 0) {
-      error = "cannot listen on " + addr + " (in use, or not a valid host:port)";
-      shutdown();
-      return false;
+  i = 0;
+  for (const auto* list : {&options_.ioam_addresses, &options_.otlp_addresses}) {
+    for (const auto& a : *list) {
+      if (!is_unix_address(a) && bound_ports_[i] == 0) {
+        error = "cannot listen on " + a + " (in use, or not a valid host:port)";
+        shutdown();
+        return false;
+      }
+      ++i;
     }
   }
   return true;
+}
+
+namespace {
+
+// "host:0" with the port gRPC took; unix: addresses as they are.
+std::vector<std::string> with_bound_ports(const std::vector<std::string>& addresses,
+                                          const int* ports) {
+  std::vector<std::string> out;
+  for (std::size_t i = 0; i < addresses.size(); ++i) {
+    const auto& a = addresses[i];
+    if (is_unix_address(a) || ports[i] == 0)
+      out.push_back(a);
+    else
+      out.push_back(a.substr(0, a.rfind(':') + 1) + std::to_string(ports[i]));
+  }
+  return out;
+}
+
+}  // namespace
+
+std::vector<std::string> GrpcReceivers::bound_ioam_addresses() const {
+  if (bound_ports_.empty()) return options_.ioam_addresses;
+  return with_bound_ports(options_.ioam_addresses, bound_ports_.data());
+}
+
+std::vector<std::string> GrpcReceivers::bound_otlp_addresses() const {
+  if (bound_ports_.empty()) return options_.otlp_addresses;
+  return with_bound_ports(options_.otlp_addresses,
+                          bound_ports_.data() + options_.ioam_addresses.size());
 }
 
 void GrpcReceivers::shutdown() {

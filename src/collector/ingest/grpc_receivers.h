@@ -45,6 +45,9 @@ class GrpcReceivers {
   // false with `error` set when an address cannot be bound.
   bool start(std::string& error);
   void shutdown();
+  // The addresses as bound, after start(): port 0 replaced by the one taken.
+  std::vector<std::string> bound_ioam_addresses() const;
+  std::vector<std::string> bound_otlp_addresses() const;
 
  private:
   IngestQueue& queue_;
@@ -54,6 +57,7 @@ class GrpcReceivers {
   GrpcReceiverOptions options_;
   std::unique_ptr<ReceiverService> service_;
   std::unique_ptr<grpc::Server> server_;
+  std::vector<int> bound_ports_;  // per address, ioam then otlp; 0 for unix:
 };
 
 // For a gRPC address "unix:/path": creates its directory and removes a stale

@@ -2,8 +2,10 @@
 
 #include <cstring>
 
+#include "core/ioam_trace.h"
 #include "core/trace_type.h"
 #include "ioam_api.pb.h"
+#include "ioam_api/trace_mapping.h"
 
 namespace clt::collector {
 
@@ -11,13 +13,6 @@ namespace {
 
 using core::trace_bits::bit;
 constexpr std::uint32_t kUnavailable = 0xffffffffu;
-
-std::uint64_t load_bytes_be(const std::string& bytes, std::size_t n) {
-  std::uint64_t v = 0;
-  for (std::size_t i = 0; i < n && i < bytes.size(); ++i)
-    v = (v << 8) | static_cast<std::uint8_t>(bytes[i]);
-  return v;
-}
 
 }  // namespace
 
@@ -43,60 +38,64 @@ std::int64_t ioam_timestamp_us(bool has_secs, std::uint32_t secs, bool has_frac,
   return us;
 }
 
-bool read_report(const ioam_api::IOAMTrace& report, std::int64_t received_us, JoinKey& key,
-                 PacketMeta& meta, std::vector<HopSample>& hops, std::string& error) {
-  if (static_cast<std::size_t>(report.nodes_size()) > kMaxHopsPerReport) {
-    error = "report has " + std::to_string(report.nodes_size()) +
-            " nodes; an IOAM trace holds at most 64";
-    return false;
-  }
-  if (report.namespaceid() > 0xffff) {
-    error = "NamespaceId " + std::to_string(report.namespaceid()) + " does not fit 16 bits";
-    return false;
-  }
-  const std::uint32_t type = (report.bitfield() >> 8) & core::trace_bits::kMask;
-  core::store_be64(key.trace_id.data(), report.traceid_high());
-  core::store_be64(key.trace_id.data() + 8, report.traceid_low());
-  core::store_be64(key.span_id.data(), report.spanid());
-  meta.received_us = received_us;
-  meta.trace_type = type;
-  meta.namespace_id = static_cast<std::uint16_t>(report.namespaceid());
-  meta.node_count = static_cast<std::uint8_t>(report.nodes_size());
+namespace {
 
+// The join's view of one decoded node: only the fields the trace type selects.
+HopSample hop_sample(const core::NodeData& n, std::uint32_t type, bool has_namespace_data,
+                     bool has_namespace_data_wide) {
+  HopSample h;
   const bool narrow_id = type & bit(0);
   const bool wide_id = type & bit(8);
-  for (const auto& n : report.nodes()) {
-    HopSample h;
-    if (narrow_id) {
-      h.node_id = n.id();
-    } else if (wide_id) {
-      h.node_id = static_cast<std::uint32_t>(n.idwide());
-    }
-    h.has_hop_limit = narrow_id || wide_id;
-    h.hop_limit = static_cast<std::uint8_t>(n.hoplimit());
-    if (type & bit(1)) {
-      h.has_interfaces = true;
-      h.ingress_id = n.ingressid();
-      h.egress_id = n.egressid();
-    } else if (type & bit(9)) {
-      h.has_interfaces = true;
-      h.ingress_id = n.ingressidwide();
-      h.egress_id = n.egressidwide();
-    }
-    h.timestamp_us =
-        ioam_timestamp_us(type & bit(2), n.timestampsecs(), type & bit(3), n.timestampfrac());
-    if (type & bit(6)) {
-      h.has_queue_depth = n.queuedepth() != kUnavailable;
-      h.queue_depth = n.queuedepth();
-    }
-    if ((type & bit(5)) && !n.namespacedata().empty()) {
-      h.namespace_data_len = 4;
-      h.namespace_data = load_bytes_be(n.namespacedata(), 4);
-    } else if ((type & bit(10)) && !n.namespacedatawide().empty()) {
-      h.namespace_data_len = 8;
-      h.namespace_data = load_bytes_be(n.namespacedatawide(), 8);
-    }
-    hops.push_back(h);
+  if (narrow_id) {
+    h.node_id = n.id;
+  } else if (wide_id) {
+    h.node_id = static_cast<std::uint32_t>(n.id_wide);
+  }
+  h.has_hop_limit = narrow_id || wide_id;
+  h.hop_limit = n.hop_limit;
+  if (type & bit(1)) {
+    h.has_interfaces = true;
+    h.ingress_id = n.ingress_id;
+    h.egress_id = n.egress_id;
+  } else if (type & bit(9)) {
+    h.has_interfaces = true;
+    h.ingress_id = n.ingress_id_wide;
+    h.egress_id = n.egress_id_wide;
+  }
+  h.timestamp_us =
+      ioam_timestamp_us(type & bit(2), n.timestamp_secs, type & bit(3), n.timestamp_frac);
+  if (type & bit(6)) {
+    h.has_queue_depth = n.queue_depth != kUnavailable;
+    h.queue_depth = n.queue_depth;
+  }
+  if ((type & bit(5)) && has_namespace_data) {
+    h.namespace_data_len = 4;
+    h.namespace_data = n.namespace_data;
+  } else if ((type & bit(10)) && has_namespace_data_wide) {
+    h.namespace_data_len = 8;
+    h.namespace_data = n.namespace_data_wide;
+  }
+  return h;
+}
+
+}  // namespace
+
+bool read_report(const ioam_api::IOAMTrace& report, std::int64_t received_us, JoinKey& key,
+                 PacketMeta& meta, std::vector<HopSample>& hops, std::string& error) {
+  core::Trace trace;
+  if (!ioam_api_mapping::decode_ioam_trace(report, trace, error)) return false;
+  key.trace_id = trace.trace_id;
+  key.span_id = trace.span_id;
+  meta.received_us = received_us;
+  meta.trace_type = trace.trace_type;
+  meta.namespace_id = trace.namespace_id;
+  meta.node_count = trace.node_count;
+  for (std::size_t i = 0; i < trace.node_count; ++i) {
+    // A sender may leave namespace data out although the trace type selects
+    // it: then the hop has none (not zeros).
+    const auto& n = report.nodes(static_cast<int>(i));
+    hops.push_back(hop_sample(trace.nodes[i], trace.trace_type, !n.namespacedata().empty(),
+                              !n.namespacedatawide().empty()));
   }
   return true;
 }
