@@ -86,8 +86,9 @@ bool Reporter::ensure_stream(Clock::time_point now) {
   if (stream_) return true;
   if (now < next_attempt_) return false;
   auto stream = std::make_unique<Stream>();
-  stream->channel =
-      grpc::CreateChannel(*config_.collector_target, grpc::InsecureChannelCredentials());
+  stream->channel = grpc::CreateChannel(
+      *config_.collector_target,
+      config_.credentials ? config_.credentials : grpc::InsecureChannelCredentials());
   if (!stream->channel->WaitForConnected(std::chrono::system_clock::now() +
                                          config_.connect_timeout)) {
     stats_.connect_failures.add();

@@ -15,14 +15,16 @@
 
 namespace grpc {
 class ClientContext;
-}
+class ChannelCredentials;
+}  // namespace grpc
 
 namespace clt::agent {
 
 struct ReporterConfig {
-  std::optional<std::string> collector_target;  // gRPC target; none = local output only
-  std::FILE* console = nullptr;                 // readable lines (-o)
-  std::FILE* jsonl = nullptr;                   // `clt decode` JSON lines
+  std::optional<std::string> collector_target;            // gRPC target; none = local output only
+  std::shared_ptr<grpc::ChannelCredentials> credentials;  // TLS or not; none: plaintext
+  std::FILE* console = nullptr;                           // readable lines (-o)
+  std::FILE* jsonl = nullptr;                             // `clt decode` JSON lines
   std::chrono::milliseconds connect_timeout{1000};
   std::chrono::milliseconds backoff_min{100};
   std::chrono::milliseconds backoff_max{5000};

@@ -20,6 +20,9 @@
 #include "collector/span_exporter.h"
 #include "collector/store/sqlite_store.h"
 #include "collector/store_writer_loop.h"
+#include "collector/tls/grpc_tls_log.h"
+#include "collector/tls/server_tls.h"
+#include "collector/tls/tls_refusals.h"
 #include "os/log.h"
 #include "os/signals.h"
 
@@ -41,6 +44,7 @@ std::unique_ptr<SpanExporter> make_exporter(const CollectorOptions& o, Metrics& 
     return nullptr;
   }
   config.endpoint = o.otlp_endpoint;
+  config.tls = o.otlp_tls;
   auto sender = clt::otlp::make_sender(config, error);
   if (!sender) return nullptr;
   ExportOptions eo;
@@ -75,14 +79,26 @@ HttpServerOptions query_http_options(const CollectorOptions& o) {
   return h;
 }
 
-GrpcReceiverOptions grpc_options(const CollectorOptions& o) {
+GrpcReceiverOptions grpc_options(const CollectorOptions& o, const clt::tls::TlsMaterial& tls) {
   GrpcReceiverOptions g;
+  g.tls_cert_pem = tls.cert_pem;
+  g.tls_key_pem = tls.key_pem;
+  g.tls_client_ca_pem = tls.ca_pem;
+  g.handshake_timeout = o.http.header_timeout;
   g.ioam_addresses = o.ioam_grpc;
   g.otlp_addresses = o.otlp_grpc;
   g.max_message_bytes = o.max_request_bytes;
   g.max_ioam_streams = o.max_ioam_streams;
   g.memory_quota_bytes = std::max<std::size_t>(16 * o.max_request_bytes, 64 * 1024 * 1024);
   return g;
+}
+
+// The HTTP listeners' TLS, when configured.
+void use_tls(HttpServerOptions& h, const std::shared_ptr<ServerTlsContext>& tls,
+             TlsListener listener, TlsRefusals& refusals) {
+  h.tls = tls;
+  h.tls_listener = listener;
+  h.tls_refusals = &refusals;
 }
 
 std::string endpoints(const CollectorOptions& o) {
@@ -93,6 +109,7 @@ std::string endpoints(const CollectorOptions& o) {
     out += " otlp-http=" + o.otlp_http.host + ":" + std::to_string(o.otlp_http.port);
   if (o.query_http.port)
     out += " query=" + o.query_http.host + ":" + std::to_string(o.query_http.port);
+  if (o.tls.enabled()) out += o.tls.client_ca_file.empty() ? " tls=on" : " tls=mutual";
   return out;
 }
 
@@ -111,6 +128,13 @@ int clt::cli::run_collector(int argc, char** argv) {
 
   Metrics metrics;
   std::string error;
+  clt::tls::TlsMaterial tls_material;
+  std::shared_ptr<ServerTlsContext> tls;
+  if (o.tls.enabled() || !o.tls.client_ca_file.empty()) {
+    if (!load_server_tls(o.tls, tls_material, error)) return fail(error);
+    tls = ServerTlsContext::create(tls_material, error);
+    if (!tls) return fail(error);
+  }
   SqliteStore store;
   if (!store.open(o.store, error)) return fail(error);
   std::unique_ptr<SpanExporter> exporter = make_exporter(o, metrics, error);
@@ -118,6 +142,8 @@ int clt::cli::run_collector(int argc, char** argv) {
 
   IngestQueue queue(o.ingest_queue_bytes, metrics);
   os::Log log("collector");
+  TlsRefusals tls_refusals(metrics, log);
+  GrpcTlsLog grpc_log(tls_refusals);
   os::RateLimitedError write_errors(log,
                                     "cannot store received data (not acknowledged; senders retry)");
   StoreWriterLoop writer(queue, store, o.node_names, metrics, exporter.get(), o.writer,
@@ -128,11 +154,16 @@ int clt::cli::run_collector(int argc, char** argv) {
   ReaderPool readers([&store](std::string& e) { return store.open_reader(e); });
   QueryService query(readers, QueryLimits{o.max_query_response_bytes});
   CommitWaiter waiter(queue);
-  HttpServer query_server(query_http_options(o), metrics), otlp_server(o.http, metrics);
+  HttpServerOptions query_options = query_http_options(o), otlp_options = o.http;
+  if (tls) {
+    use_tls(query_options, tls, TlsListener::query_http, tls_refusals);
+    use_tls(otlp_options, tls, TlsListener::otlp_http, tls_refusals);
+  }
+  HttpServer query_server(query_options, metrics), otlp_server(otlp_options, metrics);
   OtlpAcceptOptions ao;
   ao.limits = o.span_limits;
   OtlpAcceptor acceptor(queue, waiter, metrics, ao);
-  GrpcReceivers grpc(queue, waiter, acceptor, metrics, grpc_options(o));
+  GrpcReceivers grpc(queue, waiter, acceptor, metrics, grpc_options(o, tls_material));
 
   auto stop_all = [&] {
     grpc.shutdown();

@@ -154,9 +154,26 @@ TEST(Sender, RejectsUnusableEndpoints) {
   EXPECT_FALSE(make_sender(
       {Protocol::http_protobuf, "localhost:4318", false, std::chrono::seconds(1), {}}, error));
   EXPECT_NE(error.find("http://host:port"), std::string::npos) << error;
-  EXPECT_FALSE(make_sender(
-      {Protocol::http_protobuf, "https://x:1", false, std::chrono::seconds(1), {}}, error));
   EXPECT_FALSE(make_sender({Protocol::grpc, "", false, std::chrono::seconds(1), {}}, error));
+}
+
+TEST(Sender, RefusesUnusableTlsFiles) {
+  for (Protocol protocol : {Protocol::http_protobuf, Protocol::grpc}) {
+    SenderConfig config;
+    config.protocol = protocol;
+    config.endpoint = "https://127.0.0.1:1";
+    config.tls.ca_file = "/nonexistent/ca.pem";
+    config.tls.ca_option = "OTEL_EXPORTER_OTLP_CERTIFICATE";
+    std::string error;
+    EXPECT_FALSE(make_sender(config, error));
+    EXPECT_NE(error.find("OTEL_EXPORTER_OTLP_CERTIFICATE /nonexistent/ca.pem: cannot read"),
+              std::string::npos)
+        << error;
+    // TLS files with a plaintext endpoint are a contradiction, not ignored.
+    config.endpoint = "http://127.0.0.1:1";
+    EXPECT_FALSE(make_sender(config, error));
+    EXPECT_NE(error.find("use https://"), std::string::npos) << error;
+  }
 }
 
 class GrpcPeer final : public TraceService::Service {
