@@ -16,6 +16,7 @@ import json
 import os
 import re
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
@@ -198,9 +199,24 @@ def deliveries(col, certs, emitter, mutual):
         print("ok: %s: the JS SDK's span over %s stored" % (mode, via))
 
 
+def silent_peer(port):
+    """A peer that connects and says nothing is closed by the collector
+    (after --http-header-timeout, before this socket's own timeout)."""
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as s:
+        try:
+            return s.recv(100) == b""
+        except ConnectionResetError:
+            return True
+        except socket.timeout:
+            return False
+
+
 def refusals_common(col, certs, client):
-    """Plaintext peers and peers that do not trust the collector's CA."""
+    """Plaintext peers, silent peers, and peers that do not trust the
+    collector's CA."""
     ioam = "127.0.0.1:%d" % col.ioam
+    expect_refusal(col, "query_http", "timeout", lambda: silent_peer(col.query),
+                   "a peer that never starts the TLS handshake")
     for _ in range(3):
         expect_refusal(col, "otlp_http", "plaintext",
                        lambda: curl("http://127.0.0.1:%d/v1/traces" % col.otlp_http,
@@ -291,7 +307,8 @@ def main():
     clt, emitter = sys.argv[1], sys.argv[2]
     work = tempfile.mkdtemp(prefix="clt-collector-tls-")
     certs = Certs(work)
-    server = ["--tls-cert", certs.server_crt, "--tls-key", certs.server_key]
+    server = ["--tls-cert", certs.server_crt, "--tls-key", certs.server_key,
+              "--http-header-timeout", "2s"]
     try:
         bad_config(clt, certs, work)
 
