@@ -156,6 +156,8 @@ int run_agent_with(const AgentOptions& options) {
   ReporterConfig reporter_config;
   if (collector) reporter_config.collector_target = collector->grpc_target;
   reporter_config.credentials = credentials;
+  reporter_config.tls = !options.tls.ca_file.empty() || !options.tls.cert_file.empty() ||
+                        !options.tls.key_file.empty();
   reporter_config.console = options.console ? stdout : nullptr;
   reporter_config.jsonl = jsonl.get();
   os::Log log("agent");

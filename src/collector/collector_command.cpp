@@ -4,6 +4,7 @@
 
 #include <cstdio>
 #include <memory>
+#include <optional>
 #include <thread>
 
 #include "cli/commands.h"
@@ -93,6 +94,15 @@ GrpcReceiverOptions grpc_options(const CollectorOptions& o, const clt::tls::TlsM
   return g;
 }
 
+// The listeners' TLS, read and checked before anything starts: the material
+// for gRPC, the context for HTTP. nullptr with `error` set.
+std::shared_ptr<ServerTlsContext> listener_tls(const ServerTlsOptions& options,
+                                               clt::tls::TlsMaterial& material,
+                                               std::string& error) {
+  if (!load_server_tls(options, material, error)) return nullptr;
+  return ServerTlsContext::create(material, error);
+}
+
 // The HTTP listeners' TLS, when configured.
 void use_tls(HttpServerOptions& h, const std::shared_ptr<ServerTlsContext>& tls,
              TlsListener listener, TlsRefusals& refusals) {
@@ -131,8 +141,7 @@ int clt::cli::run_collector(int argc, char** argv) {
   clt::tls::TlsMaterial tls_material;
   std::shared_ptr<ServerTlsContext> tls;
   if (o.tls.enabled() || !o.tls.client_ca_file.empty()) {
-    if (!load_server_tls(o.tls, tls_material, error)) return fail(error);
-    tls = ServerTlsContext::create(tls_material, error);
+    tls = listener_tls(o.tls, tls_material, error);
     if (!tls) return fail(error);
   }
   SqliteStore store;
@@ -143,7 +152,9 @@ int clt::cli::run_collector(int argc, char** argv) {
   IngestQueue queue(o.ingest_queue_bytes, metrics);
   os::Log log("collector");
   TlsRefusals tls_refusals(metrics, log);
-  GrpcTlsLog grpc_log(tls_refusals);
+  // Only while gRPC serves TLS: its handshake lines then are refusals.
+  std::optional<GrpcTlsLog> grpc_log;
+  if (tls && (!o.ioam_grpc.empty() || !o.otlp_grpc.empty())) grpc_log.emplace(tls_refusals);
   os::RateLimitedError write_errors(log,
                                     "cannot store received data (not acknowledged; senders retry)");
   StoreWriterLoop writer(queue, store, o.node_names, metrics, exporter.get(), o.writer,

@@ -268,6 +268,28 @@ def refusals_mutual(col, certs):
           "the refusal is logged with what to do: %r" % said[:1])
 
 
+def collector_exports(col, certs, clt, work):
+    """Another collector exports to this one (--export-app-spans) over
+    mutual TLS, with --otlp-tls-ca/--otlp-tls-cert/--otlp-tls-key."""
+    for n, (protocol, port) in enumerate((("http/protobuf", col.otlp_http),
+                                          ("grpc", col.otlp_grpc))):
+        exporter = Collector(clt, os.path.join(work, "exporter-%d" % n), [
+            "--otlp-endpoint", "https://127.0.0.1:%d" % port, "--otlp-protocol", protocol,
+            "--otlp-tls-ca", certs.ca_crt, "--otlp-tls-cert", certs.client_crt,
+            "--otlp-tls-key", certs.client_key, "--export-app-spans"])
+        os.makedirs(exporter.workdir)
+        try:
+            exporter.start()
+            trace = "9af7651916cd43dd8448eb211c80319%d" % n
+            status, body, _ = exporter.post("/v1/traces", otlp_request("relayed", trace, "1" * 16),
+                                            "application/x-protobuf")
+            check(status == 200, "span sent to the exporting collector (%d %r)" % (status, body))
+            wait_trace(col, trace)
+            print("ok: a collector's export (%s, --otlp-tls-*) arrives over mutual TLS" % protocol)
+        finally:
+            exporter.stop()
+
+
 def bad_config(clt, certs, work):
     """One line at start-up naming the file and what to do."""
     not_pem = os.path.join(work, "not-pem.txt")
@@ -334,6 +356,7 @@ def main():
             deliveries(col, certs, emitter, mutual=True)
             refusals_common(col, certs, (certs.client_crt, certs.client_key))
             refusals_mutual(col, certs)
+            collector_exports(col, certs, clt, work)
         finally:
             col.stop()
         print("PASS")
