@@ -9,7 +9,9 @@
 #   6. tag searches (/api/traces?service=&tags=): one every span matches, one
 #      no span matches (the worst case of a search that filtered scanned
 #      spans);
-#   7. the collector's peak resident memory.
+#   7. the collector's peak resident memory;
+#   8. 2 to 4 again against a second collector with --tls-cert (TLS 1.3,
+#      certificates made with openssl now): the cost of TLS beside 2 to 4.
 # usage: bench/collector_bench.sh BUILD_DIR
 set -euo pipefail
 build=$(cd "${1:-build}" && pwd)
@@ -66,3 +68,25 @@ for name, tags in (("matching", {"http.status_code": "200"}), ("matching none", 
 PY
 grep -E 'VmHWM|VmRSS' "/proc/$collector/status"
 ls -l "$work/bench.db" | awk '{printf "database: %.0f MB\n", $5/1e6}'
+kill "$collector"; wait "$collector" 2>/dev/null || true
+
+echo "-- clt collector with TLS (--tls-cert)"
+here=$(cd "$(dirname "$0")" && pwd)
+"$here/../tests/support/make_test_certs.sh" "$work/certs"
+ioam=$(port); otlp=$(port); otlp_http=$(port); query=$(port)
+"$build/clt" collector --db "$work/bench-tls.db" --ioam-grpc "$ioam" --otlp-grpc "$otlp" \
+  --otlp-http "$otlp_http" --query-http "$query" --retention 0 --max-db-size 0 \
+  --tls-cert "$work/certs/server.crt" --tls-key "$work/certs/server.key" \
+  2>"$work/collector-tls.log" &
+collector=$!
+pids+=("$collector")
+for _ in $(seq 50); do
+  curl -sf --cacert "$work/certs/ca.crt" "https://127.0.0.1:$query/healthz" >/dev/null && break
+  sleep 0.1
+done
+export CLT_LOAD_TLS_CA="$work/certs/ca.crt"
+"$load" ioam "127.0.0.1:$ioam" "$streams" "$reports" 8
+run=$(date +%s)
+"$load" otlp "127.0.0.1:$otlp" 4 250 1000 "$run"
+"$load" otlp-http "127.0.0.1:$otlp_http" 4 2500 10 "$((run + 1))"
+grep -E 'VmHWM' "/proc/$collector/status"

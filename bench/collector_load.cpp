@@ -11,6 +11,8 @@
 //   query HOST:PORT QUERIES THREADS_USED REQUESTS_USED TRACES_PER_REQUEST RUN
 //         GET /api/traces/{id} for random stored traces; prints p50/p99.
 //   sink  PORT   a gRPC Report server that discards (the transport baseline).
+// With CLT_LOAD_TLS_CA=FILE every mode but sink speaks TLS to a collector
+// started with --tls-cert, trusting the CA in FILE.
 #include <grpcpp/grpcpp.h>
 #include <httplib.h>
 
@@ -19,7 +21,9 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <fstream>
 #include <random>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -34,6 +38,31 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 namespace otlp = opentelemetry::proto::collector::trace::v1;
+
+const char* tls_ca_file() {
+  const char* v = std::getenv("CLT_LOAD_TLS_CA");
+  return v && *v ? v : nullptr;
+}
+
+std::shared_ptr<grpc::ChannelCredentials> credentials() {
+  const char* ca = tls_ca_file();
+  if (!ca) return grpc::InsecureChannelCredentials();
+  std::ifstream in(ca);
+  std::ostringstream pem;
+  pem << in.rdbuf();
+  grpc::SslCredentialsOptions ssl;
+  ssl.pem_root_certs = pem.str();
+  return grpc::SslCredentials(ssl);
+}
+
+// "http://host:port", or https with CLT_LOAD_TLS_CA.
+httplib::Client http_client(const std::string& hostport) {
+  httplib::Client client(std::string(tls_ca_file() ? "https://" : "http://") + hostport);
+  if (const char* ca = tls_ca_file()) client.set_ca_cert_path(ca);
+  client.set_keep_alive(true);
+  client.set_tcp_nodelay(true);
+  return client;
+}
 
 double seconds_since(Clock::time_point t) {
   return std::chrono::duration<double>(Clock::now() - t).count();
@@ -63,7 +92,7 @@ int run_ioam(const std::string& target, int streams, int reports, int per_span) 
   std::vector<std::thread> threads;
   for (int s = 0; s < streams; ++s) {
     threads.emplace_back([&, s] {
-      auto channel = grpc::CreateChannel(target, grpc::InsecureChannelCredentials());
+      auto channel = grpc::CreateChannel(target, credentials());
       auto stub = ioam_api::IOAMService::NewStub(channel);
       grpc::ClientContext ctx;
       google::protobuf::Empty reply;
@@ -158,7 +187,7 @@ int run_otlp(const std::string& target, int threads_n, int requests, int spans_p
   std::vector<std::thread> threads;
   for (int t = 0; t < threads_n; ++t) {
     threads.emplace_back([&, t] {
-      auto channel = grpc::CreateChannel(target, grpc::InsecureChannelCredentials());
+      auto channel = grpc::CreateChannel(target, credentials());
       auto stub = otlp::TraceService::NewStub(channel);
       otlp::ExportTraceServiceRequest req;
       build_request(req, t, spans_per_request);
@@ -186,17 +215,12 @@ int run_otlp(const std::string& target, int threads_n, int requests, int spans_p
 // OTLP/HTTP protobuf exports, one keep-alive connection per thread.
 int run_otlp_http(const std::string& hostport, int threads_n, int requests, int spans_per_request,
                   std::uint64_t run) {
-  const auto colon = hostport.rfind(':');
-  const std::string host = hostport.substr(0, colon);
-  const int port = std::atoi(hostport.c_str() + colon + 1);
   std::atomic<long> ok{0}, failed{0};
   const auto start = Clock::now();
   std::vector<std::thread> threads;
   for (int t = 0; t < threads_n; ++t) {
     threads.emplace_back([&, t] {
-      httplib::Client client(host, port);
-      client.set_keep_alive(true);
-      client.set_tcp_nodelay(true);
+      httplib::Client client = http_client(hostport);
       otlp::ExportTraceServiceRequest req;
       build_request(req, t, spans_per_request);
       std::string body;
@@ -224,10 +248,7 @@ int run_otlp_http(const std::string& hostport, int threads_n, int requests, int 
 
 int run_query(const std::string& hostport, int queries, int threads_used, int requests_used,
               int traces_per_request, std::uint64_t run) {
-  const auto colon = hostport.rfind(':');
-  httplib::Client client(hostport.substr(0, colon), std::atoi(hostport.c_str() + colon + 1));
-  client.set_keep_alive(true);
-  client.set_tcp_nodelay(true);
+  httplib::Client client = http_client(hostport);
   std::mt19937_64 rng(42);
   std::vector<double> ms;
   std::string tid;

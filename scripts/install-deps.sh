@@ -21,6 +21,7 @@ test_pkgs=(
   tshark python3-scapy python3-grpcio python3-protobuf
   nodejs npm chromium ethtool tcpdump psmisc jq bc curl
   iperf3  # datapath throughput benchmark
+  openssl  # the TLS tests make their certificates with the openssl CLI
   systemd adduser  # the package test: systemd-analyze verify, the postinst's adduser
 )
 

@@ -43,6 +43,12 @@ int clt::cli::run_agent(int argc, char** argv) {
                "(sockets that enable CLT reserve their room and need no clamp)");
   app.add_option("-c,--collector", collector,
                  "collector HOST:PORT, [IPV6]:PORT or unix:/path (default: $IOAM_COLLECTOR)");
+  app.add_option("--tls-ca", options.tls.ca_file,
+                 "PEM CA the collector's certificate is checked against: reports go over TLS "
+                 "(default with --tls-cert: the system's CAs)");
+  app.add_option("--tls-cert", options.tls.cert_file,
+                 "PEM client certificate for a collector that requires one (mutual TLS)");
+  app.add_option("--tls-key", options.tls.key_file, "PEM private key of --tls-cert");
   app.add_flag("-o,--console", options.console, "print traces to the console, readable");
   app.add_option("--jsonl", options.jsonl_path,
                  "append one JSON object per trace (as `clt decode`) to FILE ('-': stdout)");

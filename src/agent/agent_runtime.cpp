@@ -16,6 +16,7 @@
 #include "agent/collector_address.h"
 #include "agent/report_queue.h"
 #include "agent/reporter.h"
+#include "agent/reporter_credentials.h"
 #include "bpf/datapath.h"
 #include "os/signals.h"
 
@@ -86,6 +87,12 @@ int run_agent_with(const AgentOptions& options) {
                   "' does not resolve; give an address or a known host name");
     }
   }
+  std::shared_ptr<grpc::ChannelCredentials> credentials;
+  if (collector) {
+    std::string error;
+    credentials = collector_credentials(options.tls, collector->is_unix, error);
+    if (!credentials) return fail(error);
+  }
   const bool capturing = !options.interfaces.empty();
   if (capturing && !collector && !options.console && options.jsonl_path.empty()) {
     return fail(
@@ -148,6 +155,9 @@ int run_agent_with(const AgentOptions& options) {
                            queue, stats);
   ReporterConfig reporter_config;
   if (collector) reporter_config.collector_target = collector->grpc_target;
+  reporter_config.credentials = credentials;
+  reporter_config.tls = !options.tls.ca_file.empty() || !options.tls.cert_file.empty() ||
+                        !options.tls.key_file.empty();
   reporter_config.console = options.console ? stdout : nullptr;
   reporter_config.jsonl = jsonl.get();
   os::Log log("agent");

@@ -7,12 +7,17 @@
 
 #include "core/packet.h"
 #include "encap/clt_socket.h"
+#include "tls/tls_files.h"
 
 namespace clt::agent {
 
 struct AgentOptions {
   std::vector<std::string> interfaces;
   std::optional<std::string> collector;  // as given; parsed by run_agent_with
+  // TLS to the collector when any file is given: the CA its certificate is
+  // checked against (default: the system's), and a client certificate and
+  // key for mutual TLS.
+  tls::TlsPaths tls;
   bool console = false;
   std::string jsonl_path;  // empty: none; "-": stdout
   core::LayoutPolicy layout_policy;

@@ -86,14 +86,15 @@ bool Reporter::ensure_stream(Clock::time_point now) {
   if (stream_) return true;
   if (now < next_attempt_) return false;
   auto stream = std::make_unique<Stream>();
-  stream->channel =
-      grpc::CreateChannel(*config_.collector_target, grpc::InsecureChannelCredentials());
+  stream->channel = grpc::CreateChannel(
+      *config_.collector_target,
+      config_.credentials ? config_.credentials : grpc::InsecureChannelCredentials());
   if (!stream->channel->WaitForConnected(std::chrono::system_clock::now() +
                                          config_.connect_timeout)) {
     stats_.connect_failures.add();
-    connect_error_.report("no connection within " +
-                          std::to_string(config_.connect_timeout.count()) +
-                          " ms (is it running and listening there?); retrying with backoff");
+    connect_error_.report(
+        "no connection within " + std::to_string(config_.connect_timeout.count()) +
+        " ms (is it running and listening there?)" + tls_hint() + "; retrying with backoff");
     retry_later();
     return false;
   }
@@ -131,9 +132,17 @@ void Reporter::close_stream(bool broken) {
     stats_.stream_failures.add();
     stream_error_.report(
         (status.ok() ? std::string("the collector closed it") : status.error_message()) +
+        (status.error_code() == grpc::StatusCode::UNAVAILABLE ? tls_hint() : "") +
         "; reconnecting");
     retry_later();
   }
+}
+
+const char* Reporter::tls_hint() const {
+  return config_.tls ? "; over TLS: is --tls-ca the CA of its certificate, and does that "
+                       "certificate name this address; does the collector require a client "
+                       "certificate (--tls-cert, --tls-key)?"
+                     : "";
 }
 
 void Reporter::retry_later() {

@@ -15,14 +15,17 @@
 
 namespace grpc {
 class ClientContext;
-}
+class ChannelCredentials;
+}  // namespace grpc
 
 namespace clt::agent {
 
 struct ReporterConfig {
-  std::optional<std::string> collector_target;  // gRPC target; none = local output only
-  std::FILE* console = nullptr;                 // readable lines (-o)
-  std::FILE* jsonl = nullptr;                   // `clt decode` JSON lines
+  std::optional<std::string> collector_target;            // gRPC target; none = local output only
+  std::shared_ptr<grpc::ChannelCredentials> credentials;  // TLS or not; none: plaintext
+  bool tls = false;              // the credentials are TLS: failures may be a refused handshake
+  std::FILE* console = nullptr;  // readable lines (-o)
+  std::FILE* jsonl = nullptr;    // `clt decode` JSON lines
   std::chrono::milliseconds connect_timeout{1000};
   std::chrono::milliseconds backoff_min{100};
   std::chrono::milliseconds backoff_max{5000};
@@ -53,6 +56,7 @@ class Reporter {
   bool ensure_stream(std::chrono::steady_clock::time_point now);
   void close_stream(bool broken);
   void retry_later();
+  const char* tls_hint() const;
   bool flush_deadline_passed() const;
 
   ReporterConfig config_;

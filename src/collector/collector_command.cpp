@@ -4,6 +4,7 @@
 
 #include <cstdio>
 #include <memory>
+#include <optional>
 #include <thread>
 
 #include "cli/commands.h"
@@ -20,6 +21,9 @@
 #include "collector/span_exporter.h"
 #include "collector/store/sqlite_store.h"
 #include "collector/store_writer_loop.h"
+#include "collector/tls/grpc_tls_log.h"
+#include "collector/tls/server_tls.h"
+#include "collector/tls/tls_refusals.h"
 #include "os/log.h"
 #include "os/signals.h"
 
@@ -41,6 +45,7 @@ std::unique_ptr<SpanExporter> make_exporter(const CollectorOptions& o, Metrics& 
     return nullptr;
   }
   config.endpoint = o.otlp_endpoint;
+  config.tls = o.otlp_tls;
   auto sender = clt::otlp::make_sender(config, error);
   if (!sender) return nullptr;
   ExportOptions eo;
@@ -75,14 +80,35 @@ HttpServerOptions query_http_options(const CollectorOptions& o) {
   return h;
 }
 
-GrpcReceiverOptions grpc_options(const CollectorOptions& o) {
+GrpcReceiverOptions grpc_options(const CollectorOptions& o, const clt::tls::TlsMaterial& tls) {
   GrpcReceiverOptions g;
+  g.tls_cert_pem = tls.cert_pem;
+  g.tls_key_pem = tls.key_pem;
+  g.tls_client_ca_pem = tls.ca_pem;
+  g.handshake_timeout = o.http.header_timeout;
   g.ioam_addresses = o.ioam_grpc;
   g.otlp_addresses = o.otlp_grpc;
   g.max_message_bytes = o.max_request_bytes;
   g.max_ioam_streams = o.max_ioam_streams;
   g.memory_quota_bytes = std::max<std::size_t>(16 * o.max_request_bytes, 64 * 1024 * 1024);
   return g;
+}
+
+// The listeners' TLS, read and checked before anything starts: the material
+// for gRPC, the context for HTTP. nullptr with `error` set.
+std::shared_ptr<ServerTlsContext> listener_tls(const ServerTlsOptions& options,
+                                               clt::tls::TlsMaterial& material,
+                                               std::string& error) {
+  if (!load_server_tls(options, material, error)) return nullptr;
+  return ServerTlsContext::create(material, error);
+}
+
+// The HTTP listeners' TLS, when configured.
+void use_tls(HttpServerOptions& h, const std::shared_ptr<ServerTlsContext>& tls,
+             TlsListener listener, TlsRefusals& refusals) {
+  h.tls = tls;
+  h.tls_listener = listener;
+  h.tls_refusals = &refusals;
 }
 
 // One line a test or script can read the bound ports from (port 0 takes a
@@ -99,6 +125,7 @@ std::string listening_line(const GrpcReceivers& grpc, const HttpServer* otlp_htt
   };
   if (otlp_http) http("otlp-http", otlp_http, *o.otlp_http);
   if (query_http) http("query", query_http, *o.query_http);
+  if (o.tls.enabled()) out += o.tls.client_ca_file.empty() ? " tls=on" : " tls=mutual";
   return out;
 }
 
@@ -117,6 +144,12 @@ int clt::cli::run_collector(int argc, char** argv) {
 
   Metrics metrics;
   std::string error;
+  clt::tls::TlsMaterial tls_material;
+  std::shared_ptr<ServerTlsContext> tls;
+  if (o.tls.enabled() || !o.tls.client_ca_file.empty()) {
+    tls = listener_tls(o.tls, tls_material, error);
+    if (!tls) return fail(error);
+  }
   SqliteStore store;
   if (!store.open(o.store, error)) return fail(error);
   std::unique_ptr<SpanExporter> exporter = make_exporter(o, metrics, error);
@@ -124,6 +157,10 @@ int clt::cli::run_collector(int argc, char** argv) {
 
   IngestQueue queue(o.ingest_queue_bytes, metrics);
   os::Log log("collector");
+  TlsRefusals tls_refusals(metrics, log);
+  // Only while gRPC serves TLS: its handshake lines then are refusals.
+  std::optional<GrpcTlsLog> grpc_log;
+  if (tls && (!o.ioam_grpc.empty() || !o.otlp_grpc.empty())) grpc_log.emplace(tls_refusals);
   os::RateLimitedError write_errors(log,
                                     "cannot store received data (not acknowledged; senders retry)");
   StoreWriterLoop writer(queue, store, o.node_names, metrics, exporter.get(), o.writer,
@@ -134,11 +171,16 @@ int clt::cli::run_collector(int argc, char** argv) {
   ReaderPool readers([&store](std::string& e) { return store.open_reader(e); });
   QueryService query(readers, QueryLimits{o.max_query_response_bytes});
   CommitWaiter waiter(queue);
-  HttpServer query_server(query_http_options(o), metrics), otlp_server(o.http, metrics);
+  HttpServerOptions query_options = query_http_options(o), otlp_options = o.http;
+  if (tls) {
+    use_tls(query_options, tls, TlsListener::query_http, tls_refusals);
+    use_tls(otlp_options, tls, TlsListener::otlp_http, tls_refusals);
+  }
+  HttpServer query_server(query_options, metrics), otlp_server(otlp_options, metrics);
   OtlpAcceptOptions ao;
   ao.limits = o.span_limits;
   OtlpAcceptor acceptor(queue, waiter, metrics, ao);
-  GrpcReceivers grpc(queue, waiter, acceptor, metrics, grpc_options(o));
+  GrpcReceivers grpc(queue, waiter, acceptor, metrics, grpc_options(o, tls_material));
 
   auto stop_all = [&] {
     grpc.shutdown();

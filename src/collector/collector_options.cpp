@@ -150,6 +150,24 @@ void add_span_options(CLI::App& app, CollectorOptions& o) {
       ->capture_default_str();
 }
 
+void add_tls_options(CLI::App& app, CollectorOptions& o) {
+  app.add_option("--tls-cert", o.tls.cert_file,
+                 "PEM certificate (chain): every TCP listener (IOAM and OTLP gRPC, OTLP/HTTP, "
+                 "query API and UI) then speaks TLS only");
+  app.add_option("--tls-key", o.tls.key_file, "PEM private key of --tls-cert");
+  app.add_option("--tls-client-ca", o.tls.client_ca_file,
+                 "PEM CA: clients must present a certificate it signed (mutual TLS)");
+  o.otlp_tls.ca_option = "--otlp-tls-ca";
+  o.otlp_tls.cert_option = "--otlp-tls-cert";
+  o.otlp_tls.key_option = "--otlp-tls-key";
+  app.add_option("--otlp-tls-ca", o.otlp_tls.ca_file,
+                 "PEM CA the --otlp-endpoint's certificate is checked against (https://; default: "
+                 "the system's)");
+  app.add_option("--otlp-tls-cert", o.otlp_tls.cert_file,
+                 "PEM client certificate for the --otlp-endpoint (mutual TLS)");
+  app.add_option("--otlp-tls-key", o.otlp_tls.key_file, "PEM private key of --otlp-tls-cert");
+}
+
 // A duration of at least 1 ms; the error names the option.
 std::string positive_duration(const std::string& text, const char* name,
                               std::chrono::milliseconds& out) {
@@ -229,6 +247,7 @@ int parse_collector_options(int argc, char** argv, CollectorOptions& o) {
   add_receiver_options(app, o, typed);
   add_store_options(app, o, typed);
   add_span_options(app, o);
+  add_tls_options(app, o);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

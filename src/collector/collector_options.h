@@ -11,6 +11,7 @@
 #include "collector/model/node_names.h"
 #include "collector/store/sqlite_store.h"
 #include "collector/store_writer_loop.h"
+#include "collector/tls/server_tls_options.h"
 
 namespace clt::collector {
 
@@ -33,6 +34,8 @@ struct CollectorOptions {
   std::string otlp_endpoint;  // empty: no export
   std::string otlp_protocol = "http/protobuf";
   std::size_t export_queue_spans = 100'000;
+  ServerTlsOptions tls;    // every TCP listener
+  tls::TlsPaths otlp_tls;  // the OTLP exporter's client side
 };
 
 // Parses the command line; returns -1 to go on, or an exit code (help, errors

@@ -29,13 +29,12 @@ bool is_retryable_grpc_code(grpc::StatusCode code) {
 
 class GrpcSender final : public Sender {
  public:
-  GrpcSender(const SenderConfig& config, const std::string& target, bool tls)
+  GrpcSender(const SenderConfig& config, const std::string& target,
+             std::shared_ptr<grpc::ChannelCredentials> credentials)
       : target_(target),
         timeout_(config.timeout),
         headers_(config.headers),
-        stub_(TraceService::NewStub(
-            grpc::CreateChannel(target, tls ? grpc::SslCredentials(grpc::SslCredentialsOptions())
-                                            : grpc::InsecureChannelCredentials()))) {}
+        stub_(TraceService::NewStub(grpc::CreateChannel(target, std::move(credentials)))) {}
 
   SendResult send(const ExportTraceServiceRequest& request) override {
     grpc::ClientContext context;
@@ -75,7 +74,25 @@ std::unique_ptr<Sender> make_grpc_sender(const SenderConfig& config, std::string
     error = "OTLP/gRPC endpoint is empty: give host:port, http://host:port or unix:/path";
     return nullptr;
   }
-  return std::make_unique<GrpcSender>(config, target, tls);
+  const tls::TlsPaths& paths = config.tls;
+  const bool tls_files =
+      !paths.ca_file.empty() || !paths.cert_file.empty() || !paths.key_file.empty();
+  if (tls_files && !tls && config.endpoint.starts_with("http://")) {
+    error = "endpoint \"" + config.endpoint + "\" is http:// (plaintext) but " + paths.ca_option +
+            "/" + paths.cert_option + " are given for TLS; use https:// (or host:port)";
+    return nullptr;
+  }
+  std::shared_ptr<grpc::ChannelCredentials> credentials = grpc::InsecureChannelCredentials();
+  if (tls || tls_files) {
+    tls::TlsMaterial material;
+    if (!tls::load_tls_material(paths, material, error)) return nullptr;
+    grpc::SslCredentialsOptions ssl;
+    ssl.pem_root_certs = material.ca_pem;  // empty: the system's roots
+    ssl.pem_private_key = material.key_pem;
+    ssl.pem_cert_chain = material.cert_pem;
+    credentials = grpc::SslCredentials(ssl);
+  }
+  return std::make_unique<GrpcSender>(config, target, std::move(credentials));
 }
 
 }  // namespace clt::otlp

@@ -24,12 +24,22 @@ std::string first_line(const std::string& body) {
   return line;
 }
 
+std::string scheme_host_port(const HttpUrl& url) {
+  const bool v6 = url.host.find(':') != std::string::npos;
+  return url.scheme + "://" + (v6 ? "[" + url.host + "]" : url.host) + ":" +
+         std::to_string(url.port);
+}
+
 class HttpSender final : public Sender {
  public:
   HttpSender(const SenderConfig& config, HttpUrl url)
       : url_(std::move(url)),
         json_(config.protocol == Protocol::http_json),
-        client_(url_.host, url_.port) {
+        client_(scheme_host_port(url_), config.tls.cert_file, config.tls.key_file) {
+    if (url_.scheme == "https") {
+      if (!config.tls.ca_file.empty()) client_.set_ca_cert_path(config.tls.ca_file.c_str());
+      client_.enable_server_certificate_verification(true);
+    }
     const auto timeout = config.timeout;
     const auto seconds = std::chrono::duration_cast<std::chrono::seconds>(timeout);
     const auto micros = std::chrono::duration_cast<std::chrono::microseconds>(timeout - seconds);
@@ -100,11 +110,18 @@ std::unique_ptr<Sender> make_http_sender(const SenderConfig& config, std::string
       config.endpoint_is_traces_url ? config.endpoint : traces_url_from_base(config.endpoint);
   auto url = parse_http_url(traces_url, error);
   if (!url) return nullptr;
-  if (url->scheme == "https") {
-    error = "endpoint \"" + config.endpoint +
-            "\": https is not supported for OTLP/HTTP; use http:// or OTLP/gRPC";
+  const tls::TlsPaths& paths = config.tls;
+  const bool tls_files =
+      !paths.ca_file.empty() || !paths.cert_file.empty() || !paths.key_file.empty();
+  if (tls_files && url->scheme != "https") {
+    error = "endpoint \"" + config.endpoint + "\" is http:// (plaintext) but " + paths.ca_option +
+            "/" + paths.cert_option + " are given for TLS; use https://";
     return nullptr;
   }
+  // Checked here so that a bad file is one line at start-up, not an error
+  // on every export.
+  tls::TlsMaterial material;
+  if (tls_files && !tls::load_tls_material(paths, material, error)) return nullptr;
   return std::make_unique<HttpSender>(config, std::move(*url));
 }
 

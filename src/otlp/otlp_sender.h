@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "opentelemetry/proto/collector/trace/v1/trace_service.pb.h"
+#include "tls/tls_files.h"
 
 // Sends trace exports to an OTLP endpoint, over OTLP/HTTP (protobuf or JSON
 // body, POST .../v1/traces) or OTLP/gRPC (TraceService/Export). One Sender
@@ -28,6 +29,11 @@ struct SenderConfig {
   bool endpoint_is_traces_url = false;
   std::chrono::milliseconds timeout{10000};
   std::vector<std::pair<std::string, std::string>> headers;  // also gRPC metadata
+  // TLS (https:// endpoints, or a gRPC host:port with TLS files): the CA
+  // that signed the receiver's certificate (default: the system's), and a
+  // client certificate and key for mTLS. The option names are the caller's,
+  // for the errors.
+  tls::TlsPaths tls;
 };
 
 enum class SendStatus {

@@ -146,6 +146,28 @@ bool tracing_config_from_env(const EnvLookup& env, TracingConfig& out, std::stri
     config.otlp.headers.clear();
     if (!parse_key_values(which, *v, config.otlp.headers, error)) return false;
   }
+  // TLS files (PEM); the signal-specific variable wins. They are read and
+  // checked when the exporter is made.
+  struct TlsVariable {
+    const char* traces;
+    const char* general;
+    std::string* file;
+    std::string* name;
+  };
+  const TlsVariable tls_variables[] = {
+      {"OTEL_EXPORTER_OTLP_TRACES_CERTIFICATE", "OTEL_EXPORTER_OTLP_CERTIFICATE",
+       &config.otlp.tls.ca_file, &config.otlp.tls.ca_option},
+      {"OTEL_EXPORTER_OTLP_TRACES_CLIENT_CERTIFICATE", "OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE",
+       &config.otlp.tls.cert_file, &config.otlp.tls.cert_option},
+      {"OTEL_EXPORTER_OTLP_TRACES_CLIENT_KEY", "OTEL_EXPORTER_OTLP_CLIENT_KEY",
+       &config.otlp.tls.key_file, &config.otlp.tls.key_option},
+  };
+  for (const auto& t : tls_variables) {
+    if (auto v = first_set(env, {t.traces, t.general}, which)) {
+      *t.file = *v;
+      *t.name = which;
+    }
+  }
 
   if (auto v = env("OTEL_TRACES_SAMPLER"); v && !v->empty()) config.sampler = *v;
   if (auto v = env("OTEL_TRACES_SAMPLER_ARG"); v && !v->empty()) config.sampler_arg = *v;

@@ -5,6 +5,7 @@ import json
 import os
 import re
 import socket
+import ssl
 import subprocess
 import time
 import urllib.error
@@ -39,8 +40,12 @@ def listening_ports(log_path, offset=0):
 
 
 class Collector:
-    def __init__(self, clt, workdir, extra=()):
+    # tls: for a collector started with --tls-*, how this client speaks to it:
+    # {"ca": CA_FILE, "cert": CLIENT_CERT, "key": CLIENT_KEY} (cert and key
+    # for mutual TLS only).
+    def __init__(self, clt, workdir, extra=(), tls=None):
         self.clt = clt
+        self.tls = tls
         self.workdir = workdir
         self.db = os.path.join(workdir, "collector.db")
         self.ioam = self.otlp_grpc = self.otlp_http = self.query = None  # set by start()
@@ -87,10 +92,19 @@ class Collector:
                 self.proc.wait()
 
     def url(self, path, port=None):
-        return "http://127.0.0.1:%d%s" % (port or self.query, path)
+        scheme = "https" if self.tls else "http"
+        return "%s://127.0.0.1:%d%s" % (scheme, port or self.query, path)
+
+    def ssl_context(self):
+        if not self.tls:
+            return None
+        context = ssl.create_default_context(cafile=self.tls["ca"])
+        if self.tls.get("cert"):
+            context.load_cert_chain(self.tls["cert"], self.tls["key"])
+        return context
 
     def get(self, path, raw=False):
-        with urllib.request.urlopen(self.url(path), timeout=10) as r:
+        with urllib.request.urlopen(self.url(path), timeout=10, context=self.ssl_context()) as r:
             body = r.read()
         return body if raw else json.loads(body)
 
@@ -98,7 +112,7 @@ class Collector:
         req = urllib.request.Request(self.url(path, port or self.otlp_http), data=body,
                                      headers={"Content-Type": content_type}, method="POST")
         try:
-            with urllib.request.urlopen(req, timeout=30) as r:
+            with urllib.request.urlopen(req, timeout=30, context=self.ssl_context()) as r:
                 return r.status, r.read(), dict(r.headers)
         except urllib.error.HTTPError as e:
             return e.code, e.read(), dict(e.headers)

@@ -85,7 +85,7 @@ class HttpPeer {
 
 SendResult send_to(const std::string& url, Protocol protocol = Protocol::http_protobuf,
                    std::chrono::milliseconds timeout = std::chrono::seconds(5)) {
-  SenderConfig config{protocol, url, true, timeout, {{"x-api-key", "k"}}};
+  SenderConfig config{protocol, url, true, timeout, {{"x-api-key", "k"}}, {}};
   std::string error;
   auto sender = make_sender(config, error);
   EXPECT_TRUE(sender) << error;
@@ -152,11 +152,28 @@ TEST(HttpSender, RefusedConnectionIsRetryable) {
 TEST(Sender, RejectsUnusableEndpoints) {
   std::string error;
   EXPECT_FALSE(make_sender(
-      {Protocol::http_protobuf, "localhost:4318", false, std::chrono::seconds(1), {}}, error));
+      {Protocol::http_protobuf, "localhost:4318", false, std::chrono::seconds(1), {}, {}}, error));
   EXPECT_NE(error.find("http://host:port"), std::string::npos) << error;
-  EXPECT_FALSE(make_sender(
-      {Protocol::http_protobuf, "https://x:1", false, std::chrono::seconds(1), {}}, error));
-  EXPECT_FALSE(make_sender({Protocol::grpc, "", false, std::chrono::seconds(1), {}}, error));
+  EXPECT_FALSE(make_sender({Protocol::grpc, "", false, std::chrono::seconds(1), {}, {}}, error));
+}
+
+TEST(Sender, RefusesUnusableTlsFiles) {
+  for (Protocol protocol : {Protocol::http_protobuf, Protocol::grpc}) {
+    SenderConfig config;
+    config.protocol = protocol;
+    config.endpoint = "https://127.0.0.1:1";
+    config.tls.ca_file = "/nonexistent/ca.pem";
+    config.tls.ca_option = "OTEL_EXPORTER_OTLP_CERTIFICATE";
+    std::string error;
+    EXPECT_FALSE(make_sender(config, error));
+    EXPECT_NE(error.find("OTEL_EXPORTER_OTLP_CERTIFICATE /nonexistent/ca.pem: cannot read"),
+              std::string::npos)
+        << error;
+    // TLS files with a plaintext endpoint are a contradiction, not ignored.
+    config.endpoint = "http://127.0.0.1:1";
+    EXPECT_FALSE(make_sender(config, error));
+    EXPECT_NE(error.find("use https://"), std::string::npos) << error;
+  }
 }
 
 class GrpcPeer final : public TraceService::Service {
@@ -239,7 +256,7 @@ TEST(GrpcSender, UnreachableEndpointIsRetryableWithinTheTimeout) {
 TEST(OtlpExporter, RetriesRetryableFailuresThenSucceeds) {
   HttpPeer peer;
   SenderConfig config{
-      Protocol::http_protobuf, peer.url("/flaky"), true, std::chrono::seconds(2), {}};
+      Protocol::http_protobuf, peer.url("/flaky"), true, std::chrono::seconds(2), {}, {}};
   std::string error;
   auto exporter = tracing::OtlpExporter::create(config, error, std::chrono::seconds(5));
   ASSERT_TRUE(exporter) << error;
@@ -251,7 +268,8 @@ TEST(OtlpExporter, RetriesRetryableFailuresThenSucceeds) {
   EXPECT_EQ(exporter->stats().retries, 2u);
   EXPECT_EQ(exporter->stats().spans, 1u);
 
-  SenderConfig bad{Protocol::http_protobuf, peer.url("/400"), true, std::chrono::seconds(2), {}};
+  SenderConfig bad{
+      Protocol::http_protobuf, peer.url("/400"), true, std::chrono::seconds(2), {}, {}};
   auto rejecting = tracing::OtlpExporter::create(bad, error);
   ASSERT_TRUE(rejecting) << error;
   EXPECT_EQ(rejecting->export_spans(std::span<const tracing::SpanData>(&span, 1)),

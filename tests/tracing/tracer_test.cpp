@@ -178,6 +178,36 @@ TEST(EnvConfig, ReadsTheStandardVariables) {
   }
 }
 
+TEST(EnvConfig, ReadsTheTlsFilesSignalSpecificFirst) {
+  std::map<std::string, std::string> env{
+      {"OTEL_EXPORTER_OTLP_ENDPOINT", "https://collector:4318"},
+      {"OTEL_EXPORTER_OTLP_CERTIFICATE", "/etc/ca.pem"},
+      {"OTEL_EXPORTER_OTLP_TRACES_CERTIFICATE", "/etc/traces-ca.pem"},
+      {"OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE", "/etc/client.pem"},
+      {"OTEL_EXPORTER_OTLP_CLIENT_KEY", "/etc/client.key"},
+  };
+  EnvLookup lookup = [&](std::string_view name) -> std::optional<std::string> {
+    auto it = env.find(std::string(name));
+    if (it == env.end()) return std::nullopt;
+    return it->second;
+  };
+  TracingConfig config;
+  std::string error;
+  ASSERT_TRUE(tracing_config_from_env(lookup, config, error)) << error;
+  EXPECT_EQ(config.otlp.tls.ca_file, "/etc/traces-ca.pem");
+  EXPECT_EQ(config.otlp.tls.ca_option, "OTEL_EXPORTER_OTLP_TRACES_CERTIFICATE");
+  EXPECT_EQ(config.otlp.tls.cert_file, "/etc/client.pem");
+  EXPECT_EQ(config.otlp.tls.cert_option, "OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE");
+  EXPECT_EQ(config.otlp.tls.key_file, "/etc/client.key");
+  EXPECT_EQ(config.otlp.tls.key_option, "OTEL_EXPORTER_OTLP_CLIENT_KEY");
+  // The files are read when the exporter is made: a missing one is named.
+  std::ostringstream console;
+  EXPECT_FALSE(make_tracer_provider(config, console, error));
+  EXPECT_NE(error.find("OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE /etc/client.pem: cannot read"),
+            std::string::npos)
+      << error;
+}
+
 TEST(EnvConfig, ConsoleExporterWritesOtlpJson) {
   TracingConfig config;
   config.exporter = ExporterKind::console;

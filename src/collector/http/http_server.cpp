@@ -10,15 +10,21 @@
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
+
+#include <openssl/err.h>
 
 #include <atomic>
 #include <map>
 #include <mutex>
 #include <optional>
 #include <thread>
+#include <type_traits>
 #include <vector>
 
 #include "collector/http/worker_pool.h"
+#include "collector/tls/server_tls.h"
+#include "collector/tls/tls_refusals.h"
 #include "core/text_excerpt.h"
 
 namespace clt::collector {
@@ -139,6 +145,13 @@ constexpr std::size_t kBudgetStep = 64 * 1024;
 // After a refusal, what the client still sends is read and dropped for this long.
 constexpr std::chrono::seconds kDrainTime{2};
 constexpr std::size_t kDrainChunk = 16 * 1024;
+// Said in plaintext to a client that spoke plaintext HTTP to a TLS port.
+constexpr std::string_view kTlsRequired =
+    "HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain\r\nConnection: close\r\n"
+    "Content-Length: 45\r\n\r\nthis port speaks TLS only: use https:// here\n";
+
+using PlainStream = beast::tcp_stream;
+using TlsStream = beast::ssl_stream<beast::tcp_stream>;
 
 }  // namespace
 
@@ -176,10 +189,17 @@ struct HttpServer::Impl {
 
 namespace {
 
-class Session : public std::enable_shared_from_this<Session> {
+// One connection, plaintext (PlainStream) or TLS (TlsStream): the same code
+// reads and answers both, only the start (the handshake) and the close
+// (close_notify) differ.
+template <class Stream>
+class Session : public std::enable_shared_from_this<Session<Stream>> {
+  static constexpr bool kTls = std::is_same_v<Stream, TlsStream>;
+
  public:
-  Session(tcp::socket socket, HttpServer::Impl& server, std::string client)
-      : stream_(std::move(socket)),
+  template <class... StreamArgs>
+  Session(HttpServer::Impl& server, std::string client, StreamArgs&&... stream_args)
+      : stream_(std::forward<StreamArgs>(stream_args)...),
         server_(server),
         client_(std::move(client)),
         buffer_(server.options.max_header_bytes + kDrainChunk) {
@@ -191,10 +211,43 @@ class Session : public std::enable_shared_from_this<Session> {
     server_.metrics.http_connections.fetch_sub(1, std::memory_order_relaxed);
   }
 
-  void start() { read_head(); }
+  void start() {
+    if constexpr (kTls) {
+      // A peer that never completes the handshake holds nothing but this
+      // connection, and only this long.
+      lowest().expires_after(options().header_timeout);
+      stream_.async_handshake(
+          net::ssl::stream_base::server,
+          [self = this->shared_from_this()](beast::error_code ec) { self->on_handshake(ec); });
+    } else {
+      read_head();
+    }
+  }
 
  private:
   const HttpServerOptions& options() const { return server_.options; }
+  beast::tcp_stream& lowest() { return beast::get_lowest_layer(stream_); }
+
+  void on_handshake(beast::error_code ec) {
+    if (!ec) return read_head();
+    // Closed without a word (a port probe): nothing was refused.
+    if (ec == net::error::eof || ec == net::error::connection_reset ||
+        ec == net::error::operation_aborted || ec == net::ssl::error::stream_truncated)
+      return;
+    TlsRefusal reason = TlsRefusal::other;
+    if (ec == beast::error::timeout)
+      reason = TlsRefusal::timeout;
+    else if (ec.category() == net::error::get_ssl_category())
+      reason = tls_refusal_from_openssl(ERR_GET_REASON(static_cast<unsigned long>(ec.value())));
+    if (options().tls_refusals) options().tls_refusals->refused(options().tls_listener, reason);
+    if (reason != TlsRefusal::plaintext) return;
+    lowest().expires_after(std::chrono::seconds(1));
+    net::async_write(lowest(), net::buffer(kTlsRequired.data(), kTlsRequired.size()),
+                     [self = this->shared_from_this()](beast::error_code, std::size_t) {
+                       beast::error_code ignored;
+                       self->lowest().socket().shutdown(tcp::socket::shutdown_send, ignored);
+                     });
+  }
 
   void read_head() {
     // An idle keep-alive connection keeps no read buffer.
@@ -203,10 +256,11 @@ class Session : public std::enable_shared_from_this<Session> {
     parser_->header_limit(static_cast<std::uint32_t>(options().max_header_bytes));
     parser_->body_limit(options().max_body_bytes);
     request_deadline_ = std::chrono::steady_clock::now() + options().request_timeout;
-    stream_.expires_after(options().header_timeout);
-    http::async_read_header(
-        stream_, buffer_, *parser_,
-        [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_head(ec); });
+    lowest().expires_after(options().header_timeout);
+    http::async_read_header(stream_, buffer_, *parser_,
+                            [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
+                              self->on_head(ec);
+                            });
   }
 
   // Answers an error the HTTP layer found and closes: the rest of the
@@ -228,7 +282,8 @@ class Session : public std::enable_shared_from_this<Session> {
       return true;
     }
     if (ec == http::error::end_of_stream || ec == net::error::eof ||
-        ec == net::error::connection_reset || ec == net::error::operation_aborted)
+        ec == net::error::connection_reset || ec == net::error::operation_aborted ||
+        ec == net::ssl::error::stream_truncated)
       return true;
     if (ec == http::error::body_limit) {
       count(server_.metrics.requests_too_large);
@@ -275,12 +330,12 @@ class Session : public std::enable_shared_from_this<Session> {
     const std::size_t expected =
         parser_->content_length() ? static_cast<std::size_t>(*parser_->content_length()) : 0;
     if (!reserve(expected)) return;
-    stream_.expires_at(request_deadline_);
+    lowest().expires_at(request_deadline_);
     if (parser_->is_done()) return dispatch();
     if (auto e = head.find(http::field::expect);
         e != head.end() && beast::iequals(e->value(), "100-continue")) {
       net::async_write(stream_, net::buffer(kContinue.data(), kContinue.size()),
-                       [self = shared_from_this()](beast::error_code wec, std::size_t) {
+                       [self = this->shared_from_this()](beast::error_code wec, std::size_t) {
                          if (!wec) self->read_body();
                        });
       return;
@@ -303,9 +358,10 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void read_body() {
-    http::async_read_some(
-        stream_, buffer_, *parser_,
-        [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_body(ec); });
+    http::async_read_some(stream_, buffer_, *parser_,
+                          [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
+                            self->on_body(ec);
+                          });
   }
 
   void on_body(beast::error_code ec) {
@@ -316,7 +372,7 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void dispatch() {
-    stream_.expires_never();
+    lowest().expires_never();
     auto message = parser_->release();
     keep_alive_ = message.keep_alive();
     head_ = message.method() == http::verb::head;
@@ -341,7 +397,7 @@ class Session : public std::enable_shared_from_this<Session> {
     }
     // The answer comes back on the network thread, whoever produced it.
     auto replied = std::make_shared<std::atomic<bool>>(false);
-    HttpReply reply = [self = shared_from_this(), replied](HttpResponse r) {
+    HttpReply reply = [self = this->shared_from_this(), replied](HttpResponse r) {
       if (replied->exchange(true)) return;
       net::post(self->server_.io,
                 [self, r = std::move(r)]() mutable { self->write(std::move(r)); });
@@ -383,9 +439,9 @@ class Session : public std::enable_shared_from_this<Session> {
       res->body() = std::move(r.body);
       res->prepare_payload();
     }
-    stream_.expires_after(options().request_timeout);
+    lowest().expires_after(options().request_timeout);
     http::async_write(stream_, *res,
-                      [self = shared_from_this(), res](beast::error_code ec, std::size_t) {
+                      [self = this->shared_from_this(), res](beast::error_code ec, std::size_t) {
                         self->on_written(ec, res->keep_alive());
                       });
   }
@@ -393,24 +449,30 @@ class Session : public std::enable_shared_from_this<Session> {
   void on_written(beast::error_code ec, bool keep_alive) {
     if (ec) return;
     if (keep_alive) return read_head();
+    if constexpr (kTls) {
+      // close_notify, then the peer's (bounded): the TLS end of the answer.
+      lowest().expires_after(kDrainTime);
+      stream_.async_shutdown([self = this->shared_from_this()](beast::error_code) {});
+      return;
+    }
     beast::error_code ignored;
-    stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    lowest().socket().shutdown(tcp::socket::shutdown_send, ignored);
     if (!close_after_) return;
     // The client may still be sending what was refused: closing now would
     // reset the connection and could destroy the answer before it is read.
     buffer_.clear();
-    stream_.expires_after(kDrainTime);
+    lowest().expires_after(kDrainTime);
     drain();
   }
 
   void drain() {
     stream_.async_read_some(buffer_.prepare(kDrainChunk),
-                            [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                            [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
                               if (!ec) self->drain();
                             });
   }
 
-  beast::tcp_stream stream_;
+  Stream stream_;
   HttpServer::Impl& server_;
   const std::string client_;
   beast::flat_buffer buffer_;  // at most a head and a read's worth of body
@@ -438,9 +500,14 @@ void HttpServer::Impl::accept() {
     std::string client = aec ? std::string("?") : remote.address().to_string();
     if (!connections.try_add(client)) {
       count(metrics.http_connections_refused);
-      refuse(std::move(socket));
+      // A TLS client could not read a plaintext answer: it is just closed.
+      if (!options.tls) refuse(std::move(socket));
+    } else if (options.tls) {
+      std::make_shared<Session<TlsStream>>(*this, std::move(client), std::move(socket),
+                                           options.tls->context())
+          ->start();
     } else {
-      std::make_shared<Session>(std::move(socket), *this, std::move(client))->start();
+      std::make_shared<Session<PlainStream>>(*this, std::move(client), std::move(socket))->start();
     }
     accept();
   });

@@ -11,6 +11,9 @@
 
 namespace clt::collector {
 
+class ServerTlsContext;
+class TlsRefusals;
+
 struct HttpEndpoint {
   std::string host = "127.0.0.1";
   int port = 0;  // 0: any free port (bound_port() says which)
@@ -35,6 +38,11 @@ struct HttpServerOptions {
   std::size_t body_budget_bytes = 64 * 1024 * 1024;
   std::size_t workers = 2;
   std::size_t max_queued_requests = 256;
+  // TLS on every connection when set: the handshake must complete within
+  // header_timeout; refusals are counted and logged under tls_listener.
+  std::shared_ptr<ServerTlsContext> tls;
+  TlsListener tls_listener = TlsListener::query_http;
+  TlsRefusals* tls_refusals = nullptr;
 };
 
 // Hands the answer back; may be called from any thread, once.
@@ -46,7 +54,8 @@ using HttpSyncHandler = std::function<void(const HttpRequest&, HttpResponse&)>;
 // network thread, the rest on the server's worker threads.
 enum class RunOn { network_thread, worker };
 
-// An event-driven HTTP/1.1 server (Boost.Beast): one network thread serves
+// An event-driven HTTP/1.1 server (Boost.Beast, TLS through OpenSSL with
+// Boost.Asio's ssl stream): one network thread serves
 // every connection, so slow or idle clients cost memory (bounded by the
 // connection caps), never a thread; handlers run on a small worker pool.
 class HttpServer {

@@ -309,6 +309,22 @@ GrpcReceivers::~GrpcReceivers() {
   shutdown();
 }
 
+namespace {
+
+std::shared_ptr<grpc::ServerCredentials> credentials_for(const std::string& address,
+                                                         const GrpcReceiverOptions& o) {
+  if (o.tls_cert_pem.empty() || address.rfind("unix:", 0) == 0)
+    return grpc::InsecureServerCredentials();
+  grpc::SslServerCredentialsOptions ssl(
+      o.tls_client_ca_pem.empty() ? GRPC_SSL_DONT_REQUEST_CLIENT_CERTIFICATE
+                                  : GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY);
+  ssl.pem_root_certs = o.tls_client_ca_pem;
+  ssl.pem_key_cert_pairs.push_back({o.tls_key_pem, o.tls_cert_pem});
+  return grpc::SslServerCredentials(ssl);
+}
+
+}  // namespace
+
 bool GrpcReceivers::start(std::string& error) {
   if (options_.ioam_addresses.empty() && options_.otlp_addresses.empty()) return true;
   service_ = std::make_unique<ReceiverService>(queue_, waiter_, acceptor_, metrics_, options_);
@@ -322,6 +338,10 @@ bool GrpcReceivers::start(std::string& error) {
       static_cast<int>(std::min<std::size_t>(options_.memory_quota_bytes, INT32_MAX)));
   // A second collector on the same port must fail to start, not share it.
   builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
+  // A peer that never completes the (TLS) handshake is dropped after this.
+  builder.AddChannelArgument(
+      GRPC_ARG_SERVER_HANDSHAKE_TIMEOUT_MS,
+      static_cast<int>(std::min<std::int64_t>(options_.handshake_timeout.count(), INT32_MAX)));
   builder.AddChannelArgument(
       GRPC_ARG_MAX_CONCURRENT_STREAMS,
       static_cast<int>(std::min<std::size_t>(options_.max_ioam_streams + 64, INT32_MAX)));
@@ -334,7 +354,7 @@ bool GrpcReceivers::start(std::string& error) {
   for (const auto* list : {&options_.ioam_addresses, &options_.otlp_addresses}) {
     for (const auto& a : *list) {
       if (!prepare_unix_address(a, error)) return false;
-      builder.AddListeningPort(a, grpc::InsecureServerCredentials(), &bound_ports_[i++]);
+      builder.AddListeningPort(a, credentials_for(a, options_), &bound_ports_[i++]);
     }
   }
   builder.RegisterCallbackGenericService(service_.get());

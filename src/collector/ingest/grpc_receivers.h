@@ -26,6 +26,11 @@ struct GrpcReceiverOptions {
   // flow-control windows, then resets streams (RESOURCE_EXHAUSTED). No
   // message larger than it is read.
   std::size_t memory_quota_bytes = 64 * 1024 * 1024;
+  // TLS on the TCP addresses when tls_cert_pem is set (Unix sockets stay
+  // plaintext: the file's permissions decide who may connect); with
+  // tls_client_ca_pem a client certificate signed by it is required.
+  std::string tls_cert_pem, tls_key_pem, tls_client_ca_pem;
+  std::chrono::milliseconds handshake_timeout{10'000};
 };
 
 class ReceiverService;

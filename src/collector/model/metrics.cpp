@@ -21,7 +21,56 @@ void line(std::string& out, const char* name, const char* type, const char* help
   out += '\n';
 }
 
+// One line per listener and reason, zeros included, so that a rate can be
+// taken from the start.
+void tls_lines(std::string& out, const Metrics::Counter (&counts)[kTlsListeners][kTlsRefusals]) {
+  out +=
+      "# HELP clt_collector_tls_refused_total TLS connections refused, by listener and reason.\n"
+      "# TYPE clt_collector_tls_refused_total counter\n";
+  for (std::size_t l = 0; l < kTlsListeners; ++l) {
+    for (std::size_t r = 0; r < kTlsRefusals; ++r) {
+      out += "clt_collector_tls_refused_total{listener=\"";
+      out += tls_listener_name(static_cast<TlsListener>(l));
+      out += "\",reason=\"";
+      out += tls_refusal_name(static_cast<TlsRefusal>(r));
+      out += "\"} ";
+      out += std::to_string(counts[l][r].load(std::memory_order_relaxed));
+      out += '\n';
+    }
+  }
+}
+
 }  // namespace
+
+const char* tls_listener_name(TlsListener listener) {
+  switch (listener) {
+    case TlsListener::grpc:
+      return "grpc";
+    case TlsListener::otlp_http:
+      return "otlp_http";
+    case TlsListener::query_http:
+      break;
+  }
+  return "query_http";
+}
+
+const char* tls_refusal_name(TlsRefusal reason) {
+  switch (reason) {
+    case TlsRefusal::plaintext:
+      return "plaintext";
+    case TlsRefusal::no_client_certificate:
+      return "no_client_certificate";
+    case TlsRefusal::untrusted_client_certificate:
+      return "untrusted_client_certificate";
+    case TlsRefusal::peer_rejected_certificate:
+      return "peer_rejected_certificate";
+    case TlsRefusal::timeout:
+      return "timeout";
+    case TlsRefusal::other:
+      break;
+  }
+  return "other";
+}
 
 std::string Metrics::render_prometheus() const {
   std::string o;
@@ -55,6 +104,7 @@ std::string Metrics::render_prometheus() const {
        "HTTP connections refused beyond the connection caps.", http_connections_refused);
   line(o, "grpc_streams_refused_total", "counter",
        "IOAM report streams refused beyond --max-ioam-streams.", grpc_streams_refused);
+  tls_lines(o, tls_refused);
   line(o, "store_batches_total", "counter", "Transactions committed.", store_batches);
   line(o, "store_errors_total", "counter", "Failed store transactions.", store_errors);
   line(o, "store_records_written_total", "counter", "IOAM records stored.", store_records_written);

@@ -1,10 +1,30 @@
 #pragma once
 
 #include <atomic>
+#include <cstddef>
 #include <cstdint>
 #include <string>
 
 namespace clt::collector {
+
+// Where a TLS connection was refused: the gRPC receivers share one server
+// (IOAM and OTLP on every address), the HTTP ports are apart.
+enum class TlsListener : std::uint8_t { grpc, otlp_http, query_http };
+inline constexpr std::size_t kTlsListeners = 3;
+// Why: the peer spoke plaintext, sent no client certificate (mTLS), sent one
+// the client CA did not sign, refused the collector's certificate, took
+// longer than the handshake timeout, or any other handshake failure.
+enum class TlsRefusal : std::uint8_t {
+  plaintext,
+  no_client_certificate,
+  untrusted_client_certificate,
+  peer_rejected_certificate,
+  timeout,
+  other,
+};
+inline constexpr std::size_t kTlsRefusals = 6;
+const char* tls_listener_name(TlsListener listener);
+const char* tls_refusal_name(TlsRefusal reason);
 
 // Counters of the whole collector, shared by its parts (passed in, never
 // global). Rendered in the Prometheus text format on /metrics.
@@ -26,6 +46,7 @@ struct Metrics {
   Counter http_timeouts{0};              // head or request not complete in time
   Counter http_connections_refused{0};   // beyond the connection caps
   Counter grpc_streams_refused{0};       // beyond --max-ioam-streams
+  Counter tls_refused[kTlsListeners][kTlsRefusals]{};  // clt_collector_tls_refused_total
   Counter store_batches{0};
   Counter store_errors{0};
   Counter store_records_written{0};
@@ -46,6 +67,9 @@ struct Metrics {
   std::atomic<std::int64_t> http_connections{0};
   std::atomic<std::int64_t> ioam_streams_open{0};
 
+  Counter& tls_refusals(TlsListener listener, TlsRefusal reason) {
+    return tls_refused[static_cast<std::size_t>(listener)][static_cast<std::size_t>(reason)];
+  }
   std::string render_prometheus() const;
 };
 
