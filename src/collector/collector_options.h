@@ -32,6 +32,8 @@ struct CollectorOptions {
   std::string otlp_endpoint;  // empty: no export
   std::string otlp_protocol = "http/protobuf";
   std::size_t export_queue_spans = 100'000;
+  // The query API's and /metrics' bearer token (--auth-token-file); empty: open.
+  std::string auth_token;
 };
 
 // Parses the command line; returns -1 to go on, or an exit code (help, errors

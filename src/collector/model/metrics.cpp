@@ -77,6 +77,9 @@ std::string Metrics::render_prometheus() const {
   line(o, "query_responses_too_large_total", "counter",
        "Queries refused because the answer exceeded the response budget.",
        query_responses_too_large);
+  line(o, "query_requests_unauthorized_total", "counter",
+       "Query API and /metrics requests refused for a missing or wrong bearer token.",
+       query_requests_unauthorized);
   line(o, "ingest_queue_bytes", "gauge", "Bytes waiting to be stored.", ingest_queue_bytes);
   line(o, "join_pending_keys", "gauge", "Spans whose network summary is not written yet.",
        join_pending_keys);

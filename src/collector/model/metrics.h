@@ -40,6 +40,7 @@ struct Metrics {
   Counter export_failures{0};
   Counter query_requests{0};
   Counter query_responses_too_large{0};    // refused for the response budget
+  Counter query_requests_unauthorized{0};  // 401: no or a wrong bearer token
   std::atomic<std::int64_t> ingest_queue_bytes{0};
   std::atomic<std::int64_t> join_pending_keys{0};
   std::atomic<std::int64_t> export_queue_spans{0};
