@@ -69,6 +69,7 @@ FUZZ_SECONDS ?= 300
 fuzz: test-deps
 	JOBS=$(JOBS) fuzz/run_fuzz.sh build-fuzz $(FUZZ_SECONDS)
 	fuzz/run_fuzz_otlp.sh build-fuzz/otlp $(FUZZ_SECONDS)
+	fuzz/run_fuzz_parsers.sh build-fuzz/parsers $(FUZZ_SECONDS)
 
 format:
 	find src include tests bench fuzz examples \( -name '*.cpp' -o -name '*.h' -o -name '*.c' \) -not -path '*/node_modules/*' | xargs clang-format -i

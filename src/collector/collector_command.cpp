@@ -195,7 +195,8 @@ int clt::cli::run_collector(int argc, char** argv) {
 
   bool ok = true;
   if (o.query_http) {
-    install_query_routes(query_server, query, metrics);
+    install_query_routes(query_server, query, metrics,
+                         o.auth_token.empty() ? BearerAuth() : BearerAuth(o.auth_token));
     ok = query_server.start(*o.query_http, error);
   }
   if (ok && o.otlp_http) {

@@ -4,6 +4,7 @@
 #include <charconv>
 #include <cstdio>
 
+#include "collector/query/bearer_auth.h"
 #include "collector/query/query_service.h"
 
 namespace clt::collector {
@@ -60,6 +61,7 @@ struct TypedOptions {
   std::string config_file;
   std::size_t max_request_mb = 4, queue_mb = 64, query_response_mb = 32;
   std::string header_timeout = "10s", request_timeout = "60s";
+  std::string auth_token_file;
 };
 
 void add_receiver_options(CLI::App& app, CollectorOptions& o, TypedOptions& t) {
@@ -168,6 +170,12 @@ void add_tls_options(CLI::App& app, CollectorOptions& o) {
   app.add_option("--otlp-tls-key", o.otlp_tls.key_file, "PEM private key of --otlp-tls-cert");
 }
 
+void add_auth_options(CLI::App& app, TypedOptions& t) {
+  app.add_option("--auth-token-file", t.auth_token_file,
+                 "file holding a bearer token: the query API, the UI's data and /metrics then "
+                 "answer 401 without \"Authorization: Bearer TOKEN\" (/healthz stays open)");
+}
+
 // A duration of at least 1 ms; the error names the option.
 std::string positive_duration(const std::string& text, const char* name,
                               std::chrono::milliseconds& out) {
@@ -235,6 +243,13 @@ std::string apply_store_options(const TypedOptions& t, CollectorOptions& o) {
   return {};
 }
 
+std::string apply_auth_options(const TypedOptions& t, CollectorOptions& o) {
+  std::string error;
+  if (!t.auth_token_file.empty() && !read_token_file(t.auth_token_file, o.auth_token, error))
+    return error;
+  return {};
+}
+
 }  // namespace
 
 int parse_collector_options(int argc, char** argv, CollectorOptions& o) {
@@ -248,6 +263,7 @@ int parse_collector_options(int argc, char** argv, CollectorOptions& o) {
   add_store_options(app, o, typed);
   add_span_options(app, o);
   add_tls_options(app, o);
+  add_auth_options(app, typed);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -255,6 +271,7 @@ int parse_collector_options(int argc, char** argv, CollectorOptions& o) {
   }
   std::string error = apply_receiver_options(typed, o);
   if (error.empty()) error = apply_store_options(typed, o);
+  if (error.empty()) error = apply_auth_options(typed, o);
   if (error.empty()) return -1;
   std::fprintf(stderr, "clt collector: %s\n", error.c_str());
   return 2;

@@ -36,6 +36,8 @@ struct CollectorOptions {
   std::size_t export_queue_spans = 100'000;
   ServerTlsOptions tls;    // every TCP listener
   tls::TlsPaths otlp_tls;  // the OTLP exporter's client side
+  // The query API's and /metrics' bearer token (--auth-token-file); empty: open.
+  std::string auth_token;
 };
 
 // Parses the command line; returns -1 to go on, or an exit code (help, errors

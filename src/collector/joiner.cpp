@@ -43,6 +43,26 @@ void Joiner::add(JoinKey key, const PacketMeta& meta, std::span<const HopSample>
   append_raw_record(p.batch_raw, meta.received_us, raw);
 }
 
+void Joiner::abort_batch() {
+  for (const JoinKey& key : touched_) {
+    auto it = pending_.find(key);
+    if (it == pending_.end()) continue;
+    PendingSpan& p = it->second;
+    const std::size_t keep = p.metas.size() - std::min<std::size_t>(p.batch_count, p.metas.size());
+    std::size_t hops_dropped = 0;
+    for (std::size_t i = keep; i < p.metas.size(); ++i) hops_dropped += p.metas[i].node_count;
+    p.metas.resize(keep);
+    p.hops.resize(p.hops.size() - std::min(hops_dropped, p.hops.size()));
+    if (p.metas.empty()) {
+      pending_.erase(it);
+      continue;
+    }
+    p.batch_raw.clear();
+    p.batch_count = 0;
+  }
+  touched_.clear();
+}
+
 void Joiner::due(std::int64_t now_us, std::vector<JoinKey>& out) const {
   const bool crowded = pending_.size() > options_.max_pending;
   for (const auto& [key, p] : pending_) {

@@ -65,6 +65,9 @@ class Joiner {
     }
     touched_.clear();
   }
+  // The batch could not be stored: its reports leave the pending spans too,
+  // so that a summary counts only stored reports (the senders retry them).
+  void abort_batch();
   template <typename F>
   void drain_batch(F&& store) {
     for_each_batch_part(store);

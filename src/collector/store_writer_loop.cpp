@@ -33,14 +33,40 @@ void StoreWriterLoop::note_operation(const std::string& service, const std::stri
 void StoreWriterLoop::note_write_error() {
   metrics_.store_errors.fetch_add(1, std::memory_order_relaxed);
   if (write_errors_) write_errors_->report(store_.last_error());
+  if (store_.last_failure_was_storage()) refuse_for_storage();
+}
+
+void StoreWriterLoop::refuse_for_storage() {
+  storage_failed_ = true;
+  storage_retry_at_us_ = now_us() + options_.storage_retry_interval.count() * 1000;
+  queue_.refuse_storage("the collector cannot store data: " + store_.last_error() +
+                        " (is the disk of its database full?); nothing of this was stored, "
+                        "retry later");
+  metrics_.store_refusing.store(1, std::memory_order_relaxed);
+}
+
+void StoreWriterLoop::end_storage_refusal() {
+  storage_failed_ = false;
+  storage_retry_at_us_ = 0;
+  queue_.accept_storage();
+  metrics_.store_refusing.store(0, std::memory_order_relaxed);
+}
+
+void StoreWriterLoop::retry_storage(std::int64_t now) {
+  if (storage_retry_at_us_ == 0 || now < storage_retry_at_us_) return;
+  // The next batch tries; storage_failed_ stays until a write succeeds.
+  storage_retry_at_us_ = 0;
+  queue_.reopen_storage();
 }
 
 bool StoreWriterLoop::commit_write() {
   const bool ok = store_.write(write_);
-  if (ok)
+  if (ok) {
     for (auto& op : write_.operations) operations_.insert(std::move(op));
-  else
+    if (storage_failed_) end_storage_refusal();
+  } else {
     note_write_error();
+  }
   write_.clear();
   return ok;
 }
@@ -122,7 +148,10 @@ bool StoreWriterLoop::store_batch(IngestBatch& batch) {
   write_.spans = batch.spans;
   for (const StoredSpan& s : batch.spans) note_operation(s.service, s.operation);
   const bool ok = commit_write();
-  joiner_.end_batch();
+  if (ok)
+    joiner_.end_batch();
+  else
+    joiner_.abort_batch();
   return ok;
 }
 
@@ -188,9 +217,10 @@ void StoreWriterLoop::run() {
     } else if (queue_.closed()) {
       if (now - last_retention_us_ >= retention_every_us) apply_retention(now);
       break;
-    } else if (joiner_.size() > 0) {
+    } else if (joiner_.size() > 0 && storage_retry_at_us_ == 0) {
       summarize_due(now, false);
     }
+    retry_storage(now);
     if (now - last_retention_us_ >= retention_every_us) apply_retention(now);
   }
   flush_all(now_us());

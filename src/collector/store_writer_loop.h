@@ -25,6 +25,9 @@ struct WriterOptions {
   std::int64_t retention_age_us = 0;  // 0: keep forever
   std::int64_t max_db_bytes = 0;      // 0: no limit
   std::chrono::milliseconds retention_interval{10'000};
+  // After a write failed for want of storage (disk full), new data is
+  // refused for this long; then the next batch tries again.
+  std::chrono::milliseconds storage_retry_interval{1'000};
   bool export_app_spans = false;
 };
 
@@ -57,6 +60,11 @@ class StoreWriterLoop {
   // Writes write_ and remembers its operations once stored.
   bool commit_write();
   void note_write_error();
+  // Refusing new data while storage is full, and accepting it again.
+  void refuse_for_storage();
+  void end_storage_refusal();
+  // Reopens the receivers once the retry interval passed.
+  void retry_storage(std::int64_t now_us);
   void note_operation(const std::string& service, const std::string& operation);
   void apply_retention(std::int64_t now_us);
 
@@ -77,6 +85,8 @@ class StoreWriterLoop {
   std::vector<HopSample> reload_hops_;
   std::int64_t last_retention_us_ = 0;
   std::int64_t last_due_scan_us_ = 0;
+  std::int64_t storage_retry_at_us_ = 0;  // 0: not refusing
+  bool storage_failed_ = false;           // since the last write that succeeded
   static constexpr std::int64_t kDueScanIntervalUs = 20'000;
 };
 

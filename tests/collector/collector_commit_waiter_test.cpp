@@ -54,6 +54,49 @@ TEST(CommitWaiter, CallsBackOnceTheBatchIsCommitted) {
       eventually([&] { return late_outcome == static_cast<int>(IngestQueue::Outcome::timeout); }));
 }
 
+// A stream of several batches is committed only if none of them failed.
+TEST(CommitWaiter, AFailedBatchFailsTheStreamItBelongsTo) {
+  Metrics metrics;
+  IngestQueue queue(1 << 20, metrics);
+  CommitWaiter waiter(queue);
+  IngestBatch batch;
+  const std::uint64_t before = queue.failures();
+  ASSERT_NE(queue.add_spans(std::vector<StoredSpan>(1), false), 0u);
+  ASSERT_TRUE(queue.take(batch, 0ms));
+  queue.mark_done(batch.seq, false);
+  const std::uint64_t after = queue.failures();
+  EXPECT_EQ(after, before + 1);
+  const std::uint64_t last = queue.add_spans(std::vector<StoredSpan>(1), false);
+  ASSERT_TRUE(queue.take(batch, 0ms));
+  queue.mark_done(batch.seq, true);
+  EXPECT_EQ(queue.wait_committed(last, 0ms), IngestQueue::Outcome::committed);
+  EXPECT_EQ(queue.wait_committed(last, 0ms, before), IngestQueue::Outcome::failed);
+  EXPECT_EQ(queue.wait_committed(last, 0ms, after), IngestQueue::Outcome::committed);
+  std::atomic<int> outcome{-1};
+  waiter.when_committed(
+      last, 10s, [&](IngestQueue::Outcome o) { outcome = static_cast<int>(o); }, before);
+  EXPECT_TRUE(
+      eventually([&] { return outcome == static_cast<int>(IngestQueue::Outcome::failed); }));
+}
+
+// While storage is full the reason is there for the receivers to say.
+TEST(IngestQueue, StorageRefusalCarriesItsReason) {
+  Metrics metrics;
+  IngestQueue queue(1 << 20, metrics);
+  std::string reason;
+  EXPECT_FALSE(queue.storage_refused(reason));
+  queue.refuse_storage("disk full");
+  ASSERT_TRUE(queue.storage_refused(reason));
+  EXPECT_EQ(reason, "disk full");
+  queue.reopen_storage();
+  EXPECT_FALSE(queue.storage_refused(reason));
+  ASSERT_TRUE(queue.storage_failing(reason)) << "until a write succeeds";
+  EXPECT_EQ(reason, "disk full");
+  queue.accept_storage();
+  EXPECT_FALSE(queue.storage_refused(reason));
+  EXPECT_FALSE(queue.storage_failing(reason));
+}
+
 TEST(CommitWaiter, StoppingAnswersWhatIsPending) {
   Metrics metrics;
   IngestQueue queue(1 << 20, metrics);

@@ -220,6 +220,54 @@ TEST(Joiner, GroupsBySpanAndIdLessBySyntheticKey) {
   EXPECT_EQ(due.size(), 3u);
 }
 
+// A batch that could not be stored leaves the join: only stored packets
+// are summarized.
+TEST(Joiner, AnAbortedBatchLeavesThePendingSpans) {
+  Joiner j(JoinOptions{});
+  auto add = [&](const ioam_api::IOAMTrace& r, std::int64_t t) {
+    JoinKey k;
+    PacketMeta m;
+    std::vector<HopSample> hops;
+    std::string e;
+    read_report(r, t, k, m, hops, e);
+    j.add(k, m, hops, r.SerializeAsString());
+    return k;
+  };
+  const JoinKey kept = add(make_report(kTrace, kSpan, {{1, 1, 0}, {2, 1, 10}}), 10);
+  j.end_batch();
+  add(make_report(kTrace, kSpan, {{1, 1, 5}, {2, 1, 15}}), 20);
+  add(make_report(kTrace, "00000000000000aa", {{1, 1, 0}}), 20);
+  j.abort_batch();
+  EXPECT_EQ(j.size(), 1u) << "the span only the aborted batch had is gone";
+  const PendingSpan* p = j.find(kept);
+  ASSERT_NE(p, nullptr);
+  EXPECT_EQ(p->metas.size(), 1u);
+  EXPECT_EQ(p->hops.size(), 2u);
+  EXPECT_EQ(p->batch_count, 0u);
+  EXPECT_TRUE(p->batch_raw.empty());
+}
+
+// The configuration file: node names, and what is wrong with a bad one,
+// bounded (the fuzz target fuzz_collector_config runs the same function).
+TEST(NodeNamesConfig, ReadsNamesAndSaysWhatIsWrong) {
+  NodeNames names;
+  std::string error;
+  ASSERT_TRUE(names.load_text(R"({"node_names": {"1": "athos", "3": "aramis"}})", "c.json", error))
+      << error;
+  EXPECT_EQ(names.label(1), "athos");
+  EXPECT_EQ(names.label(2), "2");
+  EXPECT_FALSE(names.load_text("[1]", "c.json", error));
+  EXPECT_EQ(error, "config file c.json is not a JSON object");
+  EXPECT_FALSE(names.load_text(R"({"node_names": []})", "c.json", error));
+  EXPECT_NE(error.find("node_names must be an object"), std::string::npos) << error;
+  const std::string long_key(100'000, 'k');
+  EXPECT_FALSE(names.load_text(R"({"node_names": {")" + long_key + R"(": "x"}})", "c.json", error));
+  EXPECT_LT(error.size(), 200u) << "the key is quoted as an excerpt";
+  EXPECT_NE(error.find("(100000 bytes)"), std::string::npos) << error;
+  EXPECT_FALSE(names.load_text(R"({"node_names": {"16777216": "x"}})", "c.json", error));
+  EXPECT_NE(error.find("'16777216' must map a node id"), std::string::npos) << error;
+}
+
 }  // namespace
 }  // namespace clt::collector
 

@@ -20,6 +20,13 @@ using testing::make_report;
 constexpr const char* kTrace = "0af7651916cd43dd8448eb211c80319c";
 constexpr const char* kSpan = "b7ad6b7169203331";
 
+JoinKey make_key(const char* trace, const char* span) {
+  JoinKey k;
+  k.trace_id = *core::parse_trace_id(trace);
+  k.span_id = *core::parse_span_id(span);
+  return k;
+}
+
 // Keeps what was written in memory; fails the writes it is told to.
 class FakeStore final : public Store {
  public:
@@ -28,10 +35,12 @@ class FakeStore final : public Store {
   };
   std::vector<Written> writes;
   int fail_next = 0;
-  std::vector<std::string> raw;  // record blobs as written
+  bool failing_for_storage = false;  // the failures are a full disk
+  std::vector<std::string> raw;      // record blobs as written
   std::map<std::pair<std::string, std::string>, bool> ops;
 
   std::string last_error() const override { return "the fake store refused the write"; }
+  bool last_failure_was_storage() const override { return failing_for_storage; }
   bool write(const StoreWrite& w) override {
     if (fail_next > 0) {
       --fail_next;
@@ -165,6 +174,41 @@ TEST_F(WriterTest, AFailedSummaryWriteIsRetried) {
   ASSERT_TRUE(loop_->flush_all(6000));
   ASSERT_EQ(store_.writes.size(), 2u);
   EXPECT_EQ(store_.writes[1].summaries, 1u);
+}
+
+// A full disk: new data is refused with the reason until a write succeeds,
+// and the reports of the failed batch are not in the summary (their senders
+// were not acknowledged and send them again).
+TEST_F(WriterTest, AFullDiskRefusesNewDataUntilAWriteSucceeds) {
+  store_.fail_next = 1;
+  store_.failing_for_storage = true;
+  IngestBatch failed = batch_with_span();
+  EXPECT_FALSE(loop_->process(failed, 1000));
+  std::string reason;
+  ASSERT_TRUE(queue_.storage_refused(reason));
+  EXPECT_NE(reason.find("the fake store refused the write"), std::string::npos) << reason;
+  EXPECT_NE(reason.find("disk of its database full"), std::string::npos) << reason;
+  EXPECT_EQ(metrics_.store_refusing.load(), 1);
+
+  IngestBatch stored;
+  add_to_batch(stored, make_report(kTrace, kSpan, {{1, 100, 10}, {2, 100, 210}}), 2000);
+  ASSERT_TRUE(loop_->process(stored, 2000));
+  EXPECT_FALSE(queue_.storage_refused(reason));
+  EXPECT_EQ(metrics_.store_refusing.load(), 0);
+  ASSERT_TRUE(loop_->flush_all(9000));
+  ASSERT_EQ(store_.writes.size(), 2u);
+  EXPECT_EQ(store_.network_packets(make_key(kTrace, kSpan)), 1u);
+}
+
+// Other failures (a constraint, a bug) are not a full disk: nothing is
+// refused ahead.
+TEST_F(WriterTest, AnotherFailureDoesNotRefuseNewData) {
+  store_.fail_next = 1;
+  IngestBatch failed = batch_with_span();
+  EXPECT_FALSE(loop_->process(failed, 1000));
+  std::string reason;
+  EXPECT_FALSE(queue_.storage_refused(reason));
+  EXPECT_EQ(metrics_.store_refusing.load(), 0);
 }
 
 }  // namespace

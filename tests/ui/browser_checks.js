@@ -16,7 +16,26 @@ function step(name) {
   console.log(`ui: ${name}`);
 }
 
-async function runBrowserChecks(base, expect, { artifacts, docsImages }) {
+// The token dialog of a collector with --auth-token-file: a wrong token is
+// refused and asked again, the right one opens the UI.
+async function enterToken(page, token) {
+  await page.waitForSelector('#token-dialog[open]');
+  await page.fill('#token-input', `wrong-${token}`);
+  await page.press('#token-input', 'Enter');
+  await page.waitForSelector('#token-dialog.wrong[open]');
+  await page.fill('#token-input', token);
+  await page.click('#token-submit');
+  await page.waitForSelector('#token-dialog', { state: 'hidden' });
+  const kept = await page.evaluate((t) => ({
+    session: sessionStorage.getItem('clt.authToken'),
+    local: Object.keys(localStorage).filter((k) => (localStorage.getItem(k) || '').includes(t)),
+  }), token);
+  assert.equal(kept.session, token, 'the token is kept in sessionStorage');
+  assert.deepEqual(kept.local, [], 'the token is not kept in localStorage');
+}
+
+// token: the collector's bearer token, if it has one (see enterToken).
+async function runBrowserChecks(base, expect, { artifacts, docsImages, token = null }) {
   fs.mkdirSync(artifacts, { recursive: true });
   const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'clt-ui-chromium-'));
   const context = await chromium.launchPersistentContext(profile, {
@@ -39,7 +58,9 @@ async function runBrowserChecks(base, expect, { artifacts, docsImages }) {
     page.on('console', (m) => {
       // The deliberate look-up of an unknown trace logs its 404; nothing else may fail.
       const unknownTrace = (m.location().url || '').includes('/api/traces/ffffffffffffffffffffffffffffffff');
-      if (m.type() === 'error' && !unknownTrace) problems.push(`console error: ${m.text()} (${m.location().url})`);
+      // Each 401 before the token is entered is logged too.
+      const unauthorized = token && /status of 401/.test(m.text());
+      if (m.type() === 'error' && !unknownTrace && !unauthorized) problems.push(`console error: ${m.text()} (${m.location().url})`);
     });
   };
   context.on('page', watch);
@@ -54,6 +75,7 @@ async function runBrowserChecks(base, expect, { artifacts, docsImages }) {
 
     step('search');
     await page.goto(`${base}/`);
+    if (token) await enterToken(page, token);
     await page.waitForSelector('body[data-ready]');
     await page.selectOption('#f-service', expect.service);
     await page.click('#find-traces');
@@ -127,6 +149,8 @@ async function runBrowserChecks(base, expect, { artifacts, docsImages }) {
     step('deep links');
     const deep = await context.newPage();
     await deep.goto(`${base}/trace/${expect.slowTraceId}`);
+    // A new tab is a new session: asked again.
+    if (token) await enterToken(deep, token);
     await deep.waitForSelector('body[data-ready="trace"] .netpath');
     assert.equal(await deep.textContent('#trace-id'), expect.slowTraceId);
     await deep.goto(`${base}/#/trace/${expect.fastTraceId}`);

@@ -126,7 +126,9 @@ async function sendIoamReports(ioamAddress, plans) {
   }
 }
 
-async function loadCollector({ otlpUrl, ioamAddress, queryUrl, nowUs = Date.now() * 1000 }) {
+// queryHeaders: sent with each query (the bearer token of a collector with
+// --auth-token-file).
+async function loadCollector({ otlpUrl, ioamAddress, queryUrl, queryHeaders = {}, nowUs = Date.now() * 1000 }) {
   const plans = [
     planTrace(0, nowUs, { delays: [48000, 90], queue: 480 }),
     planTrace(1, nowUs, { delays: [120, 85], queue: 2 }),
@@ -140,7 +142,7 @@ async function loadCollector({ otlpUrl, ioamAddress, queryUrl, nowUs = Date.now(
   const deadline = Date.now() + 20000;
   for (const plan of plans) {
     for (;;) {
-      const res = await fetch(`${queryUrl}/api/traces/${plan.traceId}`);
+      const res = await fetch(`${queryUrl}/api/traces/${plan.traceId}`, { headers: queryHeaders });
       const body = res.status === 200 ? await res.json() : null;
       const spans = body && body.data && body.data[0] ? body.data[0].spans : [];
       const hops = spans.filter((s) => s.tags.some((t) => t.key === 'ioam.kind' && t.value === 'hop'));

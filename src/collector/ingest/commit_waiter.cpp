@@ -19,11 +19,11 @@ CommitWaiter::~CommitWaiter() {
 }
 
 void CommitWaiter::when_committed(std::uint64_t seq, std::chrono::milliseconds timeout,
-                                  Callback done) {
+                                  Callback done, std::uint64_t failures_before) {
   {
     std::lock_guard lock(mu_);
     if (!stopping_) {
-      pending_.emplace(seq, Pending{Clock::now() + timeout, std::move(done)});
+      pending_.emplace(seq, Pending{Clock::now() + timeout, std::move(done), failures_before});
       cv_.notify_one();
       return;
     }
@@ -55,7 +55,8 @@ void CommitWaiter::run() {
     lock.lock();
     const auto now = Clock::now();
     for (auto it = pending_.begin(); it != pending_.end();) {
-      auto outcome = queue_.wait_committed(it->first, std::chrono::milliseconds(0));
+      auto outcome = queue_.wait_committed(it->first, std::chrono::milliseconds(0),
+                                           it->second.failures_before);
       if (outcome == IngestQueue::Outcome::timeout && now < it->second.deadline) {
         ++it;
         continue;

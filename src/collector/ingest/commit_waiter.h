@@ -25,7 +25,9 @@ class CommitWaiter {
   CommitWaiter(const CommitWaiter&) = delete;
   CommitWaiter& operator=(const CommitWaiter&) = delete;
 
-  void when_committed(std::uint64_t seq, std::chrono::milliseconds timeout, Callback done);
+  // failures_before: as IngestQueue::wait_committed's.
+  void when_committed(std::uint64_t seq, std::chrono::milliseconds timeout, Callback done,
+                      std::uint64_t failures_before = IngestQueue::kThisBatchOnly);
   // Pending callbacks are called with Outcome::closed; later ones at once.
   void stop();
 
@@ -34,6 +36,7 @@ class CommitWaiter {
   struct Pending {
     Clock::time_point deadline;
     Callback done;
+    std::uint64_t failures_before;
   };
   void run();
 

@@ -34,11 +34,13 @@ grpc::ByteBuffer serialized(const google::protobuf::MessageLite& message) {
   return grpc::ByteBuffer(&slice, 1);
 }
 
-grpc::Status ack_status(IngestQueue::Outcome outcome) {
+grpc::Status ack_status(IngestQueue::Outcome outcome, const IngestQueue& queue) {
+  std::string reason;
   switch (outcome) {
     case IngestQueue::Outcome::committed:
       return grpc::Status::OK;
     case IngestQueue::Outcome::failed:
+      if (queue.storage_failing(reason)) return {grpc::StatusCode::UNAVAILABLE, reason};
       return {grpc::StatusCode::UNAVAILABLE, "the collector could not store the data; retry"};
     case IngestQueue::Outcome::timeout:
       return {grpc::StatusCode::UNAVAILABLE, "storing the data took too long; retry"};
@@ -105,10 +107,19 @@ class IoamReportReactor : public grpc::ServerGenericBidiReactor {
                          "of this stream were accepted"});
     }
     hops_.clear();
+    // Taken before the first report is queued: a batch failing from then on
+    // fails the stream (possibly one just before it: the sender retries).
+    if (!last_seq_) first_failures_ = deps_.queue.failures();
     if (!read_report(report_, now_us(), key_, meta_, hops_, error_)) {
       count(deps_.metrics.ioam_reports_rejected);
       return Finish(
           {grpc::StatusCode::INVALID_ARGUMENT, "report " + std::to_string(count_) + ": " + error_});
+    }
+    // A full disk: refused at once, so that the sender retries later rather
+    // than waiting on a write that would fail.
+    if (deps_.queue.storage_refused(error_)) {
+      count(deps_.metrics.requests_refused_storage);
+      return Finish({grpc::StatusCode::UNAVAILABLE, error_});
     }
     if (const std::uint64_t seq = add(false)) return accepted(seq);
     if (deps_.queue.closed())
@@ -137,6 +148,7 @@ class IoamReportReactor : public grpc::ServerGenericBidiReactor {
   }
 
   void accepted(std::uint64_t seq) {
+    if (!last_seq_) failures_before_ = first_failures_;
     last_seq_ = seq;
     count(deps_.metrics.ioam_reports_received);
     StartRead(&buffer_);
@@ -144,12 +156,14 @@ class IoamReportReactor : public grpc::ServerGenericBidiReactor {
 
   void end_of_stream() {
     if (!last_seq_) return reply_ok();
-    deps_.waiter.when_committed(last_seq_, deps_.options.ack_timeout,
-                                [this](IngestQueue::Outcome outcome) {
-                                  const grpc::Status s = ack_status(outcome);
-                                  if (s.ok()) return reply_ok();
-                                  Finish(s);
-                                });
+    deps_.waiter.when_committed(
+        last_seq_, deps_.options.ack_timeout,
+        [this](IngestQueue::Outcome outcome) {
+          const grpc::Status s = ack_status(outcome, deps_.queue);
+          if (s.ok()) return reply_ok();
+          Finish(s);
+        },
+        failures_before_);
   }
 
   void reply_ok() {
@@ -167,6 +181,7 @@ class IoamReportReactor : public grpc::ServerGenericBidiReactor {
   std::string error_;
   std::uint64_t count_ = 0;
   std::uint64_t last_seq_ = 0;
+  std::uint64_t first_failures_ = 0, failures_before_ = 0;
 };
 
 // TraceService/Export: one request, answered once its spans are committed

@@ -67,12 +67,55 @@ std::uint64_t IngestQueue::add_spans(std::vector<StoredSpan>&& spans, bool block
 }
 
 IngestQueue::Outcome IngestQueue::wait_committed(std::uint64_t seq,
-                                                 std::chrono::milliseconds timeout) {
+                                                 std::chrono::milliseconds timeout,
+                                                 std::uint64_t failures_before) {
   std::unique_lock lock(mu_);
   const bool done = done_cv_.wait_for(lock, timeout, [&] { return done_seq_ >= seq || closed_; });
-  if (done_seq_ >= seq) return ok_[seq % kResults] ? Outcome::committed : Outcome::failed;
+  if (done_seq_ >= seq) {
+    if (!ok_[seq % kResults]) return Outcome::failed;
+    if (failures_before == kThisBatchOnly) return Outcome::committed;
+    // Once the ring moved past seq, whether a batch failed meanwhile is not
+    // known any more: not acknowledged, the sender retries.
+    if (done_seq_ - seq >= kResults) return Outcome::failed;
+    return failures_through_[seq % kResults] == failures_before ? Outcome::committed
+                                                                : Outcome::failed;
+  }
   if (!done) return Outcome::timeout;
   return Outcome::closed;
+}
+
+std::uint64_t IngestQueue::failures() const {
+  std::lock_guard lock(mu_);
+  return failures_;
+}
+
+void IngestQueue::refuse_storage(std::string reason) {
+  std::lock_guard lock(mu_);
+  storage_reason_ = std::move(reason);
+  storage_refused_.store(true, std::memory_order_release);
+}
+
+void IngestQueue::reopen_storage() {
+  storage_refused_.store(false, std::memory_order_release);
+}
+
+void IngestQueue::accept_storage() {
+  std::lock_guard lock(mu_);
+  storage_refused_.store(false, std::memory_order_release);
+  storage_reason_.clear();
+}
+
+bool IngestQueue::storage_refused(std::string& reason) const {
+  if (!storage_refused_.load(std::memory_order_acquire)) return false;
+  std::lock_guard lock(mu_);
+  reason = storage_reason_;
+  return !reason.empty();
+}
+
+bool IngestQueue::storage_failing(std::string& reason) const {
+  std::lock_guard lock(mu_);
+  reason = storage_reason_;
+  return !reason.empty();
 }
 
 bool IngestQueue::take(IngestBatch& out, std::chrono::milliseconds wait) {
@@ -95,6 +138,8 @@ void IngestQueue::mark_done(std::uint64_t seq, bool ok) {
   {
     std::lock_guard lock(mu_);
     ok_[seq % kResults] = ok;
+    if (!ok) ++failures_;
+    failures_through_[seq % kResults] = failures_;
     done_seq_ = seq;
   }
   done_cv_.notify_all();

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <array>
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
@@ -49,7 +50,28 @@ class IngestQueue {
   std::uint64_t add_spans(std::vector<StoredSpan>&& spans, bool block);
 
   enum class Outcome { committed, failed, timeout, closed };
-  Outcome wait_committed(std::uint64_t seq, std::chrono::milliseconds timeout);
+  // Batch `seq`; with `failures_before` (failures() before the first of
+  // several batches, e.g. one IOAM stream's), committed only if no batch
+  // failed since: a stream is acknowledged only when all its reports are
+  // stored.
+  static constexpr std::uint64_t kThisBatchOnly = UINT64_MAX;
+  Outcome wait_committed(std::uint64_t seq, std::chrono::milliseconds timeout,
+                         std::uint64_t failures_before = kThisBatchOnly);
+  // Batches that failed so far.
+  std::uint64_t failures() const;
+
+  // While the store cannot write (its disk is full), the receivers refuse
+  // new data at once, saying `reason`, rather than queueing what would fail.
+  void refuse_storage(std::string reason);
+  // Lets data in again to try, the failure still unresolved.
+  void reopen_storage();
+  // A write succeeded: the failure is over.
+  void accept_storage();
+  // True, with the reason, while refusing.
+  bool storage_refused(std::string& reason) const;
+  // True, with the reason, from a storage failure until a write succeeds
+  // (what a sender of a failed batch is told).
+  bool storage_failing(std::string& reason) const;
 
   // Writer side: swaps the pending data into `out` (whose old content is
   // dropped); false when nothing arrived within `wait` or the queue closed.
@@ -72,8 +94,13 @@ class IngestQueue {
   bool writer_waiting_ = false;
   bool closed_ = false;
   std::uint64_t done_seq_ = 0;
+  std::uint64_t failures_ = 0;
   static constexpr std::size_t kResults = 4096;
   std::array<bool, kResults> ok_{};  // outcome of batch seq, indexed seq % kResults
+  // failures_ once batch seq was done, indexed seq % kResults
+  std::array<std::uint64_t, kResults> failures_through_{};
+  std::atomic<bool> storage_refused_{false};
+  std::string storage_reason_;  // guarded by mu_
 };
 
 }  // namespace clt::collector

@@ -59,6 +59,12 @@ void OtlpAcceptor::accept(const ExportTraceServiceRequest& request, Done done) {
   count_conversion(call->conv, metrics_);
   call->accepted = call->conv.spans.size();
   if (call->accepted == 0) return call->finish(OtlpAcceptResult::Status::ok);
+  // A full disk: refused at once rather than queued to fail.
+  std::string refusal;
+  if (queue_.storage_refused(refusal)) {
+    metrics_.requests_refused_storage.fetch_add(1, std::memory_order_relaxed);
+    return call->finish(OtlpAcceptResult::Status::retry_later, std::move(refusal));
+  }
   if (const std::uint64_t seq = queue_.add_spans(std::move(call->conv.spans), false))
     return wait_for_commit(std::move(call), seq);
   if (queue_.closed()) return call->finish(OtlpAcceptResult::Status::retry_later, kShuttingDown);
@@ -74,6 +80,9 @@ void OtlpAcceptor::accept(const ExportTraceServiceRequest& request, Done done) {
 
 void OtlpAcceptor::wait_for_commit(std::shared_ptr<Call> call, std::uint64_t seq) {
   waiter_.when_committed(seq, options_.ack_timeout, [this, call](IngestQueue::Outcome outcome) {
+    std::string refusal;
+    if (outcome == IngestQueue::Outcome::failed && queue_.storage_failing(refusal))
+      return call->finish(OtlpAcceptResult::Status::retry_later, std::move(refusal));
     if (outcome != IngestQueue::Outcome::committed)
       return call->finish(OtlpAcceptResult::Status::retry_later, failure_message(outcome));
     metrics_.otlp_spans_received.fetch_add(call->accepted, std::memory_order_relaxed);

@@ -96,6 +96,9 @@ std::string Metrics::render_prometheus() const {
        requests_too_large);
   line(o, "requests_refused_overload_total", "counter",
        "Requests refused because the ingest queue was full.", requests_refused_overload);
+  line(o, "requests_refused_storage_total", "counter",
+       "Requests refused because the database could not be written (disk full).",
+       requests_refused_storage);
   line(o, "http_requests_malformed_total", "counter",
        "HTTP requests refused for their framing or head size.", http_requests_malformed);
   line(o, "http_timeouts_total", "counter",
@@ -124,11 +127,16 @@ std::string Metrics::render_prometheus() const {
   line(o, "query_responses_too_large_total", "counter",
        "Queries refused because the answer exceeded the response budget.",
        query_responses_too_large);
+  line(o, "query_requests_unauthorized_total", "counter",
+       "Query API and /metrics requests refused for a missing or wrong bearer token.",
+       query_requests_unauthorized);
   line(o, "ingest_queue_bytes", "gauge", "Bytes waiting to be stored.", ingest_queue_bytes);
   line(o, "join_pending_keys", "gauge", "Spans whose network summary is not written yet.",
        join_pending_keys);
   line(o, "export_queue_spans", "gauge", "Spans waiting to be exported.", export_queue_spans);
   line(o, "db_size_bytes", "gauge", "Bytes used by the database.", db_size_bytes);
+  line(o, "store_refusing", "gauge",
+       "1 while new data is refused because the database could not be written.", store_refusing);
   line(o, "http_connections", "gauge", "Open HTTP connections.", http_connections);
   line(o, "ioam_streams_open", "gauge", "Open IOAM report streams.", ioam_streams_open);
   return o;

@@ -42,6 +42,7 @@ struct Metrics {
   Counter otlp_values_truncated{0};
   Counter requests_too_large{0};
   Counter requests_refused_overload{0};  // 503 / RESOURCE_EXHAUSTED for lack of room
+  Counter requests_refused_storage{0};   // 503 / UNAVAILABLE while the disk is full
   Counter http_requests_malformed{0};    // refused by the HTTP layer (framing, head size)
   Counter http_timeouts{0};              // head or request not complete in time
   Counter http_connections_refused{0};   // beyond the connection caps
@@ -59,11 +60,13 @@ struct Metrics {
   Counter export_retries{0};
   Counter export_failures{0};
   Counter query_requests{0};
-  Counter query_responses_too_large{0};  // refused for the response budget
+  Counter query_responses_too_large{0};    // refused for the response budget
+  Counter query_requests_unauthorized{0};  // 401: no or a wrong bearer token
   std::atomic<std::int64_t> ingest_queue_bytes{0};
   std::atomic<std::int64_t> join_pending_keys{0};
   std::atomic<std::int64_t> export_queue_spans{0};
   std::atomic<std::int64_t> db_size_bytes{0};
+  std::atomic<std::int64_t> store_refusing{0};  // 1 while new data is refused (disk full)
   std::atomic<std::int64_t> http_connections{0};
   std::atomic<std::int64_t> ioam_streams_open{0};
 

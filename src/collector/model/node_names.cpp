@@ -3,6 +3,9 @@
 #include <charconv>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "core/text_excerpt.h"
 
 namespace clt::collector {
 
@@ -30,27 +33,34 @@ bool NodeNames::parse_assignment(std::string_view text, std::string& error) {
 }
 
 bool NodeNames::load_file(const std::string& path, std::string& error) {
-  std::ifstream in(path);
+  std::ifstream in(path, std::ios::binary);
   if (!in) {
     error = "cannot open config file " + path;
     return false;
   }
-  nlohmann::json doc = nlohmann::json::parse(in, nullptr, false);
+  std::ostringstream text;
+  text << in.rdbuf();
+  return load_text(text.str(), path, error);
+}
+
+bool NodeNames::load_text(std::string_view text, std::string_view source, std::string& error) {
+  const std::string file = "config file " + std::string(source);
+  nlohmann::json doc = nlohmann::json::parse(text, nullptr, false);
   if (doc.is_discarded() || !doc.is_object()) {
-    error = "config file " + path + " is not a JSON object";
+    error = file + " is not a JSON object";
     return false;
   }
   auto it = doc.find("node_names");
   if (it == doc.end()) return true;
   if (!it->is_object()) {
-    error = "config file " + path + ": node_names must be an object {\"1\": \"athos\"}";
+    error = file + ": node_names must be an object {\"1\": \"athos\"}";
     return false;
   }
   for (const auto& [k, v] : it->items()) {
     std::uint32_t id = 0;
     if (!parse_node_id(k, id) || !v.is_string()) {
-      error =
-          "config file " + path + ": node_names entry '" + k + "' must map a node id to a string";
+      error = file + ": node_names entry '" + core::quoted_excerpt(k) +
+              "' must map a node id to a string";
       return false;
     }
     set(id, v.get<std::string>());

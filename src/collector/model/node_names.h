@@ -27,6 +27,8 @@ class NodeNames {
   bool parse_assignment(std::string_view text, std::string& error);
   // A JSON file {"node_names": {"1": "athos", ...}}; false with `error` set.
   bool load_file(const std::string& path, std::string& error);
+  // The same from its text; `source` names it in errors.
+  bool load_text(std::string_view text, std::string_view source, std::string& error);
 
  private:
   std::map<std::uint32_t, std::string> names_;

@@ -19,31 +19,56 @@ void count(Metrics::Counter& c, std::uint64_t n = 1) {
   c.fetch_add(n, std::memory_order_relaxed);
 }
 
+// `handler` behind the bearer token.
+HttpSyncHandler guarded(const BearerAuth& auth, Metrics& metrics, HttpSyncHandler handler) {
+  if (!auth.enabled()) return handler;
+  return [auth, &metrics, handler = std::move(handler)](const HttpRequest& req, HttpResponse& res) {
+    if (auth.allows(req)) return handler(req, res);
+    count(metrics.query_requests_unauthorized);
+    BearerAuth::refuse(req, res);
+  };
+}
+
+// A server's routes, each behind the bearer token.
+struct AuthedRoutes {
+  HttpServer& server;
+  const BearerAuth& auth;
+  Metrics& metrics;
+
+  void route(std::string method, std::string pattern, HttpSyncHandler handler,
+             RunOn where = RunOn::worker) {
+    server.route(std::move(method), std::move(pattern), guarded(auth, metrics, std::move(handler)),
+                 where);
+  }
+};
+
 }  // namespace
 
 namespace {
 
 // /api/...: Jaeger's endpoints and the IOAM records.
-void install_api_routes(HttpServer& server, QueryService& query, Metrics& metrics) {
+void install_api_routes(HttpServer& server, QueryService& query, Metrics& metrics,
+                        const BearerAuth& auth) {
+  AuthedRoutes authed{server, auth, metrics};
   auto reply = [&metrics](HttpResponse& res, int status, std::string body) {
     count(metrics.query_requests);
     if (status == kAnswerTooLarge) count(metrics.query_responses_too_large);
     res.status = status;
     res.set_content(std::move(body), kJson);
   };
-  server.route("GET", "/api/services",
+  authed.route("GET", "/api/services",
                HttpSyncHandler([&query, reply](const HttpRequest&, HttpResponse& res) {
                  std::string body;
                  const int status = query.services(body);
                  reply(res, status, std::move(body));
                }));
-  server.route("GET", "/api/services/*/operations",
+  authed.route("GET", "/api/services/*/operations",
                HttpSyncHandler([&query, reply](const HttpRequest& req, HttpResponse& res) {
                  std::string body;
                  const int status = query.operations(req.captures[0], body);
                  reply(res, status, std::move(body));
                }));
-  server.route("GET", "/api/operations",
+  authed.route("GET", "/api/operations",
                HttpSyncHandler([&query, reply](const HttpRequest& req, HttpResponse& res) {
                  // Jaeger's newer form: /api/operations?service=S -> [{"name": ..}]
                  std::string body;
@@ -57,7 +82,7 @@ void install_api_routes(HttpServer& server, QueryService& query, Metrics& metric
                  }
                  reply(res, status, std::move(body));
                }));
-  server.route("GET", "/api/traces/*",
+  authed.route("GET", "/api/traces/*",
                HttpSyncHandler([&query, reply](const HttpRequest& req, HttpResponse& res) {
                  const std::string& id = req.captures[0];
                  if (id.find_first_not_of("0123456789abcdefABCDEF") != std::string::npos)
@@ -68,7 +93,7 @@ void install_api_routes(HttpServer& server, QueryService& query, Metrics& metric
                  const int status = query.trace(id, body);
                  reply(res, status, std::move(body));
                }));
-  server.route("GET", "/api/traces",
+  authed.route("GET", "/api/traces",
                HttpSyncHandler([&query, reply](const HttpRequest& req, HttpResponse& res) {
                  TraceQuery q;
                  std::string error;
@@ -78,14 +103,14 @@ void install_api_routes(HttpServer& server, QueryService& query, Metrics& metric
                  const int status = query.search(q, body);
                  reply(res, status, std::move(body));
                }));
-  server.route("GET", "/api/ioam/records",
+  authed.route("GET", "/api/ioam/records",
                HttpSyncHandler([&query, reply](const HttpRequest& req, HttpResponse& res) {
                  std::string body;
                  const int status =
                      query.ioam_records(req.param("traceID"), req.param("spanID"), body);
                  reply(res, status, std::move(body));
                }));
-  server.route(
+  authed.route(
       "GET", "/api/**", HttpSyncHandler([reply](const HttpRequest& req, HttpResponse& res) {
         reply(res, 404,
               jaeger_error(404, "no such API endpoint: " + core::quoted_excerpt(req.path, 200)));
@@ -93,8 +118,9 @@ void install_api_routes(HttpServer& server, QueryService& query, Metrics& metric
 }
 
 // Health, metrics and the UI's files, served on the network thread.
-void install_service_routes(HttpServer& server, Metrics& metrics) {
-  server.route("GET", "/metrics",
+void install_service_routes(HttpServer& server, Metrics& metrics, const BearerAuth& auth) {
+  AuthedRoutes authed{server, auth, metrics};
+  authed.route("GET", "/metrics",
                HttpSyncHandler([&metrics](const HttpRequest&, HttpResponse& res) {
                  res.set_content(metrics.render_prometheus(), "text/plain; version=0.0.4");
                }),
@@ -130,10 +156,11 @@ void install_service_routes(HttpServer& server, Metrics& metrics) {
 
 }  // namespace
 
-void install_query_routes(HttpServer& server, QueryService& query, Metrics& metrics) {
+void install_query_routes(HttpServer& server, QueryService& query, Metrics& metrics,
+                          BearerAuth auth) {
   // The first route that matches serves: /api/** before the UI's /**.
-  install_api_routes(server, query, metrics);
-  install_service_routes(server, metrics);
+  install_api_routes(server, query, metrics, auth);
+  install_service_routes(server, metrics, auth);
 }
 
 }  // namespace clt::collector

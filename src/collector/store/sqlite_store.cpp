@@ -303,10 +303,28 @@ bool SqliteStore::write_rows(const StoreWrite& w) {
 
 bool SqliteStore::write(const StoreWrite& w) {
   if (w.empty()) return true;
-  if (!begin_.run()) return false;
+  if (!begin_.run()) {
+    note_failure();
+    return false;
+  }
   if (write_rows(w) && commit_.run()) return true;
+  note_failure();
   rollback_.run();
   return false;
+}
+
+void SqliteStore::note_failure() {
+  failure_code_ = sqlite3_extended_errcode(db_.handle());
+  failure_message_ = db_.last_error();
+}
+
+std::string SqliteStore::last_error() const {
+  return failure_message_.empty() ? db_.last_error() : failure_message_;
+}
+
+bool SqliteStore::last_failure_was_storage() const {
+  const int primary = failure_code_ & 0xff;
+  return primary == SQLITE_FULL || primary == SQLITE_IOERR;
 }
 
 std::optional<std::uint32_t> SqliteStore::network_packets(const JoinKey& key) {

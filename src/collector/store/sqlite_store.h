@@ -25,7 +25,8 @@ class SqliteStore final : public Store {
   bool open(const StoreOptions& options, std::string& error);
 
   bool write(const StoreWrite& w) override;
-  std::string last_error() const override { return db_.last_error(); }
+  std::string last_error() const override;
+  bool last_failure_was_storage() const override;
   std::optional<std::uint32_t> network_packets(const JoinKey& key) override;
   bool load_records(const JoinKey& key, std::vector<PacketMeta>& metas,
                     std::vector<HopSample>& hops, bool& ids_lost) override;
@@ -43,6 +44,8 @@ class SqliteStore final : public Store {
 
  private:
   bool write_rows(const StoreWrite& w);
+  // Keeps why a write failed: the rollback after it resets the connection's error.
+  void note_failure();
 
   std::string path_;
   SqliteDb db_;
@@ -50,6 +53,8 @@ class SqliteStore final : public Store {
   Statement begin_, commit_, rollback_;
   Statement insert_records_, upsert_network_, add_operation_;
   Statement network_packets_, load_records_;
+  int failure_code_ = SQLITE_OK;
+  std::string failure_message_;
 };
 
 // A reader of the SQLite store at `path`, opened read-only.

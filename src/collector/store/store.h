@@ -102,6 +102,9 @@ class Store {
   virtual bool write(const StoreWrite& w) = 0;
   // Why the last write failed, as the database said it.
   virtual std::string last_error() const = 0;
+  // Whether the last write failed for want of storage (disk full, an I/O
+  // error): later writes may succeed once space returns.
+  virtual bool last_failure_was_storage() const { return false; }
   // Packets of the stored summary of key, if any.
   virtual std::optional<std::uint32_t> network_packets(const JoinKey& key) = 0;
   // Every stored report of key, decoded again (for late packets and recovery).

@@ -2,11 +2,59 @@
 
 export class ApiError extends Error {}
 
+// A collector started with --auth-token-file answers 401 without its bearer
+// token. The token is asked for once (however many requests got 401) and
+// kept in sessionStorage: for this tab only, gone when it closes.
+const TOKEN_KEY = 'clt.authToken';
+let askToken = null; // (wrong: boolean) => Promise<string>, set by the app
+let asking = null;
+let memoryToken = ''; // when sessionStorage is not available
+
+export function onTokenNeeded(ask) {
+  askToken = ask;
+}
+
+function storedToken() {
+  try {
+    return sessionStorage.getItem(TOKEN_KEY) || '';
+  } catch {
+    return '';
+  }
+}
+
+async function newToken(wrong) {
+  if (!asking) {
+    asking = askToken(wrong).finally(() => {
+      asking = null;
+    });
+  }
+  const token = await asking;
+  try {
+    sessionStorage.setItem(TOKEN_KEY, token);
+  } catch {
+    // storage refused (private mode): the token then lasts for this page only
+  }
+  memoryToken = token;
+}
+
+async function fetchAuthorized(url) {
+  for (;;) {
+    const token = storedToken() || memoryToken;
+    const headers = { Accept: 'application/json' };
+    if (token) headers.Authorization = `Bearer ${token}`;
+    const response = await fetch(url, { headers });
+    if (response.status !== 401 || !askToken) return response;
+    // Another request may have been given the token meanwhile.
+    if ((storedToken() || memoryToken) === token) await newToken(Boolean(token));
+  }
+}
+
 async function getJson(url) {
   let response;
   try {
-    response = await fetch(url, { headers: { Accept: 'application/json' } });
+    response = await fetchAuthorized(url);
   } catch (e) {
+    if (e instanceof ApiError) throw e;
     throw new ApiError(`cannot reach the collector (${e.message}); is clt collector running?`);
   }
   let body = null;

@@ -1,6 +1,7 @@
 // Entry point: a small router over the History API. Routes:
 //   /  /search?...   trace search       /overview?...   path overview
 //   /trace/<id>      one trace (also #/trace/<id>, for static hosting)
+import { onTokenNeeded } from './api.js';
 import { h, replaceChildren } from './dom.js';
 import { DEFAULT_SLOW_MS } from './query.js';
 import { RecordsDialog } from './records_dialog.js';
@@ -8,6 +9,7 @@ import { SearchForm } from './search_form.js';
 import { renderOverviewView } from './overview_view.js';
 import { renderSearchView } from './search_view.js';
 import { renderTraceView } from './trace_view.js';
+import { TokenDialog } from './token_dialog.js';
 
 const main = document.getElementById('view');
 const panel = document.getElementById('search-panel');
@@ -18,6 +20,8 @@ const ctx = {
   slowUs: DEFAULT_SLOW_MS * 1000,
 };
 let renderToken = 0;
+const tokenDialog = new TokenDialog(document.getElementById('token-dialog'));
+onTokenNeeded((wrong) => tokenDialog.ask(wrong));
 
 function navigate(url) {
   if (url !== location.pathname + location.search + location.hash) history.pushState(null, '', url);
