@@ -56,8 +56,9 @@ build_ioam_report() {
   plain_object "$out/gen/ioam_api.pb.cc" "$out/ioam_api.pb.o" -isystem "$out/gen"
   local objects=() f m="src/collector/model"
   for f in fuzz/fuzz_ioam_report.cpp $m/ioam_record.cpp $m/node_names.cpp $m/network_summary.cpp \
-      $m/network_spans.cpp $m/record_blob.cpp src/collector/joiner.cpp src/core/hex.cpp \
-      src/core/ids.cpp src/core/json_string.cpp src/core/text_excerpt.cpp; do
+      $m/network_spans.cpp $m/record_blob.cpp src/collector/joiner.cpp \
+      src/ioam_api/trace_mapping.cpp src/core/hex.cpp src/core/ids.cpp src/core/json_string.cpp \
+      src/core/text_excerpt.cpp; do
     objects+=("$(covered_object "$src/$f" -isystem "$out/gen")")
   done
   link ioam_report "${objects[@]}" "$out/ioam_api.pb.o" $(pkg-config --libs protobuf)
