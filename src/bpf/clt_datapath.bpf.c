@@ -1,8 +1,7 @@
 /* The CLT datapath:
  *  - clt_encap_egress (tc egress): IPv6 TCP/UDP packets into the IOAM domain
  *    whose socket carries CLT ids get the IOAM Hop-by-Hop header, with the
- *    sender's own entry stamped for that packet; those with the room their
- *    socket reserved go on to clt_fill_room_egress (a tail call);
+ *    sender's own entry stamped for that packet;
  *  - clt_setsockopt (cgroup/setsockopt): the private CLT_SO_IDS option binds
  *    ids to a socket, so an application needs no capability;
  *  - clt_sockops (sockops): TCP connections into the domain get an MSS that
@@ -77,36 +76,6 @@ static __always_inline const __u8* clt_bound_ids_of(struct __sk_buff* skb, __u32
   return ids && clt_ids_bound(ids) ? ids : 0;
 }
 
-/* Packets with reserved room, in a program of their own: it writes the
- * header into the packet directly, and the kernel makes every cloned packet
- * (every TCP data segment) a program that writes directly runs on writable
- * first. The packets without room, most of an interface's, do not pay that. */
-SEC("tc")
-int clt_fill_room_egress(struct __sk_buff* skb) {
-  const struct clt_encap_template* t = clt_template_of(skb->ifindex);
-  struct ipv6hdr ip6;
-  struct clt_room room;
-  /* Read as clt_encap_egress read them before it handed the packet on. */
-  const __u32 l3 = t ? t->l2_len : 0;
-  const __u32 room_len =
-      t && clt_read_ipv6(skb, l3, &ip6) ? clt_read_room(skb, l3, &ip6, &room) : 0;
-  if (!room_len) {
-    clt_count(CLT_CNT_ERROR);
-    return TC_ACT_OK;
-  }
-  clt_count(clt_fill_room(skb, t, &ip6, &room, room_len, clt_bound_ids_of(skb, l3, &ip6, &room)));
-  return TC_ACT_OK;
-}
-
-struct {
-  __uint(type, BPF_MAP_TYPE_PROG_ARRAY);
-  __uint(max_entries, 1);
-  __type(key, __u32);
-  __array(values, int(struct __sk_buff*));
-} clt_room_programs SEC(".maps") = {
-    .values = {[0] = (void*)&clt_fill_room_egress},
-};
-
 SEC("tc")
 int clt_encap_egress(struct __sk_buff* skb) {
   if (skb->protocol != bpf_htons(ETH_P_IPV6)) {
@@ -124,13 +93,12 @@ int clt_encap_egress(struct __sk_buff* skb) {
     clt_count(CLT_CNT_ERROR);
     return TC_ACT_OK;
   }
-  /* The room a socket reserved is filled or removed by clt_fill_room_egress:
-   * the placeholder must never leave the node. */
+  /* The room a socket reserved is filled with the ids it has bound now, or
+   * removed: the placeholder must never leave the node. */
   struct clt_room room;
   const __u32 room_len = clt_read_room(skb, l3, &ip6, &room);
   if (room_len) {
-    bpf_tail_call(skb, &clt_room_programs, 0);
-    clt_count(clt_remove_room(skb, l3, &ip6, &room, room_len, CLT_CNT_ERROR));
+    clt_count(clt_fill_room(skb, t, &ip6, &room, room_len, clt_bound_ids_of(skb, l3, &ip6, &room)));
     return TC_ACT_OK;
   }
   if (!clt_flow_ids_enabled) {

@@ -273,8 +273,7 @@ def clt_programs():
 
 def no_leftovers_after_sigkill():
     agent = Agent()
-    # tc egress and its room program (a tail call), setsockopt, sockops.
-    check(len(clt_programs()) == 4, f"expected 4 datapath programs loaded: {clt_programs()}")
+    check(len(clt_programs()) == 3, f"expected 3 datapath programs loaded: {clt_programs()}")
     agent.stop(signal.SIGKILL)
     deadline = time.time() + 5
     while clt_programs() and time.time() < deadline:
