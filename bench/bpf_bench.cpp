@@ -180,6 +180,17 @@ void BM_PreparedPair_DatapathHook(benchmark::State& state) {
   prepared_pair(state, true);
 }
 
+// What any two setsockopt calls cost on this machine, with no hook loaded:
+// the floor under a span's edges.
+void BM_PreparedPair_TwoPlainSetsockoptCalls(benchmark::State& state) {
+  const clt::test::LoopbackSocket conn(SOCK_STREAM);
+  int on = 1;
+  for (auto _ : state) {
+    ::setsockopt(conn.fd, SOL_SOCKET, SO_KEEPALIVE, &on, sizeof on);
+    ::setsockopt(conn.fd, SOL_SOCKET, SO_KEEPALIVE, &on, sizeof on);
+  }
+}
+
 void live_packets(benchmark::State& state, int type, bool bound) {
   auto datapath = loopback_datapath(state);
   if (!datapath) return;
@@ -243,6 +254,7 @@ BENCHMARK(BM_TcProgram_InsertTcpForFlow)
     ->ReportAggregatesOnly(true);
 BENCHMARK(BM_PreparedPair_StickyHeader)->Repetitions(3)->ReportAggregatesOnly(true);
 BENCHMARK(BM_PreparedPair_DatapathHook)->Repetitions(3)->ReportAggregatesOnly(true);
+BENCHMARK(BM_PreparedPair_TwoPlainSetsockoptCalls)->Repetitions(3)->ReportAggregatesOnly(true);
 
 }  // namespace
 
