@@ -5,6 +5,7 @@
 
 #include "agent/agent_runtime.h"
 #include "cli/commands.h"
+#include "cli/layout_options.h"
 
 int clt::cli::run_agent(int argc, char** argv) {
   CLI::App app{
@@ -13,10 +14,7 @@ int clt::cli::run_agent(int argc, char** argv) {
       "clt agent"};
   agent::AgentOptions options;
   std::string collector;
-  std::string layout_name = "clt";
-  std::vector<unsigned> plain_namespaces;
-  std::vector<unsigned> clt_namespaces;
-  std::vector<unsigned> published_namespaces;
+  cli::LayoutOptions layout;
   unsigned match_window_ms = 200, flush_timeout_ms = 2000, stats_interval_ms = 1000;
   double duration_s = 0;
   app.add_option("-i,--interface", options.interfaces, "interface to capture on (repeatable)");
@@ -52,19 +50,7 @@ int clt::cli::run_agent(int argc, char** argv) {
   app.add_flag("-o,--console", options.console, "print traces to the console, readable");
   app.add_option("--jsonl", options.jsonl_path,
                  "append one JSON object per trace (as `clt decode`) to FILE ('-': stdout)");
-  app.add_option("--layout", layout_name,
-                 "layout of namespaces not listed: clt (ids after the trace header), plain, or "
-                 "published (as the published CLT kernel patch writes it)")
-      ->check(CLI::IsMember({"clt", "plain", "published"}));
-  app.add_option("--plain-namespace", plain_namespaces,
-                 "namespace whose traces carry no CLT ids (repeatable)")
-      ->check(CLI::Range(0u, 65535u));
-  app.add_option("--clt-namespace", clt_namespaces,
-                 "namespace whose traces carry CLT ids (repeatable; with --layout plain)")
-      ->check(CLI::Range(0u, 65535u));
-  app.add_option("--published-namespace", published_namespaces,
-                 "namespace whose traces the published CLT kernel patch writes (repeatable)")
-      ->check(CLI::Range(0u, 65535u));
+  cli::add_layout_options(app, layout);
   bool no_events = false;
   app.add_flag("--no-events", no_events,
                "do not use kernel IOAM events (this node's own entry is missing)");
@@ -118,14 +104,7 @@ int clt::cli::run_agent(int argc, char** argv) {
     if (const char* env = std::getenv("IOAM_COLLECTOR"); env && *env) collector = env;
   }
   if (!collector.empty()) options.collector = collector;
-  options.layout_policy =
-      core::LayoutPolicy(core::parse_layout(layout_name).value_or(core::Layout::kClt));
-  if (!options.layout_policy.set_all(plain_namespaces, core::Layout::kPlain) ||
-      !options.layout_policy.set_all(clt_namespaces, core::Layout::kClt) ||
-      !options.layout_policy.set_all(published_namespaces, core::Layout::kPublished)) {
-    std::fprintf(stderr, "clt agent: at most %zu namespace layout rules\n", core::kMaxLayoutRules);
-    return 2;
-  }
+  if (!cli::layout_policy(layout, "agent", options.layout_policy)) return 2;
   options.match_window = std::chrono::milliseconds(match_window_ms);
   options.flush_timeout = std::chrono::milliseconds(flush_timeout_ms);
   options.stats_interval = std::chrono::milliseconds(stats_interval_ms);

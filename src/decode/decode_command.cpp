@@ -5,6 +5,7 @@
 #include <string>
 
 #include "cli/commands.h"
+#include "cli/layout_options.h"
 #include "core/packet.h"
 #include "core/trace_json.h"
 #include "decode/pcap_reader.h"
@@ -23,22 +24,10 @@ struct Counts {
 int clt::cli::run_decode(int argc, char** argv) {
   CLI::App app{"Decode IOAM / CLT traces from a pcap or pcapng file; one JSON object per line",
                "clt decode"};
-  std::string layout_name = "clt";
+  cli::LayoutOptions layout;
   std::string file;
-  std::vector<unsigned> plain_namespaces;
-  std::vector<unsigned> published_namespaces;
   bool quiet = false;
-  app.add_option("--layout", layout_name,
-                 "clt: trace and span ids follow the trace header (default); plain: none; "
-                 "published: as the published CLT kernel patch writes them (node data after "
-                 "the ids)")
-      ->check(CLI::IsMember({"clt", "plain", "published"}));
-  app.add_option("--plain-namespace", plain_namespaces,
-                 "namespace id whose traces carry no CLT ids (repeatable)")
-      ->check(CLI::Range(0u, 65535u));
-  app.add_option("--published-namespace", published_namespaces,
-                 "namespace id whose traces the published CLT kernel patch writes (repeatable)")
-      ->check(CLI::Range(0u, 65535u));
+  cli::add_layout_options(app, layout);
   app.add_flag("-q,--quiet", quiet, "no summary on stderr");
   app.add_option("FILE", file, "capture file (pcap or pcapng)")->required();
   try {
@@ -47,12 +36,8 @@ int clt::cli::run_decode(int argc, char** argv) {
     return app.exit(e);
   }
 
-  core::LayoutPolicy policy(core::parse_layout(layout_name).value_or(core::Layout::kClt));
-  if (!policy.set_all(plain_namespaces, core::Layout::kPlain) ||
-      !policy.set_all(published_namespaces, core::Layout::kPublished)) {
-    std::fprintf(stderr, "clt decode: at most %zu namespace layout rules\n", core::kMaxLayoutRules);
-    return 2;
-  }
+  core::LayoutPolicy policy;
+  if (!cli::layout_policy(layout, "decode", policy)) return 2;
 
   std::string error;
   auto reader = decode::PcapReader::open(file, error);

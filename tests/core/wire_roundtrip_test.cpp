@@ -78,8 +78,11 @@ std::vector<std::uint8_t> encoded_packet(const core::HopByHopSpec& spec) {
 
 // Simulates a stock-kernel transit node: writes its entry at
 // data + RemainingLen*4 - NodeLen*4 and decrements RemainingLen, or sets the
-// Overflow flag when there is no room (as Linux does).
-void kernel_fill(std::vector<std::uint8_t>& pkt, const core::NodeData& node) {
+// Overflow flag when there is no room (as Linux does). The published CLT
+// kernel patch does the same with its data area after the ids
+// (data_offset 24), which RemainingLen does not count.
+void kernel_fill(std::vector<std::uint8_t>& pkt, const core::NodeData& node,
+                 std::size_t data_offset = 0) {
   std::uint8_t* trace = pkt.data() + 40 + core::kHbhTraceHeaderOffset;
   const std::uint8_t node_len = trace[2] >> 3;
   std::uint8_t rem = trace[3] & 0x7f;
@@ -88,23 +91,14 @@ void kernel_fill(std::vector<std::uint8_t>& pkt, const core::NodeData& node) {
     trace[2] |= 0x04;  // Overflow: the first of the four flag bits, after NodeLen
     return;
   }
-  std::uint8_t* slot = trace + 8 + rem * 4 - node_len * 4;
+  std::uint8_t* slot = trace + 8 + data_offset + rem * 4 - node_len * 4;
   core::encode_node(node, type, slot);
   rem = static_cast<std::uint8_t>(rem - node_len);
   trace[3] = static_cast<std::uint8_t>((trace[3] & 0x80) | rem);
 }
 
-// The published CLT kernel patch's transit node: the same, with its data
-// area starting after the ids (which RemainingLen does not count).
 void patched_kernel_fill(std::vector<std::uint8_t>& pkt, const core::NodeData& node) {
-  std::uint8_t* trace = pkt.data() + 40 + core::kHbhTraceHeaderOffset;
-  const std::uint8_t node_len = trace[2] >> 3;
-  std::uint8_t rem = trace[3] & 0x7f;
-  const std::uint32_t type = (std::uint32_t{trace[4]} << 16) | (trace[5] << 8) | trace[6];
-  ASSERT_GE(rem, node_len);
-  std::uint8_t* slot = trace + 8 + 24 + rem * 4 - node_len * 4;
-  core::encode_node(node, type, slot);
-  trace[3] = static_cast<std::uint8_t>((trace[3] & 0x80) | (rem - node_len));
+  kernel_fill(pkt, node, 24);
 }
 
 struct Decoded {
