@@ -4,6 +4,7 @@
 
 #include "opentelemetry/proto/collector/trace/v1/trace_service.grpc.pb.h"
 #include "otlp/endpoint.h"
+#include "tls/grpc_credentials.h"
 
 namespace clt::otlp {
 namespace {
@@ -75,8 +76,7 @@ std::unique_ptr<Sender> make_grpc_sender(const SenderConfig& config, std::string
     return nullptr;
   }
   const tls::TlsPaths& paths = config.tls;
-  const bool tls_files =
-      !paths.ca_file.empty() || !paths.cert_file.empty() || !paths.key_file.empty();
+  const bool tls_files = paths.given();
   if (tls_files && !tls && config.endpoint.starts_with("http://")) {
     error = "endpoint \"" + config.endpoint + "\" is http:// (plaintext) but " + paths.ca_option +
             "/" + paths.cert_option + " are given for TLS; use https:// (or host:port)";
@@ -84,13 +84,8 @@ std::unique_ptr<Sender> make_grpc_sender(const SenderConfig& config, std::string
   }
   std::shared_ptr<grpc::ChannelCredentials> credentials = grpc::InsecureChannelCredentials();
   if (tls || tls_files) {
-    tls::TlsMaterial material;
-    if (!tls::load_tls_material(paths, material, error)) return nullptr;
-    grpc::SslCredentialsOptions ssl;
-    ssl.pem_root_certs = material.ca_pem;  // empty: the system's roots
-    ssl.pem_private_key = material.key_pem;
-    ssl.pem_cert_chain = material.cert_pem;
-    credentials = grpc::SslCredentials(ssl);
+    credentials = tls::grpc_tls_credentials(paths, error);
+    if (!credentials) return nullptr;
   }
   return std::make_unique<GrpcSender>(config, target, std::move(credentials));
 }

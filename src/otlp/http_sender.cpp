@@ -111,8 +111,7 @@ std::unique_ptr<Sender> make_http_sender(const SenderConfig& config, std::string
   auto url = parse_http_url(traces_url, error);
   if (!url) return nullptr;
   const tls::TlsPaths& paths = config.tls;
-  const bool tls_files =
-      !paths.ca_file.empty() || !paths.cert_file.empty() || !paths.key_file.empty();
+  const bool tls_files = paths.given();
   if (tls_files && url->scheme != "https") {
     error = "endpoint \"" + config.endpoint + "\" is http:// (plaintext) but " + paths.ca_option +
             "/" + paths.cert_option + " are given for TLS; use https://";

@@ -13,6 +13,8 @@ namespace clt::tls {
 struct TlsPaths {
   std::string cert_file, key_file, ca_file;
   std::string cert_option = "--tls-cert", key_option = "--tls-key", ca_option = "--tls-ca";
+  // Whether any file is named (TLS asked for).
+  bool given() const { return !cert_file.empty() || !key_file.empty() || !ca_file.empty(); }
 };
 
 // The files' contents (PEM), checked: the certificate chain parses, the key
