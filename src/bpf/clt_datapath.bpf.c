@@ -53,8 +53,7 @@ static __always_inline const struct clt_socket_ids* clt_flow_ids_of(struct __sk_
 }
 
 static __always_inline int clt_ids_bound(const __u8* ids) {
-  __u64 words[3];
-  __builtin_memcpy(words, ids, sizeof words);
+  const __u64* words = (const __u64*)ids;
   return (words[0] | words[1] | words[2]) != 0;
 }
 
@@ -71,9 +70,9 @@ static __always_inline const __u8* clt_bound_ids_of(struct __sk_buff* skb, __u32
     struct clt_l4 l4 = {};
     if (clt_find_l4(skb, l3, ip6->nexthdr, &l4)) bound = clt_flow_ids_of(skb, l3, ip6, &l4);
   }
-  const __u8* ids = bound ? bound->trace_id : 0;
-  if (!ids && clt_room_ids_trusted) ids = room->ids;
-  return ids && clt_ids_bound(ids) ? ids : 0;
+  if (bound) return clt_ids_bound(bound->trace_id) ? bound->trace_id : 0;
+  const __u8* ids = (const __u8*)room->ids;
+  return clt_room_ids_trusted && clt_ids_bound(ids) ? ids : 0;
 }
 
 SEC("tc")

@@ -68,6 +68,10 @@ struct {
 
 /* Set by the loader before load. */
 const volatile __u8 clt_flow_ids_enabled = 0;
+/* The Hop-by-Hop header's length, the same in every template: fixed at load,
+ * so the verifier knows it and the copy of the header takes one bounds check
+ * and no per-word length test. */
+const volatile __u32 clt_header_len = 0;
 /* For benchmarks only: a packet whose socket has no ids takes those its
  * room carries. */
 const volatile __u8 clt_room_ids_trusted = 0;

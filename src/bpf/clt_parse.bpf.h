@@ -1,6 +1,6 @@
 /* Reading the IPv6 packet at tc: the fixed header and the upper-layer
- * protocol behind any extension headers. Works on non-linear skbs
- * (bpf_skb_load_bytes), so GSO packets are read like any other. */
+ * protocol behind any extension headers. Works on non-linear skbs, so GSO
+ * packets are read like any other. */
 #ifndef CLT_BPF_PARSE_H
 #define CLT_BPF_PARSE_H
 
@@ -17,17 +17,36 @@
 #define CLT_NEXTHDR_DEST 60
 #define CLT_MAX_EXT_HEADERS 4
 
-/* The IPv6 header at l3: read in place when it is in the linear part (the
- * usual case for locally sent packets), copied out otherwise. */
+/* Whether the packet's first `bytes` bytes are in the linear part, pulling
+ * them in when not (rare: a locally sent packet has its headers there), so
+ * that headers are read and written in place. Invalidates packet pointers. */
+static __always_inline int clt_linear(struct __sk_buff* skb, __u32 bytes) {
+  if ((long)skb->data + bytes <= (long)skb->data_end) return 1;
+  return bpf_skb_pull_data(skb, bytes) == 0 && (long)skb->data + bytes <= (long)skb->data_end;
+}
+
+/* Word-sized copies: a memcpy from a byte pointer is compiled byte by byte
+ * (about ten times the instructions). Packet and map pointers may be
+ * unaligned on the architectures with efficient unaligned access; the
+ * stack side must be aligned to the word. */
+static __always_inline void clt_copy_u32s(void* to, const void* from, const int words) {
+#pragma unroll
+  for (int i = 0; i < words; i++) ((__u32*)to)[i] = ((const __u32*)from)[i];
+}
+
+static __always_inline void clt_copy_u64s(void* to, const void* from, const int words) {
+#pragma unroll
+  for (int i = 0; i < words; i++) ((__u64*)to)[i] = ((const __u64*)from)[i];
+}
+
+/* The IPv6 header at l3 (at most 14: Ethernet), copied out of the linear
+ * part. */
 static __always_inline int clt_read_ipv6(struct __sk_buff* skb, __u32 l3, struct ipv6hdr* out) {
-  if (l3 > 14) return 0;
-  void* data = (void*)(long)skb->data;
-  void* end = (void*)(long)skb->data_end;
-  if (data + l3 + sizeof(*out) <= end) {
-    __builtin_memcpy(out, data + l3, sizeof(*out));
-    return 1;
-  }
-  return bpf_skb_load_bytes(skb, l3, out, sizeof(*out)) == 0;
+  if (l3 > 14 || !clt_linear(skb, l3 + sizeof(*out))) return 0;
+  const __u8* at = (const __u8*)(long)skb->data + l3;
+  if (at + sizeof(*out) > (const __u8*)(long)skb->data_end) return 0;
+  clt_copy_u32s(out, at, sizeof(*out) / 4);
+  return 1;
 }
 
 struct clt_l4 {

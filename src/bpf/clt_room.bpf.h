@@ -17,37 +17,26 @@
 #include "clt_parse.bpf.h"
 #include "clt_stamp.bpf.h"
 
-/* The placeholder's first bytes, as far as its magic. */
+/* What the program needs of a placeholder. */
 struct clt_room {
+  __u64 ids[CLT_IDS_BYTES / 8]; /* trace id, span id of the span that reserved it */
   __u8 nexthdr;
-  __u8 len8; /* length in 8-byte units, not counting the first 8 */
-  __u8 type;
-  __u8 segments_left;
-  __u8 unused[4];
-  __u8 segment[16];
-  __u8 tlv_type;
-  __u8 tlv_len;
-  __u8 magic[4];
-  __u8 ids[CLT_IDS_BYTES]; /* trace id, span id */
-  __u8 pad[2];
 };
 
 /* Whether the header after the IPv6 header is a placeholder; its length in
- * bytes then. */
+ * bytes then. Read in place: only the fields that tell a placeholder. */
 static __always_inline __u32 clt_read_room(struct __sk_buff* skb, __u32 l3,
                                            const struct ipv6hdr* ip6, struct clt_room* room) {
   if (ip6->nexthdr != CLT_NEXTHDR_ROUTING || l3 > 14) return 0;
+  if (!clt_linear(skb, l3 + sizeof(*ip6) + CLT_ROOM_MIN)) return 0;
   const __u8* at = (const __u8*)(long)skb->data + l3 + sizeof(*ip6);
-  if (at + sizeof(*room) <= (const __u8*)(long)skb->data_end)
-    __builtin_memcpy(room, at, sizeof(*room));
-  else if (bpf_skb_load_bytes(skb, l3 + sizeof(*ip6), room, sizeof(*room)) != 0)
+  if (at + CLT_ROOM_MIN > (const __u8*)(long)skb->data_end) return 0;
+  if (at[2] != CLT_ROUTING_TYPE_SRH || at[CLT_ROOM_TLV_OFFSET] != CLT_ROOM_TLV_TYPE ||
+      *(const __u32*)(at + CLT_ROOM_TLV_OFFSET + 2) != bpf_htonl(CLT_ROOM_MAGIC))
     return 0;
-  __u32 magic;
-  __builtin_memcpy(&magic, room->magic, 4);
-  if (room->type != CLT_ROUTING_TYPE_SRH || room->tlv_type != CLT_ROOM_TLV_TYPE ||
-      magic != bpf_htonl(CLT_ROOM_MAGIC))
-    return 0;
-  const __u32 len = ((__u32)room->len8 + 1) * 8;
+  room->nexthdr = at[0];
+  clt_copy_u64s(room->ids, at + CLT_ROOM_IDS_OFFSET, CLT_IDS_BYTES / 8);
+  const __u32 len = ((__u32)at[1] + 1) * 8;
   return len >= CLT_ROOM_MIN ? len : 0;
 }
 
@@ -71,12 +60,13 @@ static __always_inline __u32 clt_remove_room(struct __sk_buff* skb, __u32 l3,
 
 /* Writes the room's bytes where they lie in the packet (the usual case: a
  * locally sent packet has its headers in the linear part), so nothing is
- * copied out and back. The caller checked the room is the template's size. */
+ * copied out and back. The caller checked the room is the header's size. */
 static __always_inline __u32 clt_fill_room_in_place(struct __sk_buff* skb,
                                                     const struct clt_encap_template* t,
-                                                    const struct clt_room* room, __u32 len,
+                                                    const struct clt_room* room,
                                                     const __u8* bound) {
   const __u32 l3 = t->l2_len;
+  const __u32 len = clt_header_len;
   __u8* const end = (__u8*)(long)skb->data_end;
   __u8* const ip = (__u8*)(long)skb->data + (l3 & 0xf);
   __u8* const hbh = ip + CLT_IPV6_HEADER;
@@ -84,15 +74,14 @@ static __always_inline __u32 clt_fill_room_in_place(struct __sk_buff* skb,
   const __u64* words = (const __u64*)t->header;
 #pragma unroll
   for (__u32 i = 0; i < CLT_MAX_HEADER / 8; i++) {
-    if (i * 8 >= len) break;
-    __u64* to = (__u64*)(hbh + i * 8);
-    /* Always true (hbh + len is in the packet); the verifier wants it here. */
-    if ((__u8*)(to + 1) > end) return CLT_CNT_ERROR;
-    *to = words[i];
+    /* A test on every word rather than a break, which clang would turn
+     * into a loop of unknown trip count that it cannot unroll; the verifier
+     * knows len and drops the tests. */
+    if (i * 8 < len) ((__u64*)hbh)[i] = words[i];
   }
   __u8* const ids = hbh + CLT_IDS_OFFSET;
   if (ids + CLT_IDS_BYTES > end) return CLT_CNT_ERROR;
-  __builtin_memcpy(ids, bound, CLT_IDS_BYTES);
+  clt_copy_u64s(ids, bound, CLT_IDS_BYTES / 8);
   hbh[0] = room->nexthdr;
   clt_fill_own_entry_at(hbh, end, t, ip[7], skb);
   ip[6] = CLT_NEXTHDR_HOP;
@@ -109,13 +98,13 @@ static __always_inline __u32 clt_fill_room(struct __sk_buff* skb,
                                            __u32 len, const __u8* bound) {
   const __u32 l3 = t->l2_len;
   if (!bound) return clt_remove_room(skb, l3, ip6, room, len, CLT_CNT_NO_IDS);
-  if (len != t->header_len || len > CLT_MAX_HEADER)
+  if (len != clt_header_len || len != t->header_len)
     return clt_remove_room(skb, l3, ip6, room, len, CLT_CNT_ERROR);
   if (!clt_in_domain(&ip6->daddr))
     return clt_remove_room(skb, l3, ip6, room, len, CLT_CNT_OUTSIDE_DOMAIN);
   /* Beyond the linear part (not seen for locally sent packets) the header
    * is not written piecewise: the packet leaves without it. */
-  const __u32 filled = clt_fill_room_in_place(skb, t, room, len, bound);
+  const __u32 filled = clt_fill_room_in_place(skb, t, room, bound);
   if (filled == CLT_FILL_NOT_LINEAR) return clt_remove_room(skb, l3, ip6, room, len, CLT_CNT_ERROR);
   return filled;
 }

@@ -155,6 +155,10 @@ std::int64_t wall_minus_mono_ns() {
   return best;
 }
 
+std::uint32_t hop_by_hop_len(const encap::Config& ioam) {
+  return static_cast<std::uint32_t>(core::hop_by_hop_size(encap::hop_by_hop_spec(ioam)));
+}
+
 bool configure_maps(DatapathObject& object, const encap::Config& ioam,
                     const encap::NodeFacts& facts, const std::vector<InterfaceTemplate>& interfaces,
                     std::string& error) {
@@ -184,6 +188,7 @@ std::unique_ptr<Datapath> Datapath::open(const DatapathConfig& config, std::stri
   }
   DatapathObject::Options options;
   options.flow_ids = config.flow_ids;
+  options.header_len = hop_by_hop_len(config.ioam);
   auto object = DatapathObject::load(options, error);
   if (!object) return nullptr;
   std::unique_ptr<Datapath> dp(new Datapath(std::move(object)));
@@ -216,7 +221,7 @@ bool Datapath::configure(const DatapathConfig& config, std::string& error) {
     ifindexes_.push_back(ifindex);
   }
   if (!configure_maps(*object_, config.ioam, facts, templates, error)) return false;
-  header_size_ = core::hop_by_hop_size(encap::hop_by_hop_spec(config.ioam));
+  header_size_ = hop_by_hop_len(config.ioam);
   if (config.clamp_mss && smallest_mtu > kIpv6HeaderBytes + kTcpHeaderBytes + header_size_)
     clamp_mss_ =
         smallest_mtu - kIpv6HeaderBytes - kTcpHeaderBytes - static_cast<unsigned>(header_size_);

@@ -70,6 +70,10 @@ class Datapath {
   std::size_t header_size_ = 0;
 };
 
+// The Hop-by-Hop header every interface's template has for this
+// configuration: fixed when the programs are loaded.
+std::uint32_t hop_by_hop_len(const encap::Config& ioam);
+
 // Fills the datapath's configuration maps: the IOAM domain and one template
 // per interface (ifindex, L2 header length). Shared by Datapath and the
 // program simulator. false with error set on failure.

@@ -21,6 +21,9 @@ class DatapathObject {
     // Packets whose socket has no ids take those their room carries (a test
     // run has no socket storage; the agent never sets this).
     bool room_ids = false;
+    // The Hop-by-Hop header's length, the same in every interface's
+    // template (core::hop_by_hop_size of the configuration).
+    std::uint32_t header_len = 0;
   };
   // nullptr with error set (the kernel's reason and what to do) on failure.
   static std::unique_ptr<DatapathObject> load(const Options& options, std::string& error);

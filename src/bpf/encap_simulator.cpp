@@ -9,6 +9,7 @@ std::unique_ptr<EncapSimulator> EncapSimulator::create(const encap::Config& ioam
   DatapathObject::Options options;
   options.flow_ids = ids == Ids::kFlows;
   options.room_ids = ids == Ids::kRoom;
+  options.header_len = hop_by_hop_len(ioam);
   auto object = DatapathObject::load(options, error);
   if (!object) return nullptr;
   const InterfaceTemplate itf{ifindex, 14, facts.interface_by_index(ifindex)};
