@@ -62,8 +62,8 @@ static __always_inline int clt_ids_bound(const __u8* ids) {
 static __always_inline const __u8* clt_bound_ids_of(struct __sk_buff* skb, __u32 l3,
                                                     const struct ipv6hdr* ip6,
                                                     const struct clt_room* room) {
+  /* The helper itself tells full sockets from request and time-wait ones. */
   struct bpf_sock* sk = skb->sk;
-  if (sk) sk = bpf_sk_fullsock(sk);
   const struct clt_socket_ids* bound = 0;
   if (sk) bound = bpf_sk_storage_get(&clt_socket_ids, sk, 0, 0);
   if (!bound && clt_flow_ids_enabled) {
