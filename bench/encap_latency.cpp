@@ -1,12 +1,14 @@
 // Request latency over the default topology (athos -> porthos -> aramis),
-// with and without CLT, on one keep-alive TCP connection. Requests rotate
-// between four modes so that all see the same network and machine load:
+// with and without CLT, one keep-alive TCP connection per mode. Requests
+// rotate between the four modes so that all see the same network and machine
+// load, and each connection keeps the state its mode gives it (with the
+// datapath, the room a TCP socket keeps between spans):
 //   plain     no CLT
 //   prepared  a span per request on a PreparedSocket (one setsockopt each way)
 //   enable    a span per request with Encapsulator::enable(fd, ...) (all checks)
-//   held      a second connection, CLT enabled once for its whole life: the
-//             packets' cost (header, stamping, IOAM on every hop) without
-//             the span edges
+//   held      CLT enabled once for the connection's whole life: the packets'
+//             cost (header, stamping, IOAM on every hop) without the span
+//             edges
 // The server answers after a fixed service time (busy wait), run once per
 // service time given. Brings up its own copy of the topology. With
 // --datapath the eBPF datapath is loaded on athos first, so the spans'
@@ -47,9 +49,10 @@ double percentile(std::vector<double> v, double p) {
   return v[static_cast<std::size_t>(p * static_cast<double>(v.size() - 1))];
 }
 
-// Serves kConnections connections from one thread (so that every request
-// wakes the same thread): reads a request, waits service_us, echoes it.
-constexpr int kConnections = 2;
+// Serves kConnections connections (one per mode) from one thread (so that
+// every request wakes the same thread): reads a request, waits service_us,
+// echoes it.
+constexpr int kConnections = 4;
 
 void serve(std::array<pollfd, kConnections> conns, int service_us) {
   char buf[kRequestBytes];
@@ -122,8 +125,9 @@ Figures measure(const std::string& prefix, int requests, int service_us, bool da
     }
     auto encap = clt::encap::Encapsulator::create(clt::encap::Config{}, error);
     if (!encap) throw std::runtime_error(error);
-    const int fd = clt::test::connect_to("fd00:2::2", server.port(), SOCK_STREAM);
-    const auto prepared = encap->prepare(fd);
+    std::array<int, kConnections> conns{};  // plain, prepared, enable, held
+    for (auto& c : conns) c = clt::test::connect_to("fd00:2::2", server.port(), SOCK_STREAM);
+    const auto prepared = encap->prepare(conns[1]);
     if (prepared.checks().status != clt::encap::Status::kOk)
       throw std::runtime_error(clt::encap::describe(prepared.checks().status));
     if (prepared.uses_datapath() != datapath)
@@ -132,43 +136,41 @@ Figures measure(const std::string& prefix, int requests, int service_us, bool da
     clt::encap::SpanId span{};
     trace[0] = 1;
     span[0] = 1;
-    const int held = clt::test::connect_to("fd00:2::2", server.port(), SOCK_STREAM);
-    if (!encap->enable(held, trace, span).applied()) throw std::runtime_error("enable (root?)");
+    if (!encap->enable(conns[3], trace, span).applied()) throw std::runtime_error("enable (root?)");
     char buf[kRequestBytes] = {'R'};
     auto request_on = [&](int on) {
       if (!clt::test::send_all(on, buf, sizeof buf) || !clt::test::recv_all(on, buf, sizeof buf))
         throw std::runtime_error("request failed");
     };
-    auto request = [&] { request_on(fd); };
-    for (int i = 0; i < 500; ++i) {  // warm-up
-      request();
-      request_on(held);
-    }
+    auto span_on = [&](int mode) {
+      if (mode == 1) {
+        if (!prepared.enable(trace, span).applied()) throw std::runtime_error("enable (root?)");
+        request_on(conns[1]);
+        prepared.disable();
+      } else if (mode == 2) {
+        if (!encap->enable(conns[2], trace, span).applied())
+          throw std::runtime_error("enable (root?)");
+        request_on(conns[2]);
+        encap->disable(conns[2]);
+      } else {
+        request_on(conns[static_cast<std::size_t>(mode)]);
+      }
+    };
+    for (int i = 0; i < 4 * 500; ++i) span_on(i % 4);  // warm-up
     for (int i = 0; i < 4 * requests; ++i) {
       const int mode = i % 4;
       trace[15] = static_cast<std::uint8_t>(i);
       span[7] = static_cast<std::uint8_t>(i >> 8);
       const auto t0 = Clock::now();
-      if (mode == 0) {
-        request();
-      } else if (mode == 3) {
-        request_on(held);
-      } else if (mode == 1) {
-        if (!prepared.enable(trace, span).applied()) throw std::runtime_error("enable (root?)");
-        request();
-        prepared.disable();
-      } else {
-        if (!encap->enable(fd, trace, span).applied()) throw std::runtime_error("enable (root?)");
-        request();
-        encap->disable(fd);
-      }
-      f.us[mode].push_back(std::chrono::duration<double, std::micro>(Clock::now() - t0).count());
+      span_on(mode);
+      f.us[static_cast<std::size_t>(mode)].push_back(
+          std::chrono::duration<double, std::micro>(Clock::now() - t0).count());
     }
     buf[0] = 'Q';
-    clt::test::send_all(fd, buf, sizeof buf);
-    clt::test::send_all(held, buf, sizeof buf);
-    ::close(fd);
-    ::close(held);
+    for (const int c : conns) {
+      clt::test::send_all(c, buf, sizeof buf);
+      ::close(c);
+    }
   });
   return f;
 }

@@ -187,12 +187,6 @@ static __always_inline void clt_note_own_routing_header(struct bpf_sockopt* ctx)
   if (bound) bound->room_len = 0;
 }
 
-static __always_inline int clt_ids_are_zero(const __u8* value) {
-  __u64 words[3];
-  __builtin_memcpy(words, value, sizeof words);
-  return (words[0] | words[1] | words[2]) == 0;
-}
-
 /* A value shorter than the ids: the ids go, and any room with them (the
  * kernel clears the option). */
 static __always_inline int clt_clear_ids(struct bpf_sockopt* ctx, struct bpf_sock* sk) {
@@ -251,7 +245,7 @@ int clt_setsockopt(struct bpf_sockopt* ctx) {
     bpf_set_retval(-22 /* EINVAL */);
     return 0;
   }
-  if (clt_ids_are_zero(value)) return clt_unbind_ids(ctx, sk);
+  if (!clt_ids_bound(value)) return clt_unbind_ids(ctx, sk);
   struct clt_socket_ids* ids =
       bpf_sk_storage_get(&clt_socket_ids, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
   if (!ids) {
@@ -259,12 +253,17 @@ int clt_setsockopt(struct bpf_sockopt* ctx) {
     bpf_set_retval(-12 /* ENOMEM */);
     return 0;
   }
-  __builtin_memcpy(ids->trace_id, value, 16);
-  __builtin_memcpy(ids->span_id, value + 16, 8);
+  const int room_kept = ids->room_len && ids->room_len == clt_room_len;
+  /* Ids alone bind only into room an earlier span reserved. */
+  if (!room_kept && clt_room_len && value + CLT_IDS_REQUEST_BYTES != end && clt_is_ip_socket(sk)) {
+    bpf_set_retval(-28 /* ENOSPC */);
+    return 0;
+  }
+  clt_copy_u64s(ids->trace_id, value, CLT_IDS_BYTES / 8);
   ids->origin = CLT_ORIGIN_API;
   clt_count(CLT_CNT_IDS_SET);
   /* The room an earlier span reserved serves this one. */
-  if (ids->room_len && ids->room_len == clt_room_len) {
+  if (room_kept) {
     ctx->optlen = -1;
     return 1;
   }

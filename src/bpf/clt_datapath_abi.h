@@ -8,11 +8,14 @@
 #include <linux/types.h>
 
 /* setsockopt(fd, CLT_SOL_DATAPATH, CLT_SO_IDS, ids, 24) binds (trace id,
- * span id) to the socket; 24 zero bytes unbind them but keep the room below
- * (the next span then binds without the kernel: no option change, no route
- * lookup); a shorter value (or none) clears the ids and the room. Without
- * the datapath's cgroup hook the kernel answers ENOPROTOOPT: the level is no
- * protocol's, so nothing else ever handles it. */
+ * span id) to a socket that kept its room (below) from an earlier span: the
+ * hook alone answers, without the kernel (no option change, no route lookup)
+ * and with a value short enough for the kernel's on-stack copy. A TCP or UDP
+ * socket without room is refused with ENOSPC and nothing bound: send the
+ * full request (CLT_IDS_REQUEST_BYTES) then. 24 zero bytes unbind the ids
+ * but keep the room; a shorter value (or none) clears the ids and the room.
+ * Without the datapath's cgroup hook the kernel answers ENOPROTOOPT: the
+ * level is no protocol's, so nothing else ever handles it. */
 #define CLT_SOL_DATAPATH 0x434c54 /* "CLT" */
 #define CLT_SO_IDS 1
 #define CLT_IDS_BYTES 24

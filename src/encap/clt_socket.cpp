@@ -230,9 +230,14 @@ PreparedSocket Encapsulator::prepare(int fd) const {
 }
 
 Result PreparedSocket::enable(const TraceId& trace_id, const SpanId& span_id) const {
+  return enable(trace_id, span_id, protocol_ == IPPROTO_TCP);
+}
+
+Result PreparedSocket::enable(const TraceId& trace_id, const SpanId& span_id,
+                              bool room_may_be_kept) const {
   if (checks_.status != Status::kOk) return checks_;
   if (datapath_) {
-    const Result bound = encap_->bind_ids(fd_, trace_id, span_id);
+    const Result bound = encap_->bind_ids(fd_, trace_id, span_id, room_may_be_kept);
     // The datapath went away since prepare: fall back to the sticky header,
     // without the room it may have reserved, which would now leave the node.
     if (bound.sys_errno != ENOPROTOOPT) return bound;
@@ -255,15 +260,23 @@ Result PreparedSocket::disable() const {
 }
 
 Result Encapsulator::enable(int fd, const TraceId& trace_id, const SpanId& span_id) const {
-  return prepare(fd).enable(trace_id, span_id);
+  // prepare's probe released any room: no point binding the ids alone.
+  return prepare(fd).enable(trace_id, span_id, false);
 }
 
-Result Encapsulator::bind_ids(int fd, const TraceId& trace_id, const SpanId& span_id) const {
+Result Encapsulator::bind_ids(int fd, const TraceId& trace_id, const SpanId& span_id,
+                              bool room_may_be_kept) const {
   // The full request also has the datapath reserve the header's room.
   std::uint8_t ids[CLT_IDS_REQUEST_BYTES] = {};
   const TraceId carried = carried_trace_id(trace_id, config_.trace_id_bits);
   std::memcpy(ids, carried.data(), 16);
   std::memcpy(ids + 16, span_id.data(), 8);
+  // The ids alone fit the kernel's on-stack copy of the value; the hook
+  // answers ENOSPC when the room they need is not there.
+  if (room_may_be_kept) {
+    if (::setsockopt(fd, CLT_SOL_DATAPATH, CLT_SO_IDS, ids, CLT_IDS_BYTES) == 0) return Result{};
+    if (errno == ENOPROTOOPT) return fail(Status::kSystemError, errno);
+  }
   if (::setsockopt(fd, CLT_SOL_DATAPATH, CLT_SO_IDS, ids, sizeof ids) != 0) {
     const int err = errno;
     // The kernel refused the room the hook asked for: clear what the hook

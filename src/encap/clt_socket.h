@@ -146,6 +146,9 @@ class PreparedSocket {
 
  private:
   friend class Encapsulator;
+  // room_may_be_kept: a TCP socket whose earlier span left its room in place
+  // binds with the ids alone first.
+  Result enable(const TraceId& trace_id, const SpanId& span_id, bool room_may_be_kept) const;
   PreparedSocket(const Encapsulator& encap, int fd) : encap_(&encap), fd_(fd) {}
 
   const Encapsulator* encap_;
@@ -192,7 +195,8 @@ class Encapsulator {
  private:
   friend class PreparedSocket;
   Encapsulator(const Config& config, NodeFacts facts);
-  Result bind_ids(int fd, const TraceId& trace_id, const SpanId& span_id) const;
+  Result bind_ids(int fd, const TraceId& trace_id, const SpanId& span_id,
+                  bool room_may_be_kept) const;
   bool in_domain(const std::array<std::uint8_t, 16>& peer) const;
 
   Config config_;

@@ -16,6 +16,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstring>
 #include <memory>
 #include <optional>
@@ -239,6 +240,36 @@ TEST_F(SpanEdges, OwnRoutingHeaderMakesTheNextSpanReserveAgain) {
   const auto sent = capture_.sent_from(local_port(conn.fd));
   ASSERT_EQ(sent.size(), 1u);
   expect_span(sent[0], 'B', 0xb1);
+}
+
+// The ids alone (24 bytes, the short bind a kept room allows) are refused on
+// a socket without room, so that the caller sends the full request; once a
+// span reserved the room, they bind and the packets carry them.
+TEST_F(SpanEdges, IdsAloneBindOnlyIntoKeptRoom) {
+  const clt::test::LoopbackSocket conn(SOCK_STREAM);
+  std::uint8_t ids[CLT_IDS_REQUEST_BYTES] = {};
+  std::memset(ids, 0xc1, 16);
+  std::memset(ids + 16, 0xc2, 8);
+  errno = 0;
+  EXPECT_NE(::setsockopt(conn.fd, CLT_SOL_DATAPATH, CLT_SO_IDS, ids, CLT_IDS_BYTES), 0);
+  EXPECT_EQ(errno, ENOSPC);
+  EXPECT_EQ(counter(CLT_CNT_IDS_SET), 0u);
+  ASSERT_EQ(::setsockopt(conn.fd, CLT_SOL_DATAPATH, CLT_SO_IDS, ids, sizeof ids), 0);
+  const std::uint8_t none[CLT_IDS_BYTES] = {};
+  ASSERT_EQ(::setsockopt(conn.fd, CLT_SOL_DATAPATH, CLT_SO_IDS, none, sizeof none), 0);
+  std::memset(ids, 0xd1, 16);
+  std::memset(ids + 16, 0xd2, 8);
+  ASSERT_EQ(::setsockopt(conn.fd, CLT_SOL_DATAPATH, CLT_SO_IDS, ids, CLT_IDS_BYTES), 0);
+  char buf[kPayload];
+  std::memset(buf, 'D', sizeof buf);
+  ASSERT_EQ(::send(conn.fd, buf, sizeof buf, 0), static_cast<ssize_t>(sizeof buf));
+  char drain[65536];
+  ASSERT_EQ(::recv(conn.peer, drain, sizeof drain, 0), static_cast<ssize_t>(sizeof buf));
+  EXPECT_EQ(counter(CLT_CNT_ROOM_RESERVED), 1u);
+  EXPECT_EQ(counter(CLT_CNT_IDS_SET), 2u);
+  const auto sent = capture_.sent_from(local_port(conn.fd));
+  ASSERT_EQ(sent.size(), 1u);
+  expect_span(sent[0], 'D', 0xd1);
 }
 
 }  // namespace
