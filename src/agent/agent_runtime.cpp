@@ -65,6 +65,17 @@ void read_datapath(const bpf::Datapath& datapath, AgentStats& stats) {
                                          counters[static_cast<std::size_t>(c)]);
 }
 
+void print_room_release(const bpf::RoomRelease& release) {
+  if (release.released > 0)
+    std::fprintf(stderr, "clt agent: cleared the reserved room of %zu sockets\n", release.released);
+  if (release.unreachable > 0)
+    std::fprintf(stderr,
+                 "clt agent: %zu sockets were out of reach (no CAP_SYS_PTRACE over their "
+                 "process): their room stays until their next clt call, and receivers without "
+                 "Segment Routing drop their packets meanwhile\n",
+                 release.unreachable);
+}
+
 void print_datapath_summary(const AgentStats& stats) {
   std::string line = "clt agent: datapath";
   for (const auto& [name, value] : stats.datapath_counters)
@@ -207,7 +218,10 @@ int run_agent_with(const AgentOptions& options) {
   reporter_thread.join();
   if (datapath) read_datapath(*datapath, stats);
   if (!options.stats_path.empty()) (void)write_stats_file(options.stats_path, stats);
-  if (datapath) print_datapath_summary(stats);
+  if (datapath) {
+    print_datapath_summary(stats);
+    print_room_release(datapath->release_kept_rooms());
+  }
   if (!capturing) return 0;
   std::fprintf(
       stderr,

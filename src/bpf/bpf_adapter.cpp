@@ -66,6 +66,10 @@ bool map_delete(int map_fd, const void* key) {
   return bpf_map_delete_elem(map_fd, key) == 0;
 }
 
+bool map_lookup(int map_fd, const void* key, void* value) {
+  return bpf_map_lookup_elem(map_fd, key, value) == 0;
+}
+
 std::vector<std::uint64_t> percpu_sums(int map_fd, std::uint32_t count) {
   std::vector<std::uint64_t> sums(count, 0);
   const int cpus = libbpf_num_possible_cpus();

@@ -32,6 +32,8 @@ std::vector<AttachedProgram> tcx_programs(unsigned ifindex, int attach_type);
 
 bool map_update(int map_fd, const void* key, const void* value, std::string& error);
 bool map_delete(int map_fd, const void* key);
+// false when the key has no value (or the lookup failed).
+bool map_lookup(int map_fd, const void* key, void* value);
 
 // Sum over CPUs of each u64 slot 0..count-1 of a per-CPU array.
 std::vector<std::uint64_t> percpu_sums(int map_fd, std::uint32_t count);

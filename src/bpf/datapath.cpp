@@ -232,6 +232,10 @@ bool Datapath::configure(const DatapathConfig& config, std::string& error) {
   return true;
 }
 
+RoomRelease Datapath::release_kept_rooms() const {
+  return bpf::release_kept_rooms(object_->socket_ids_map());
+}
+
 bool Datapath::attach(const DatapathConfig& config, std::string& error) {
   for (const unsigned ifindex : ifindexes_) {
     auto link = attach_tcx(object_->encap_program(), ifindex, kAttachTcxEgress, error);

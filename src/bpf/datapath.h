@@ -20,6 +20,7 @@
 #include "bpf/bpf_adapter.h"
 #include "bpf/clt_datapath_abi.h"
 #include "bpf/datapath_object.h"
+#include "bpf/room_release.h"
 #include "core/ids.h"
 #include "encap/clt_socket.h"
 
@@ -57,6 +58,9 @@ class Datapath {
   bool bind_flow(const clt_flow_key& flow, const core::TraceId& trace_id,
                  const core::SpanId& span_id, std::string& error);
   std::size_t header_size() const { return header_size_; }
+  // Before an orderly stop: clears the room sockets kept between spans (see
+  // room_release.h), while the programs are still attached.
+  RoomRelease release_kept_rooms() const;
 
  private:
   explicit Datapath(std::unique_ptr<DatapathObject> object) : object_(std::move(object)) {}

@@ -83,6 +83,9 @@ int DatapathObject::template_slots_map() const {
 int DatapathObject::flow_ids_map() const {
   return bpf_map__fd(skeleton_->maps.clt_flow_ids);
 }
+int DatapathObject::socket_ids_map() const {
+  return bpf_map__fd(skeleton_->maps.clt_socket_ids);
+}
 int DatapathObject::counters_map() const {
   return bpf_map__fd(skeleton_->maps.clt_counters);
 }

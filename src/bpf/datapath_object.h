@@ -37,6 +37,7 @@ class DatapathObject {
   int templates_map() const;
   int template_slots_map() const;
   int flow_ids_map() const;
+  int socket_ids_map() const;
   int counters_map() const;
 
   // Run-time settings, read by the programs on every packet or connect.

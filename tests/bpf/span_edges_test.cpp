@@ -13,6 +13,7 @@
 #include <net/ethernet.h>
 #include <net/if.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -270,6 +271,30 @@ TEST_F(SpanEdges, IdsAloneBindOnlyIntoKeptRoom) {
   const auto sent = capture_.sent_from(local_port(conn.fd));
   ASSERT_EQ(sent.size(), 1u);
   expect_span(sent[0], 'D', 0xd1);
+}
+
+// A TCP socket that kept its room would send the placeholder once the
+// programs are gone, and a receiver without Segment Routing (lo here) drops
+// it: an orderly stop clears the room first.
+TEST_F(SpanEdges, OrderlyStopClearsTheRoomSocketsKept) {
+  const clt::test::LoopbackSocket conn(SOCK_STREAM);
+  const auto prepared = encap_->prepare(conn.fd);
+  ASSERT_TRUE(prepared.enable(trace_of(0xa1), span_of(0xa2)).applied());
+  ASSERT_TRUE(prepared.disable().applied());
+  const auto release = datapath_->release_kept_rooms();
+  EXPECT_EQ(release.released, 1u);
+  EXPECT_EQ(release.unreachable, 0u);
+  datapath_.reset();
+  char buf[kPayload];
+  std::memset(buf, 'R', sizeof buf);
+  ASSERT_EQ(::send(conn.fd, buf, sizeof buf, 0), static_cast<ssize_t>(sizeof buf));
+  pollfd readable{conn.peer, POLLIN, 0};
+  ASSERT_EQ(::poll(&readable, 1, 2000), 1) << "the packet after the stop never arrived";
+  char drain[65536];
+  EXPECT_EQ(::recv(conn.peer, drain, sizeof drain, 0), static_cast<ssize_t>(sizeof buf));
+  const auto sent = capture_.sent_from(local_port(conn.fd));
+  ASSERT_EQ(sent.size(), 1u);
+  expect_without_clt(sent[0], 'R');
 }
 
 }  // namespace
