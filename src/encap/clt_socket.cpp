@@ -91,8 +91,12 @@ Result unbind_datapath_ids(int fd) {
 }
 
 // Whether the datapath's socket hook serves this socket: it answers the
-// private option (clearing any ids), the kernel alone refuses it.
-bool datapath_loaded(int fd) {
+// private option (unbinding any ids; a TCP socket keeps its room), the
+// kernel alone refuses it.
+bool datapath_loaded(int fd, int protocol) {
+  const std::uint8_t none[CLT_IDS_BYTES] = {};
+  if (protocol == IPPROTO_TCP)
+    return ::setsockopt(fd, CLT_SOL_DATAPATH, CLT_SO_IDS, none, sizeof none) == 0;
   return ::setsockopt(fd, CLT_SOL_DATAPATH, CLT_SO_IDS, nullptr, 0) == 0;
 }
 
@@ -214,7 +218,7 @@ PreparedSocket Encapsulator::prepare(int fd) const {
     s.checks_ = fail(Status::kOutsideDomain);
     return s;
   }
-  s.datapath_ = datapath_loaded(fd);
+  s.datapath_ = datapath_loaded(fd, protocol);
   s.protocol_ = protocol;
   if (config_.own_entry) {
     sockaddr_in6 self{};
@@ -230,14 +234,10 @@ PreparedSocket Encapsulator::prepare(int fd) const {
 }
 
 Result PreparedSocket::enable(const TraceId& trace_id, const SpanId& span_id) const {
-  return enable(trace_id, span_id, protocol_ == IPPROTO_TCP);
-}
-
-Result PreparedSocket::enable(const TraceId& trace_id, const SpanId& span_id,
-                              bool room_may_be_kept) const {
   if (checks_.status != Status::kOk) return checks_;
   if (datapath_) {
-    const Result bound = encap_->bind_ids(fd_, trace_id, span_id, room_may_be_kept);
+    // A TCP socket may have kept its room from an earlier span.
+    const Result bound = encap_->bind_ids(fd_, trace_id, span_id, protocol_ == IPPROTO_TCP);
     // The datapath went away since prepare: fall back to the sticky header,
     // without the room it may have reserved, which would now leave the node.
     if (bound.sys_errno != ENOPROTOOPT) return bound;
@@ -260,8 +260,7 @@ Result PreparedSocket::disable() const {
 }
 
 Result Encapsulator::enable(int fd, const TraceId& trace_id, const SpanId& span_id) const {
-  // prepare's probe released any room: no point binding the ids alone.
-  return prepare(fd).enable(trace_id, span_id, false);
+  return prepare(fd).enable(trace_id, span_id);
 }
 
 Result Encapsulator::bind_ids(int fd, const TraceId& trace_id, const SpanId& span_id,
@@ -288,7 +287,11 @@ Result Encapsulator::bind_ids(int fd, const TraceId& trace_id, const SpanId& spa
 }
 
 Result Encapsulator::disable(int fd) const {
-  if (datapath_loaded(fd)) return Result{};  // probing cleared the ids
+  // A TCP socket unbinds and keeps its room, as a PreparedSocket's span end.
+  int protocol = 0;
+  socklen_t len = sizeof protocol;
+  if (::getsockopt(fd, SOL_SOCKET, SO_PROTOCOL, &protocol, &len) != 0) protocol = 0;
+  if (datapath_loaded(fd, protocol)) return Result{};  // probing unbound the ids
   return clear_sticky_header(fd);
 }
 

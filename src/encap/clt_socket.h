@@ -130,8 +130,7 @@ class Encapsulator;
 // With the eBPF datapath a TCP socket keeps the header's room between spans
 // (disable unbinds only the ids; the datapath removes the room from packets
 // sent between spans), so the kernel changes no option at a span's edges;
-// Encapsulator::disable releases the room too.
-// Valid while the socket stays connected to the same peer.
+// so does Encapsulator::disable. Valid while the socket stays connected to the same peer.
 class PreparedSocket {
  public:
   // Outcome of the checks: kOk (enable will set CLT), kOutsideDomain (enable
@@ -146,9 +145,6 @@ class PreparedSocket {
 
  private:
   friend class Encapsulator;
-  // room_may_be_kept: a TCP socket whose earlier span left its room in place
-  // binds with the ids alone first.
-  Result enable(const TraceId& trace_id, const SpanId& span_id, bool room_may_be_kept) const;
   PreparedSocket(const Encapsulator& encap, int fd) : encap_(&encap), fd_(fd) {}
 
   const Encapsulator* encap_;
