@@ -5,9 +5,9 @@
  * IOAM nodes on the path add their data. Call clt_enable when a span starts
  * and clt_disable when it ends. With the eBPF datapath loaded on the node
  * (`clt agent --encap IFACE`) the ids are bound to the socket, the socket
- * reserves the option's room (for the span, it carries a placeholder routing
- * header, IPV6_RTHDR) and the datapath writes the option into that room in
- * every packet: no capability is needed.
+ * reserves the option's room (a placeholder routing header, IPV6_RTHDR; a
+ * TCP socket keeps it from one span to the next) and the datapath writes the
+ * option into that room in every packet of a span: no capability is needed.
  * Without it the option is set on the socket (IPV6_HOPOPTS, CAP_NET_RAW).
  *
  * Configuration is process-wide. Without any configuration call the defaults
