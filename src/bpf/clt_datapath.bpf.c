@@ -24,6 +24,7 @@
 #include "clt_parse.bpf.h"
 #include "clt_room.bpf.h"
 #include "clt_stamp.bpf.h"
+#include "clt_wire.bpf.h"
 
 #define CLT_AF_INET6 10
 #define CLT_SOL_TCP 6
@@ -107,6 +108,7 @@ int clt_encap_egress(struct __sk_buff* skb) {
   }
   struct clt_l4 l4 = {};
   const int has_l4 = clt_find_l4(skb, l3, ip6.nexthdr, &l4);
+  if (has_l4 && clt_traceparent_enabled) clt_wire_read_request(skb, l3, &ip6, &l4);
   const struct clt_socket_ids* ids = has_l4 ? clt_flow_ids_of(skb, l3, &ip6, &l4) : 0;
   if (!ids) {
     clt_count(CLT_CNT_NO_IDS);
@@ -124,6 +126,7 @@ int clt_encap_egress(struct __sk_buff* skb) {
    * socket's memory accounting, which a local receiver can trip over: TCP
    * sockets get CLT through reserved room only. */
   if (l4.protocol == IPPROTO_TCP && clt_sent_by_tcp_socket(skb)) {
+    if (clt_traceparent_enabled) return clt_insert_in_clone(skb);
     clt_count(CLT_CNT_NO_ROOM);
     return TC_ACT_OK;
   }

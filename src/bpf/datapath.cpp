@@ -119,6 +119,18 @@ const char* counter_name(clt_counter counter) {
       return "room_removed";
     case CLT_CNT_NO_ROOM:
       return "skipped_no_room";
+    case CLT_CNT_HTTP_REQUESTS:
+      return "http_requests_seen";
+    case CLT_CNT_REQUESTS_BOUND:
+      return "http_requests_bound";
+    case CLT_CNT_TRACEPARENT_ABSENT:
+      return "traceparent_absent";
+    case CLT_CNT_TRACEPARENT_INVALID:
+      return "traceparent_invalid";
+    case CLT_CNT_TRACEPARENT_UNSAMPLED:
+      return "traceparent_unsampled";
+    case CLT_CNT_CLONED_FOR_INSERT:
+      return "cloned_for_insert";
     case CLT_CNT_MAX:
       break;
   }
@@ -183,7 +195,8 @@ std::unique_ptr<Datapath> Datapath::open(const DatapathConfig& config, std::stri
     return nullptr;
   }
   DatapathObject::Options options;
-  options.flow_ids = config.flow_ids;
+  options.flow_ids = config.flow_ids || config.traceparent;
+  options.traceparent = config.traceparent;
   auto object = DatapathObject::load(options, error);
   if (!object) return nullptr;
   std::unique_ptr<Datapath> dp(new Datapath(std::move(object)));

@@ -21,6 +21,9 @@ class DatapathObject {
     // Packets whose socket has no ids take those their room carries (a test
     // run has no socket storage; the agent never sets this).
     bool room_ids = false;
+    // Read outgoing HTTP/1.x requests' traceparent into flow ids (needs
+    // flow_ids).
+    bool traceparent = false;
   };
   // nullptr with error set (the kernel's reason and what to do) on failure.
   static std::unique_ptr<DatapathObject> load(const Options& options, std::string& error);

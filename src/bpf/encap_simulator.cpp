@@ -7,7 +7,8 @@ std::unique_ptr<EncapSimulator> EncapSimulator::create(const encap::Config& ioam
                                                        unsigned ifindex, std::string& error,
                                                        Ids ids) {
   DatapathObject::Options options;
-  options.flow_ids = ids == Ids::kFlows;
+  options.flow_ids = ids == Ids::kFlows || ids == Ids::kWire;
+  options.traceparent = ids == Ids::kWire;
   options.room_ids = ids == Ids::kRoom;
   auto object = DatapathObject::load(options, error);
   if (!object) return nullptr;
