@@ -199,34 +199,25 @@ static __always_inline int clt_socket_has_own_ids(struct __sk_buff* skb) {
 #define CLT_TCP_FIN 0x01
 #define CLT_TCP_RST 0x04
 
-/* A TCP segment leaving the node: a request starting in it binds or unbinds
- * its flow, the flow's end unbinds it. Packets the program itself cloned for
- * insertion (no socket any more) were read on their first pass. */
-static __always_inline void clt_wire_read_request(struct __sk_buff* skb, __u32 l3,
-                                                  const struct ipv6hdr* ip6,
-                                                  const struct clt_l4* l4) {
-  if (l4->protocol != IPPROTO_TCP || !skb->sk) return;
-  struct {
-    __u32 ports;
-    __u8 unused[8];
-    __u8 offset;
-    __u8 flags;
-  } tcp;
-  const __u32 th = l3 + l4->offset;
-  if (bpf_skb_load_bytes(skb, th, &tcp, sizeof tcp) != 0) return;
-  struct clt_flow_key key = {};
-  clt_flow_key_of(ip6, tcp.ports, &key);
-  if (tcp.flags & (CLT_TCP_FIN | CLT_TCP_RST)) {
-    bpf_map_delete_elem(&clt_flow_ids, &key);
-    return;
-  }
-  const __u32 payload = th + (tcp.offset >> 4) * 4;
+/* The TCP header's ports, data offset and flags. */
+struct clt_tcp_start {
+  __u32 ports;
+  __u8 unused[8];
+  __u8 offset;
+  __u8 flags;
+};
+
+/* If the segment whose payload starts at `payload` starts a request, binds
+ * `key` (the flow the ids are to travel on) to its sampled traceparent's
+ * ids, or unbinds it. own_ids: the application bound ids of its own. */
+static __always_inline void clt_wire_bind_request(struct __sk_buff* skb, __u32 payload,
+                                                  const struct clt_flow_key* key, int own_ids) {
   if (payload + 8 > skb->len) return;
   __u64 method;
   if (bpf_skb_load_bytes(skb, payload, &method, sizeof method) != 0) return;
   if (!clt_is_request_start(method)) return;
   clt_count(CLT_CNT_HTTP_REQUESTS);
-  if (clt_socket_has_own_ids(skb)) return;
+  if (own_ids) return;
   __u32 zero = 0;
   struct clt_wire_buf* b = bpf_map_lookup_elem(&clt_wire_scratch, &zero);
   if (!b) return;
@@ -237,7 +228,7 @@ static __always_inline void clt_wire_read_request(struct __sk_buff* skb, __u32 l
   const int found = clt_wire_scan(b, len);
   if (found != CLT_WIRE_SAMPLED) {
     /* The flow's earlier request ends here, and this one gets no CLT. */
-    bpf_map_delete_elem(&clt_flow_ids, &key);
+    bpf_map_delete_elem(&clt_flow_ids, key);
     clt_count(found == CLT_WIRE_INVALID     ? CLT_CNT_TRACEPARENT_INVALID
               : found == CLT_WIRE_UNSAMPLED ? CLT_CNT_TRACEPARENT_UNSAMPLED
                                             : CLT_CNT_TRACEPARENT_ABSENT);
@@ -246,24 +237,77 @@ static __always_inline void clt_wire_read_request(struct __sk_buff* skb, __u32 l
   struct clt_socket_ids ids = {};
   __builtin_memcpy(ids.trace_id, b->ids, CLT_IDS_BYTES);
   ids.origin = CLT_ORIGIN_WIRE;
-  if (bpf_map_update_elem(&clt_flow_ids, &key, &ids, BPF_ANY) == 0)
+  if (bpf_map_update_elem(&clt_flow_ids, key, &ids, BPF_ANY) == 0)
     clt_count(CLT_CNT_REQUESTS_BOUND);
   else
     clt_count(CLT_CNT_ERROR);
 }
 
+/* A TCP segment leaving the node: a request starting in it binds or unbinds
+ * its flow, the flow's end unbinds it. Packets the program itself cloned for
+ * insertion (no socket any more) were read on their first pass. */
+static __always_inline void clt_wire_read_request(struct __sk_buff* skb, __u32 l3,
+                                                  const struct ipv6hdr* ip6,
+                                                  const struct clt_l4* l4) {
+  if (l4->protocol != IPPROTO_TCP || !skb->sk) return;
+  struct clt_tcp_start tcp;
+  const __u32 th = l3 + l4->offset;
+  if (bpf_skb_load_bytes(skb, th, &tcp, sizeof tcp) != 0) return;
+  struct clt_flow_key key = {};
+  clt_flow_key_of(ip6, tcp.ports, &key);
+  if (tcp.flags & (CLT_TCP_FIN | CLT_TCP_RST)) {
+    bpf_map_delete_elem(&clt_flow_ids, &key);
+    return;
+  }
+  clt_wire_bind_request(skb, th + (tcp.offset >> 4) * 4, &key, clt_socket_has_own_ids(skb));
+}
+
+/* A TCP segment arriving (the server's side): a request starting in it
+ * binds the flow its response leaves on (the reversed 5-tuple), so that the
+ * response carries the request's ids; the peer's FIN or RST unbinds it. */
+static __always_inline void clt_wire_read_arriving_request(struct __sk_buff* skb, __u32 l3,
+                                                           const struct ipv6hdr* ip6,
+                                                           const struct clt_l4* l4) {
+  if (l4->protocol != IPPROTO_TCP) return;
+  struct clt_tcp_start tcp;
+  const __u32 th = l3 + l4->offset;
+  if (bpf_skb_load_bytes(skb, th, &tcp, sizeof tcp) != 0) return;
+  struct clt_flow_key key = {};
+  __builtin_memcpy(key.saddr, &ip6->daddr, 16);
+  __builtin_memcpy(key.daddr, &ip6->saddr, 16);
+  key.sport = (__u16)(tcp.ports >> 16);
+  key.dport = (__u16)tcp.ports;
+  key.protocol = IPPROTO_TCP;
+  if (tcp.flags & (CLT_TCP_FIN | CLT_TCP_RST)) {
+    bpf_map_delete_elem(&clt_flow_ids, &key);
+    return;
+  }
+  clt_wire_bind_request(skb, th + (tcp.offset >> 4) * 4, &key, 0);
+}
+
 /* A TCP socket's packet may not grow while the socket owns it (its memory
  * accounting would not see the larger buffer): a clone, which no socket
  * owns, goes out through the same interface instead, and the program, run
- * again on it, inserts the header. The original counts as sent. */
-static __always_inline int clt_insert_in_clone(struct __sk_buff* skb) {
+ * again on it, inserts the header. A tcx program cannot steal a packet, so
+ * the original is handed to loopback's ingress, where IPv6 drops it as
+ * addressed to another host (its destination MAC is the next hop's), and
+ * the socket sees it sent. Interfaces without a MAC header keep the packet
+ * unchanged. */
+#define CLT_LOOPBACK_IFINDEX 1
+
+static __always_inline int clt_insert_in_clone(struct __sk_buff* skb,
+                                               const struct clt_encap_template* t) {
+  if (t->l2_len == 0) {
+    clt_count(CLT_CNT_NO_ROOM);
+    return TC_ACT_OK;
+  }
   /* Negative: no clone went out, so the original does, unchanged. */
   if (bpf_clone_redirect(skb, skb->ifindex, 0) < 0) {
     clt_count(CLT_CNT_ERROR);
     return TC_ACT_OK;
   }
   clt_count(CLT_CNT_CLONED_FOR_INSERT);
-  return TC_ACT_STOLEN;
+  return bpf_redirect(CLT_LOOPBACK_IFINDEX, BPF_F_INGRESS);
 }
 
 #endif

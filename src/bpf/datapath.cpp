@@ -230,7 +230,10 @@ bool Datapath::configure(const DatapathConfig& config, std::string& error) {
   }
   if (!configure_maps(*object_, config.ioam, facts, templates, error)) return false;
   header_size_ = core::hop_by_hop_size(encap::hop_by_hop_spec(config.ioam));
-  if (config.clamp_mss && smallest_mtu > kIpv6HeaderBytes + kTcpHeaderBytes + header_size_)
+  // Sockets whose ids are read on the wire reserved no room: their full-size
+  // segments must leave room for the header to be inserted.
+  const bool clamp = config.clamp_mss || config.traceparent;
+  if (clamp && smallest_mtu > kIpv6HeaderBytes + kTcpHeaderBytes + header_size_)
     clamp_mss_ =
         smallest_mtu - kIpv6HeaderBytes - kTcpHeaderBytes - static_cast<unsigned>(header_size_);
   object_->set_clamp_mss(clamp_mss_);
@@ -245,6 +248,11 @@ bool Datapath::attach(const DatapathConfig& config, std::string& error) {
     auto link = attach_tcx(object_->encap_program(), ifindex, kAttachTcxEgress, error);
     if (!link) return false;
     links_.push_back(std::move(link));
+    if (!config.traceparent) continue;
+    // The server's side: requests arriving bind their responses' flows.
+    auto ingress = attach_tcx(object_->wire_ingress_program(), ifindex, kAttachTcxIngress, error);
+    if (!ingress) return false;
+    links_.push_back(std::move(ingress));
   }
   const os::UniqueFd cgroup = open_cgroup(config.cgroup, error);
   if (!cgroup) return false;

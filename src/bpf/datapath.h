@@ -35,7 +35,7 @@ struct DatapathConfig {
   // reached).
   bool flow_ids = false;
   // Read outgoing HTTP/1.x requests' traceparent header: a sampled one binds
-  // its flow to its ids (implies flow_ids).
+  // its flow to its ids (implies flow_ids and clamp_mss).
   bool traceparent = false;
 };
 

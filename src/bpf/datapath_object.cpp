@@ -74,6 +74,9 @@ int DatapathObject::setsockopt_program() const {
 int DatapathObject::sockops_program() const {
   return bpf_program__fd(skeleton_->progs.clt_sockops);
 }
+int DatapathObject::wire_ingress_program() const {
+  return bpf_program__fd(skeleton_->progs.clt_wire_ingress);
+}
 int DatapathObject::templates_map() const {
   return bpf_map__fd(skeleton_->maps.clt_templates);
 }

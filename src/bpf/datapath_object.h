@@ -34,6 +34,7 @@ class DatapathObject {
   int encap_program() const;
   int setsockopt_program() const;
   int sockops_program() const;
+  int wire_ingress_program() const;
   int templates_map() const;
   int template_slots_map() const;
   int flow_ids_map() const;

@@ -39,6 +39,13 @@ TestRun EncapSimulator::run(std::span<const std::uint8_t> frame, std::uint32_t g
   return test_run(object_->encap_program(), input);
 }
 
+TestRun EncapSimulator::run_arriving(std::span<const std::uint8_t> frame) const {
+  TestRunInput input;
+  input.packet = frame;
+  input.ifindex = ifindex_;
+  return test_run(object_->wire_ingress_program(), input);
+}
+
 TestRun EncapSimulator::run_stamped(std::span<const std::uint8_t> frame,
                                     std::uint64_t tstamp) const {
   TestRunInput input;

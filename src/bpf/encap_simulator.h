@@ -36,6 +36,9 @@ class EncapSimulator {
 
   TestRun run(std::span<const std::uint8_t> frame, std::uint32_t gso_size = 0,
               std::uint32_t gso_segs = 0, std::uint32_t repeat = 1) const;
+  // A packet arriving (tc ingress, with Ids::kWire): a request binds the
+  // flow of its response.
+  TestRun run_arriving(std::span<const std::uint8_t> frame) const;
   // With a timestamp on the packet (CLOCK_REALTIME ns), as a departure time.
   TestRun run_stamped(std::span<const std::uint8_t> frame, std::uint64_t tstamp) const;
   DatapathCounters counters() const;

@@ -37,6 +37,8 @@ struct FrameSpec {
   // bytes of a pattern.
   std::vector<std::uint8_t> payload_bytes;
   std::uint8_t tcp_flags = 0x18;  // PSH ACK
+  std::uint16_t sport = kSourcePort;
+  std::uint16_t dport = kDestPort;
 };
 
 // The placeholder as the datapath's setsockopt hook writes it and the kernel
@@ -87,10 +89,10 @@ inline std::vector<std::uint8_t> ipv6_frame(const FrameSpec& spec) {
     p[3] = 4;
     p += 8;
   }
-  p[0] = static_cast<std::uint8_t>(kSourcePort >> 8);
-  p[1] = static_cast<std::uint8_t>(kSourcePort);
-  p[2] = static_cast<std::uint8_t>(kDestPort >> 8);
-  p[3] = static_cast<std::uint8_t>(kDestPort);
+  p[0] = static_cast<std::uint8_t>(spec.sport >> 8);
+  p[1] = static_cast<std::uint8_t>(spec.sport);
+  p[2] = static_cast<std::uint8_t>(spec.dport >> 8);
+  p[3] = static_cast<std::uint8_t>(spec.dport);
   if (spec.protocol == 6) {
     p[12] = 0x50;  // data offset 5 words
     p[13] = spec.tcp_flags;
@@ -122,8 +124,8 @@ inline clt_flow_key flow_of(const FrameSpec& spec) {
   clt_flow_key key{};
   std::copy(spec.src.begin(), spec.src.end(), key.saddr);
   std::copy(spec.dst.begin(), spec.dst.end(), key.daddr);
-  key.sport = static_cast<std::uint16_t>((kSourcePort >> 8) | (kSourcePort << 8));
-  key.dport = static_cast<std::uint16_t>((kDestPort >> 8) | (kDestPort << 8));
+  key.sport = static_cast<std::uint16_t>((spec.sport >> 8) | (spec.sport << 8));
+  key.dport = static_cast<std::uint16_t>((spec.dport >> 8) | (spec.dport << 8));
   key.protocol = spec.protocol;
   return key;
 }

@@ -249,3 +249,69 @@ TEST_F(WireProgram, EveryMethodIsRecognised) {
 }
 
 }  // namespace
+
+namespace {
+
+// The server's side: a request arriving (from the client, fd00:2::2:40000,
+// to this node, fd00:1::1:8080) binds the flow its response leaves on.
+FrameSpec arriving(std::vector<std::uint8_t> payload) {
+  FrameSpec spec = segment(std::move(payload));
+  spec.src = clt::test::kInDomain;
+  spec.dst = clt::test::kSender;
+  spec.sport = clt::test::kSourcePort;
+  spec.dport = clt::test::kDestPort;
+  return spec;
+}
+
+FrameSpec response(std::vector<std::uint8_t> payload) {
+  FrameSpec spec = segment(std::move(payload));
+  spec.src = clt::test::kSender;
+  spec.dst = clt::test::kInDomain;
+  spec.sport = clt::test::kDestPort;
+  spec.dport = clt::test::kSourcePort;
+  return spec;
+}
+
+std::vector<std::uint8_t> bytes(const std::string& text) {
+  return {text.begin(), text.end()};
+}
+
+TEST_F(WireProgram, ArrivingRequestBindsItsResponse) {
+  const auto in =
+      clt::test::ipv6_frame(arriving(request({"traceparent: " + traceparent(kTraceA, kParentA)})));
+  const auto seen = sim_->run_arriving(in);
+  ASSERT_EQ(seen.error, 0) << std::strerror(seen.error);
+  EXPECT_EQ(seen.ret, 0);      // never dropped
+  EXPECT_EQ(seen.packet, in);  // nor changed
+  expect_ids(response(bytes("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")), kTraceA, kParentA);
+  // The next request on the connection rebinds it.
+  sim_->run_arriving(
+      clt::test::ipv6_frame(arriving(request({"traceparent: " + traceparent(kTraceB, kParentB)}))));
+  expect_ids(response(bytes("HTTP/1.1 200 OK\r\n\r\n")), kTraceB, kParentB);
+  // One without traceparent unbinds it.
+  sim_->run_arriving(clt::test::ipv6_frame(arriving(request({}))));
+  expect_unchanged(response(bytes("HTTP/1.1 200 OK\r\n\r\n")));
+  EXPECT_EQ(counter(CLT_CNT_REQUESTS_BOUND), 2u);
+  EXPECT_EQ(counter(CLT_CNT_TRACEPARENT_ABSENT), 1u);
+}
+
+TEST_F(WireProgram, ArrivingUnsampledOrMalformedRequestGivesItsResponseNoClt) {
+  for (const auto& value :
+       {traceparent(kTraceA, kParentA, "00"), traceparent(kTraceA, kParentA, "01", "ff")}) {
+    sim_->run_arriving(clt::test::ipv6_frame(arriving(request({"traceparent: " + value}))));
+    expect_unchanged(response(bytes("HTTP/1.1 200 OK\r\n\r\n")));
+  }
+  EXPECT_EQ(counter(CLT_CNT_TRACEPARENT_UNSAMPLED), 1u);
+  EXPECT_EQ(counter(CLT_CNT_TRACEPARENT_INVALID), 1u);
+}
+
+TEST_F(WireProgram, PeersFinEndsTheResponsesBinding) {
+  sim_->run_arriving(
+      clt::test::ipv6_frame(arriving(request({"traceparent: " + traceparent(kTraceA, kParentA)}))));
+  FrameSpec fin = arriving({});
+  fin.tcp_flags = 0x11;
+  sim_->run_arriving(clt::test::ipv6_frame(fin));
+  expect_unchanged(response(bytes("HTTP/1.1 200 OK\r\n\r\n")));
+}
+
+}  // namespace
