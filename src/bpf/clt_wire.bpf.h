@@ -140,25 +140,58 @@ __attribute__((noinline)) int clt_wire_line(struct clt_wire_buf* b, __u64 nl, __
 /* Multiplied by 1 << 8k, leaves k in the top byte. */
 #define CLT_SWAR_BYTE_INDEX 0x0001020304050607ULL
 
+/* The lines that start after the '\n's of one word (their high bits in
+ * newlines, the word at b->bytes[base]). A global function: verified once. */
+__attribute__((noinline)) int clt_wire_lines(struct clt_wire_buf* b, __u64 base, __u64 newlines,
+                                             __u64 len) {
+  if (!b) return CLT_WIRE_ABSENT;
+  for (int k = 0; k < 8 && newlines; k++) {
+    const __u64 lowest = newlines & (~newlines + 1);
+    const __u64 at = base + ((((lowest >> 7) * CLT_SWAR_BYTE_INDEX) >> 56) & 7);
+    newlines ^= lowest;
+    if (at + 1 >= CLT_WIRE_SCAN_BYTES || at + 1 >= len) return CLT_WIRE_ABSENT;
+    /* Only a line that starts with 't' (either case), or the empty line, is
+     * looked at closer. */
+    const __u8 next = b->bytes[at + 1];
+    if ((next | 0x20) != 't' && next != '\r' && next != '\n') continue;
+    const int r = clt_wire_line(b, at, len);
+    if (r != CLT_WIRE_NEXT_LINE) return r;
+  }
+  return CLT_WIRE_NEXT_LINE;
+}
+
+/* The high bit of every byte of v that is zero (and possibly of a 0x01
+ * right above one: whoever acts on it looks at the byte itself). */
+static __always_inline __u64 clt_swar_zeros(__u64 v) {
+  return (v - CLT_SWAR_ONES) & ~v & CLT_SWAR_HIGHS;
+}
+
+/* Line ends in word w whose next byte could start a traceparent line ('t'
+ * or 'T') or end the block ('\r', '\n'). */
+static __always_inline __u64 clt_wire_candidates(const __u64* words, __u32 w) {
+  const __u64 word = words[w];
+  const __u64 next = (word >> 8) | (words[w + 1] << 56); /* each byte's successor */
+  const __u64 starts = clt_swar_zeros((next | 0x2020202020202020ULL) ^ 0x7474747474747474ULL) |
+                       clt_swar_zeros(next ^ 0x0d0d0d0d0d0d0d0dULL) |
+                       clt_swar_zeros(next ^ CLT_SWAR_NEWLINES);
+  return clt_swar_zeros(word ^ CLT_SWAR_NEWLINES) & starts;
+}
+
 /* Scans the len bytes in b (the start of a request) for its traceparent
- * header, 8 bytes at a time: only lines are looked at, not bytes. A global
+ * header, 16 bytes at a time in straight-line arithmetic: only the lines
+ * that could be one, and the block's end, are looked at closer. A global
  * function: the verifier checks it once, whichever path calls it. */
 __attribute__((noinline)) int clt_wire_scan(struct clt_wire_buf* b, __u64 len) {
   if (!b) return CLT_WIRE_ABSENT;
   const __u64* words = (const __u64*)b->bytes;
-  for (__u32 w = 0; w < CLT_WIRE_SCAN_WORDS; w++) {
+  for (__u32 w = 0; w < CLT_WIRE_SCAN_WORDS; w += 2) {
     if (w * 8 >= len) break;
-    const __u64 x = words[w] ^ CLT_SWAR_NEWLINES;
-    /* The high bit of every byte that is '\n' (and possibly of a 0x0b right
-     * above one: clt_wire_line looks at the byte itself). */
-    __u64 newlines = (x - CLT_SWAR_ONES) & ~x & CLT_SWAR_HIGHS;
-    for (int k = 0; k < 8 && newlines; k++) {
-      const __u64 lowest = newlines & (~newlines + 1);
-      const __u64 at = (((lowest >> 7) * CLT_SWAR_BYTE_INDEX) >> 56) & 7;
-      const int r = clt_wire_line(b, w * 8 + at, len);
-      if (r != CLT_WIRE_NEXT_LINE) return r;
-      newlines ^= lowest;
-    }
+    const __u64 c0 = clt_wire_candidates(words, w);
+    const __u64 c1 = clt_wire_candidates(words, w + 1);
+    if (!(c0 | c1)) continue;
+    int r = c0 ? clt_wire_lines(b, w * 8, c0, len) : CLT_WIRE_NEXT_LINE;
+    if (r == CLT_WIRE_NEXT_LINE && c1) r = clt_wire_lines(b, w * 8 + 8, c1, len);
+    if (r != CLT_WIRE_NEXT_LINE) return r;
   }
   return CLT_WIRE_ABSENT;
 }
