@@ -53,6 +53,8 @@ std::unique_ptr<DatapathObject> DatapathObject::load(const Options& options, std
   skel->rodata->clt_flow_ids_enabled = options.flow_ids ? 1 : 0;
   skel->rodata->clt_room_ids_trusted = options.room_ids ? 1 : 0;
   skel->rodata->clt_traceparent_enabled = options.traceparent ? 1 : 0;
+  // The server's side of wire-read ids: loaded only when it is attached.
+  bpf_program__set_autoload(skel->progs.clt_wire_ingress, options.traceparent);
   if (const int err = clt_datapath__load(skel); err != 0) {
     error = load_failure(-err);
     clt_datapath__destroy(skel);
