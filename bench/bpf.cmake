@@ -9,3 +9,9 @@ add_executable(bench_datapath_throughput datapath_throughput.cpp)
 target_include_directories(bench_datapath_throughput PRIVATE ${CLT_SOURCE_DIR}/tests)
 target_link_libraries(bench_datapath_throughput PRIVATE clt_bpf clt_topo Threads::Threads)
 clt_target_warnings(bench_datapath_throughput)
+
+# Ids read on the wire: the tc program on a 1 KiB request header.
+add_executable(bench_bpf_wire bpf_wire_bench.cpp)
+target_include_directories(bench_bpf_wire PRIVATE ${CLT_SOURCE_DIR}/tests)
+target_link_libraries(bench_bpf_wire PRIVATE clt_bpf benchmark::benchmark)
+clt_target_warnings(bench_bpf_wire)

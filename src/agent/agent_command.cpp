@@ -27,7 +27,7 @@ int clt::cli::run_agent(int argc, char** argv) {
   std::string encap_trace_type = "0xf60000";
   unsigned encap_slots = options.encap.slots;
   std::vector<std::string> encap_domain;
-  bool no_own_entry = false, mss_clamp = false;
+  bool no_own_entry = false, mss_clamp = false, traceparent = false;
   app.add_option("--ioam-namespace", encap_namespace, "IOAM namespace of the inserted header")
       ->check(CLI::Range(0u, 65535u));
   app.add_option("--trace-type", encap_trace_type, "IOAM trace type (24 bits, e.g. 0xf60000)");
@@ -39,6 +39,10 @@ int clt::cli::run_agent(int argc, char** argv) {
   app.add_flag("--mss-clamp", mss_clamp,
                "also lower the MSS of every TCP connect into the domain by the header's size "
                "(sockets that enable CLT reserve their room and need no clamp)");
+  app.add_flag("--traceparent", traceparent,
+               "with --encap: HTTP/1.x requests leaving with a sampled W3C traceparent header "
+               "give their connection CLT with those ids, no library needed (see "
+               "docs/encapsulation.md, \"Ids read on the wire\")");
   app.add_option("-c,--collector", collector,
                  "collector HOST:PORT, [IPV6]:PORT or unix:/path (default: $IOAM_COLLECTOR)");
   app.add_option("--tls-ca", options.tls.ca_file,
@@ -81,6 +85,12 @@ int clt::cli::run_agent(int argc, char** argv) {
   options.encap.slots = static_cast<std::uint8_t>(encap_slots);
   options.encap.own_entry = !no_own_entry;
   options.encap_clamp_mss = mss_clamp;
+  options.encap_traceparent = traceparent;
+  if (traceparent && options.encap_interfaces.empty()) {
+    std::fprintf(stderr,
+                 "clt agent: --traceparent needs --encap IFACE, the interface to stamp on\n");
+    return 2;
+  }
   try {
     options.encap.trace_type = static_cast<std::uint32_t>(std::stoul(encap_trace_type, nullptr, 0));
   } catch (const std::exception&) {

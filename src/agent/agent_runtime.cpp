@@ -54,6 +54,7 @@ std::unique_ptr<bpf::Datapath> open_datapath(const AgentOptions& options, std::s
   config.interfaces = options.encap_interfaces;
   config.cgroup = options.encap_cgroup;
   config.clamp_mss = options.encap_clamp_mss;
+  config.traceparent = options.encap_traceparent;
   return bpf::Datapath::open(config, error);
 }
 
@@ -122,8 +123,9 @@ int run_agent_with(const AgentOptions& options) {
     const std::string mss = datapath->clamp_mss() > 0
                                 ? "TCP MSS clamped to " + std::to_string(datapath->clamp_mss())
                                 : "room reserved per socket";
-    std::fprintf(stderr, "clt agent: datapath attached on %s (header %zu bytes, %s)\n",
-                 names.c_str(), datapath->header_size(), mss.c_str());
+    std::fprintf(stderr, "clt agent: datapath attached on %s (header %zu bytes, %s%s)\n",
+                 names.c_str(), datapath->header_size(), mss.c_str(),
+                 options.encap_traceparent ? ", HTTP/1.x traceparent read on the wire" : "");
   }
 
   std::vector<CaptureSource> sources;

@@ -39,6 +39,9 @@ struct AgentOptions {
   std::string encap_cgroup;
   encap::Config encap;
   bool encap_clamp_mss = false;
+  // Read outgoing HTTP/1.x requests' traceparent: a sampled one gives its
+  // flow CLT, with no library in the application.
+  bool encap_traceparent = false;
 };
 
 // Opens every source, runs capture and reporting until a signal (or the

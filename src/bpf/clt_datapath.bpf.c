@@ -24,6 +24,7 @@
 #include "clt_parse.bpf.h"
 #include "clt_room.bpf.h"
 #include "clt_stamp.bpf.h"
+#include "clt_wire.bpf.h"
 
 #define CLT_AF_INET6 10
 #define CLT_SOL_TCP 6
@@ -106,6 +107,7 @@ int clt_encap_egress(struct __sk_buff* skb) {
   }
   struct clt_l4 l4 = {};
   const int has_l4 = clt_find_l4(skb, l3, ip6.nexthdr, &l4);
+  if (has_l4 && clt_traceparent_enabled) clt_wire_read_request(skb, l3, &ip6, &l4);
   const struct clt_socket_ids* ids = has_l4 ? clt_flow_ids_of(skb, l3, &ip6, &l4) : 0;
   if (!ids) {
     clt_count(CLT_CNT_NO_IDS);
@@ -123,10 +125,26 @@ int clt_encap_egress(struct __sk_buff* skb) {
    * socket's memory accounting, which a local receiver can trip over: TCP
    * sockets get CLT through reserved room only. */
   if (l4.protocol == IPPROTO_TCP && clt_sent_by_tcp_socket(skb)) {
+    if (clt_traceparent_enabled) return clt_insert_in_clone(skb, t);
     clt_count(CLT_CNT_NO_ROOM);
     return TC_ACT_OK;
   }
   clt_count(clt_insert_header(skb, t, ids, &ip6));
+  return TC_ACT_OK;
+}
+
+/* tc ingress with --traceparent (the server's side): a request arriving
+ * binds the flow of its response to its traceparent's ids. Never drops. */
+SEC("tc")
+int clt_wire_ingress(struct __sk_buff* skb) {
+  if (skb->protocol != bpf_htons(ETH_P_IPV6)) return TC_ACT_OK;
+  const struct clt_encap_template* t = clt_template_of(skb->ifindex);
+  if (!t) return TC_ACT_OK;
+  const __u32 l3 = t->l2_len;
+  struct ipv6hdr ip6;
+  struct clt_l4 l4 = {};
+  if (clt_read_ipv6(skb, l3, &ip6) && clt_find_l4(skb, l3, ip6.nexthdr, &l4))
+    clt_wire_read_arriving_request(skb, l3, &ip6, &l4);
   return TC_ACT_OK;
 }
 

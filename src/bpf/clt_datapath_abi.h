@@ -67,6 +67,10 @@ struct clt_flow_key {
   __u8 pad[3];
 };
 
+/* How much of a request the datapath reads for its traceparent header: the
+ * first bytes of the TCP segment that starts it (request line included). */
+#define CLT_WIRE_SCAN_BYTES 2048
+
 /* The longest Hop-by-Hop header: one 255-byte option, its 2-byte header, the
  * 2-byte extension header and the PadN, rounded to 8. */
 #define CLT_MAX_HEADER 264
@@ -125,6 +129,13 @@ enum clt_counter {
   CLT_CNT_ROOM_RESERVED,  /* setsockopt calls that reserved room on the socket */
   CLT_CNT_ROOM_REMOVED,   /* reserved room taken out of a packet it may not stamp */
   CLT_CNT_NO_ROOM,        /* a TCP socket's packet without reserved room: sent unchanged */
+  /* Wire-read ids (--traceparent): */
+  CLT_CNT_HTTP_REQUESTS,         /* HTTP/1.x requests seen leaving */
+  CLT_CNT_REQUESTS_BOUND,        /* ... whose sampled traceparent bound their flow */
+  CLT_CNT_TRACEPARENT_ABSENT,    /* ... with no traceparent in the bytes scanned */
+  CLT_CNT_TRACEPARENT_INVALID,   /* ... with a malformed one: no CLT */
+  CLT_CNT_TRACEPARENT_UNSAMPLED, /* ... with the sampled flag clear: no CLT */
+  CLT_CNT_CLONED_FOR_INSERT,     /* socket packets sent as an unowned clone to take the header */
   CLT_CNT_MAX
 };
 

@@ -119,6 +119,18 @@ const char* counter_name(clt_counter counter) {
       return "room_removed";
     case CLT_CNT_NO_ROOM:
       return "skipped_no_room";
+    case CLT_CNT_HTTP_REQUESTS:
+      return "http_requests_seen";
+    case CLT_CNT_REQUESTS_BOUND:
+      return "http_requests_bound";
+    case CLT_CNT_TRACEPARENT_ABSENT:
+      return "traceparent_absent";
+    case CLT_CNT_TRACEPARENT_INVALID:
+      return "traceparent_invalid";
+    case CLT_CNT_TRACEPARENT_UNSAMPLED:
+      return "traceparent_unsampled";
+    case CLT_CNT_CLONED_FOR_INSERT:
+      return "cloned_for_insert";
     case CLT_CNT_MAX:
       break;
   }
@@ -187,7 +199,8 @@ std::unique_ptr<Datapath> Datapath::open(const DatapathConfig& config, std::stri
     return nullptr;
   }
   DatapathObject::Options options;
-  options.flow_ids = config.flow_ids;
+  options.flow_ids = config.flow_ids || config.traceparent;
+  options.traceparent = config.traceparent;
   options.header_len = hop_by_hop_len(config.ioam);
   auto object = DatapathObject::load(options, error);
   if (!object) return nullptr;
@@ -222,7 +235,10 @@ bool Datapath::configure(const DatapathConfig& config, std::string& error) {
   }
   if (!configure_maps(*object_, config.ioam, facts, templates, error)) return false;
   header_size_ = hop_by_hop_len(config.ioam);
-  if (config.clamp_mss && smallest_mtu > kIpv6HeaderBytes + kTcpHeaderBytes + header_size_)
+  // Sockets whose ids are read on the wire reserved no room: their full-size
+  // segments must leave room for the header to be inserted.
+  const bool clamp = config.clamp_mss || config.traceparent;
+  if (clamp && smallest_mtu > kIpv6HeaderBytes + kTcpHeaderBytes + header_size_)
     clamp_mss_ =
         smallest_mtu - kIpv6HeaderBytes - kTcpHeaderBytes - static_cast<unsigned>(header_size_);
   object_->set_clamp_mss(clamp_mss_);
@@ -241,6 +257,11 @@ bool Datapath::attach(const DatapathConfig& config, std::string& error) {
     auto link = attach_tcx(object_->encap_program(), ifindex, kAttachTcxEgress, error);
     if (!link) return false;
     links_.push_back(std::move(link));
+    if (!config.traceparent) continue;
+    // The server's side: requests arriving bind their responses' flows.
+    auto ingress = attach_tcx(object_->wire_ingress_program(), ifindex, kAttachTcxIngress, error);
+    if (!ingress) return false;
+    links_.push_back(std::move(ingress));
   }
   const os::UniqueFd cgroup = open_cgroup(config.cgroup, error);
   if (!cgroup) return false;

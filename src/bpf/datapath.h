@@ -35,6 +35,9 @@ struct DatapathConfig {
   // with bind_flow (ids read from the wire, tools whose sockets cannot be
   // reached).
   bool flow_ids = false;
+  // Read outgoing HTTP/1.x requests' traceparent header: a sampled one binds
+  // its flow to its ids (implies flow_ids and clamp_mss).
+  bool traceparent = false;
 };
 
 using DatapathCounters = std::array<std::uint64_t, CLT_CNT_MAX>;

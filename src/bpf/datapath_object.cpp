@@ -53,6 +53,9 @@ std::unique_ptr<DatapathObject> DatapathObject::load(const Options& options, std
   skel->rodata->clt_flow_ids_enabled = options.flow_ids ? 1 : 0;
   skel->rodata->clt_room_ids_trusted = options.room_ids ? 1 : 0;
   skel->rodata->clt_header_len = options.header_len;
+  skel->rodata->clt_traceparent_enabled = options.traceparent ? 1 : 0;
+  // The server's side of wire-read ids: loaded only when it is attached.
+  bpf_program__set_autoload(skel->progs.clt_wire_ingress, options.traceparent);
   if (const int err = clt_datapath__load(skel); err != 0) {
     error = load_failure(-err);
     clt_datapath__destroy(skel);
@@ -73,6 +76,9 @@ int DatapathObject::setsockopt_program() const {
 }
 int DatapathObject::sockops_program() const {
   return bpf_program__fd(skeleton_->progs.clt_sockops);
+}
+int DatapathObject::wire_ingress_program() const {
+  return bpf_program__fd(skeleton_->progs.clt_wire_ingress);
 }
 int DatapathObject::templates_map() const {
   return bpf_map__fd(skeleton_->maps.clt_templates);

@@ -24,6 +24,9 @@ class DatapathObject {
     // The Hop-by-Hop header's length, the same in every interface's
     // template (core::hop_by_hop_size of the configuration).
     std::uint32_t header_len = 0;
+    // Read outgoing HTTP/1.x requests' traceparent into flow ids (needs
+    // flow_ids).
+    bool traceparent = false;
   };
   // nullptr with error set (the kernel's reason and what to do) on failure.
   static std::unique_ptr<DatapathObject> load(const Options& options, std::string& error);
@@ -34,6 +37,7 @@ class DatapathObject {
   int encap_program() const;
   int setsockopt_program() const;
   int sockops_program() const;
+  int wire_ingress_program() const;
   int templates_map() const;
   int template_slots_map() const;
   int flow_ids_map() const;

@@ -7,7 +7,8 @@ std::unique_ptr<EncapSimulator> EncapSimulator::create(const encap::Config& ioam
                                                        unsigned ifindex, std::string& error,
                                                        Ids ids) {
   DatapathObject::Options options;
-  options.flow_ids = ids == Ids::kFlows;
+  options.flow_ids = ids == Ids::kFlows || ids == Ids::kWire;
+  options.traceparent = ids == Ids::kWire;
   options.room_ids = ids == Ids::kRoom;
   options.header_len = hop_by_hop_len(ioam);
   auto object = DatapathObject::load(options, error);
@@ -37,6 +38,13 @@ TestRun EncapSimulator::run(std::span<const std::uint8_t> frame, std::uint32_t g
   input.gso_segs = gso_segs;
   input.repeat = repeat;
   return test_run(object_->encap_program(), input);
+}
+
+TestRun EncapSimulator::run_arriving(std::span<const std::uint8_t> frame) const {
+  TestRunInput input;
+  input.packet = frame;
+  input.ifindex = ifindex_;
+  return test_run(object_->wire_ingress_program(), input);
 }
 
 TestRun EncapSimulator::run_stamped(std::span<const std::uint8_t> frame,

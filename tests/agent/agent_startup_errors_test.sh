@@ -27,6 +27,7 @@ expect_one_line "missing CAP_NET_ADMIN" setpriv --bounding-set=-net_admin "$clt"
 # Without kernel events only CAP_NET_RAW is needed.
 setpriv --bounding-set=-net_admin "$clt" agent -i lo -o --no-events --duration 0.2 \
   >/dev/null 2>"$tmp/err" || fail "--no-events without CAP_NET_ADMIN: $(cat "$tmp/err")"
+expect_one_line "--traceparent needs --encap" "$clt" agent -i lo -o --traceparent
 # IOAM_COLLECTOR is read when -c is absent, and checked the same way.
 expect_one_line "has no port" env IOAM_COLLECTOR=bogus "$clt" agent -i lo
 echo "PASS: one clear line per startup error"

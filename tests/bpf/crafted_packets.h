@@ -33,6 +33,12 @@ struct FrameSpec {
   // kernel sends for it, first after the IPv6 header (0: none).
   std::size_t room = 0;
   std::array<std::uint8_t, CLT_IDS_BYTES> room_ids{};  // the ids the room carries
+  // The upper-layer payload itself (an HTTP request, say); empty: `payload`
+  // bytes of a pattern.
+  std::vector<std::uint8_t> payload_bytes;
+  std::uint8_t tcp_flags = 0x18;  // PSH ACK
+  std::uint16_t sport = kSourcePort;
+  std::uint16_t dport = kDestPort;
 };
 
 // The placeholder as the datapath's setsockopt hook writes it and the kernel
@@ -54,7 +60,9 @@ inline void put_room(std::uint8_t* p, std::size_t room, std::uint8_t next, const
 inline std::vector<std::uint8_t> ipv6_frame(const FrameSpec& spec) {
   const std::size_t l4_header = spec.protocol == 6 ? 20 : 8;
   const std::size_t ext = 8 * spec.extension_headers.size() + spec.room;
-  const std::size_t payload_len = ext + l4_header + spec.payload;
+  const std::size_t payload_size =
+      spec.payload_bytes.empty() ? spec.payload : spec.payload_bytes.size();
+  const std::size_t payload_len = ext + l4_header + payload_size;
   std::vector<std::uint8_t> f(kEthernet + kIpv6 + payload_len, 0);
   for (int i = 0; i < 6; ++i) f[i] = 0x02, f[6 + i] = 0x04;
   f[12] = 0x86;
@@ -81,20 +89,23 @@ inline std::vector<std::uint8_t> ipv6_frame(const FrameSpec& spec) {
     p[3] = 4;
     p += 8;
   }
-  p[0] = static_cast<std::uint8_t>(kSourcePort >> 8);
-  p[1] = static_cast<std::uint8_t>(kSourcePort);
-  p[2] = static_cast<std::uint8_t>(kDestPort >> 8);
-  p[3] = static_cast<std::uint8_t>(kDestPort);
+  p[0] = static_cast<std::uint8_t>(spec.sport >> 8);
+  p[1] = static_cast<std::uint8_t>(spec.sport);
+  p[2] = static_cast<std::uint8_t>(spec.dport >> 8);
+  p[3] = static_cast<std::uint8_t>(spec.dport);
   if (spec.protocol == 6) {
     p[12] = 0x50;  // data offset 5 words
-    p[13] = 0x18;  // PSH ACK
+    p[13] = spec.tcp_flags;
   } else {
-    const std::size_t udp_len = l4_header + spec.payload;
+    const std::size_t udp_len = l4_header + payload_size;
     p[4] = static_cast<std::uint8_t>(udp_len >> 8);
     p[5] = static_cast<std::uint8_t>(udp_len);
   }
-  for (std::size_t i = 0; i < spec.payload; ++i)
-    p[l4_header + i] = static_cast<std::uint8_t>(i * 7 + 3);
+  if (!spec.payload_bytes.empty())
+    std::copy(spec.payload_bytes.begin(), spec.payload_bytes.end(), p + l4_header);
+  else
+    for (std::size_t i = 0; i < spec.payload; ++i)
+      p[l4_header + i] = static_cast<std::uint8_t>(i * 7 + 3);
   return f;
 }
 
@@ -113,8 +124,8 @@ inline clt_flow_key flow_of(const FrameSpec& spec) {
   clt_flow_key key{};
   std::copy(spec.src.begin(), spec.src.end(), key.saddr);
   std::copy(spec.dst.begin(), spec.dst.end(), key.daddr);
-  key.sport = static_cast<std::uint16_t>((kSourcePort >> 8) | (kSourcePort << 8));
-  key.dport = static_cast<std::uint16_t>((kDestPort >> 8) | (kDestPort << 8));
+  key.sport = static_cast<std::uint16_t>((spec.sport >> 8) | (spec.sport << 8));
+  key.dport = static_cast<std::uint16_t>((spec.dport >> 8) | (spec.dport << 8));
   key.protocol = spec.protocol;
   return key;
 }

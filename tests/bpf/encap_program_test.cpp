@@ -15,6 +15,7 @@
 
 #include "bpf/crafted_packets.h"
 #include "bpf/encap_simulator.h"
+#include "bpf/program_netns.h"
 #include "core/packet.h"
 #include "os/unique_fd.h"
 
@@ -31,22 +32,7 @@ constexpr std::uint32_t kNamespaceData = 0xa0000000;
 const clt::core::TraceId kTrace = *clt::core::parse_trace_id("0af7651916cd43dd8448eb211c80319c");
 const clt::core::SpanId kSpan = *clt::core::parse_span_id("b7ad6b7169203331");
 
-class PrivateNetns : public ::testing::Environment {
- public:
-  void SetUp() override {
-    ASSERT_EQ(::geteuid(), 0u) << "the datapath program test needs root (CAP_BPF, CAP_NET_ADMIN)";
-    ASSERT_EQ(::unshare(CLONE_NEWNET), 0) << std::strerror(errno);
-    clt::os::UniqueFd sock(::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
-    ifreq req{};
-    std::strcpy(req.ifr_name, "lo");
-    req.ifr_mtu = 1500;
-    ASSERT_EQ(::ioctl(sock.get(), SIOCSIFMTU, &req), 0) << std::strerror(errno);
-    ASSERT_EQ(::ioctl(sock.get(), SIOCGIFFLAGS, &req), 0);
-    req.ifr_flags |= IFF_UP;
-    ASSERT_EQ(::ioctl(sock.get(), SIOCSIFFLAGS, &req), 0);
-  }
-};
-const auto* const kNetns = ::testing::AddGlobalTestEnvironment(new PrivateNetns);
+const auto* const kNetns = ::testing::AddGlobalTestEnvironment(new clt::test::PrivateNetns);
 
 clt::encap::NodeFacts node_facts() {
   clt::encap::NodeFacts facts;
