@@ -19,6 +19,22 @@ std::size_t JoinKeyHash::operator()(const JoinKey& k) const noexcept {
   return static_cast<std::size_t>(h);
 }
 
+JoinKey synthetic_key(const PacketMeta& meta, std::span<const HopSample> hops) {
+  std::uint64_t h = 0xcbf29ce484222325ull;
+  auto mix = [&](std::uint64_t v) {
+    h ^= v;
+    h *= 0x100000001b3ull;
+  };
+  mix(meta.namespace_id);
+  for (const auto& hop : hops) mix(hop.node_id);
+  const std::uint64_t second = static_cast<std::uint64_t>(meta.received_us / 1'000'000);
+  JoinKey k;
+  core::store_be64(k.trace_id.data(), second | (0xc1ull << 56));
+  core::store_be64(k.trace_id.data() + 8, h);
+  core::store_be64(k.span_id.data(), (h ^ (second * 0x9e3779b97f4a7c15ull)) | 1);
+  return k;
+}
+
 bool read_report(const ioam_api::IOAMTrace& report, std::int64_t received_us, JoinKey& key,
                  PacketMeta& meta, std::vector<HopSample>& hops, std::string& error) {
   core::Trace trace;

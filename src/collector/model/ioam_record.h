@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -35,6 +36,10 @@ struct JoinKey {
 struct JoinKeyHash {
   std::size_t operator()(const JoinKey& k) const noexcept;
 };
+
+// The key under which reports without CLT ids are grouped: one synthetic
+// trace per second of arrival, namespace and path.
+JoinKey synthetic_key(const PacketMeta& meta, std::span<const HopSample> hops);
 
 // More nodes than any IOAM option can hold is malformed.
 inline constexpr std::size_t kMaxHopsPerReport = 64;
