@@ -88,12 +88,15 @@ def main():
         target = "127.0.0.1:%d" % col.ioam
         # A good batch, then bytes that are no protobuf: the first stays.
         refused(target, [batch(summary("00000000000000a1", 5)), b"\xff\xff\xff\xff"],
-                "message 2 is not a valid clt.v1.SummaryBatch",
+                "message 2 is not a valid clt.v1.SummaryBatch protobuf message; "
+                "the stream's earlier messages were accepted",
                 "garbage after a good batch")
         # One bad summary beside a good one: none of the message is taken.
         refused(target, [batch(summary("00000000000000b1", 3),
                                summary("00000000000000b2", 3, trace="0011223344"))],
                 "span summary 2: trace_id must have 16 bytes", "a 5-byte trace id")
+        refused(target, [b"\x0a\x01"], "nothing of this stream was stored",
+                "a truncated first message")
         refused(target, [batch(summary("00000000000000b3", 3, hops=[hop(1, 4)]))],
                 "hop 1 counts more packets than the span", "a hop with more packets than its span")
         refused(target, [batch(summary("00000000000000b4", 3,
@@ -109,7 +112,7 @@ def main():
                                       batch(summary("00000000000000c1", 7))])
         check(code == grpc.StatusCode.OK, "good batches accepted (%s %s)" % (code, details))
 
-        check(col.metric("ioam_summaries_rejected_total") == 6, "6 refusals counted")
+        check(col.metric("ioam_summaries_rejected_total") == 7, "7 refusals counted")
         check(col.metric("ioam_messages_received_total") == 3, "3 messages accepted")
         check(col.metric("ioam_packets_received_total") == 14, "14 packets represented (5 + 2 + 7)")
 

@@ -223,8 +223,8 @@ class SummaryReactor : public grpc::ServerGenericBidiReactor {
       count(deps_.metrics.ioam_summaries_rejected);
       return Finish({grpc::StatusCode::INVALID_ARGUMENT,
                      "message " + std::to_string(count_) +
-                         " is not a valid clt.v1.SummaryBatch protobuf message; earlier messages "
-                         "of this stream were accepted"});
+                         " is not a valid clt.v1.SummaryBatch protobuf message" +
+                         earlier_accepted()});
     }
     if (!read_batch()) {
       count(deps_.metrics.ioam_summaries_rejected);
@@ -255,6 +255,12 @@ class SummaryReactor : public grpc::ServerGenericBidiReactor {
   }
 
  private:
+  // What a refusal leaves stored: the stream's earlier messages, if any.
+  std::string earlier_accepted() const {
+    return count_ > 1 ? "; the stream's earlier messages were accepted"
+                      : "; nothing of this stream was stored";
+  }
+
   // The batch into received_; false with error_ when a summary is malformed
   // (then nothing of the message is taken).
   bool read_batch() {
@@ -266,7 +272,7 @@ class SummaryReactor : public grpc::ServerGenericBidiReactor {
       ReceivedSummary& r = received_.emplace_back();
       if (!aggregate::decode_summary(in, r.aggregate, error_)) {
         error_ = "message " + std::to_string(count_) + ", span summary " + std::to_string(i + 1) +
-                 ": " + error_ + "; earlier messages of this stream were accepted";
+                 ": " + error_ + earlier_accepted();
         received_.clear();
         return false;
       }
