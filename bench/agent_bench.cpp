@@ -3,14 +3,19 @@
 // result into the ioam_api.IOAMTrace message (and its wire bytes).
 #include <benchmark/benchmark.h>
 
+#include <algorithm>
 #include <array>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "agent/agent_stats.h"
 #include "agent/capture_path.h"
 #include "agent/report_queue.h"
+#include "agent/span_aggregator.h"
+#include "agent/summary_queue.h"
 #include "agent/trace_record.h"
+#include "aggregate/summary_proto.h"
 #include "core/encode.h"
 #include "core/packet.h"
 #include "ioam_api/trace_mapping.h"
@@ -127,6 +132,65 @@ void BM_DecodeAndPairWithEvent(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations());
 }
 BENCHMARK(BM_DecodeAndPairWithEvent);
+
+// Summary mode (--report summaries), as the agent runs it: CapturePath
+// decodes and pairs each packet, the SpanAggregator adds it to its span's
+// aggregate; a new span every packets_per_span packets, the previous one
+// flushed when quiet into the summary queue, which is drained alongside. With
+// encode=1 the reporting thread's per-summary work is included: the clt.v1
+// SpanSummary message and its wire bytes. Items: packets.
+void BM_CaptureToAggregate(benchmark::State& state) {
+  Sample s = make_sample();
+  const auto span_id = *core::parse_span_id("00f067aa0ba902b7");
+  const auto at = std::search(s.packet.begin(), s.packet.end(), span_id.begin(), span_id.end());
+  const std::size_t span_byte = static_cast<std::size_t>(at - s.packet.begin()) + 7;
+  const auto per_span = static_cast<std::uint64_t>(state.range(0));
+  const bool encode = state.range(1) != 0;
+  const core::LayoutPolicy policy;
+  agent::ReportQueue queue(16);
+  agent::SummaryQueue summaries(1024);
+  agent::AgentStats stats({"bench0"});
+  agent::AggregatorConfig config;  // the agent's defaults
+  agent::SpanAggregator aggregator(config, summaries, stats);
+  agent::CapturePath path({}, policy, queue, stats);
+  path.aggregate_into(&aggregator, false);
+  const EventFields fields = event_fields(s);
+  const capture::IoamEvent event{fields.namespace_id, fields.node_len, fields.trace_type,
+                                 s.event_data};
+  clt::v1::SpanSummary message;
+  std::string wire;
+  std::uint64_t now = 0, i = 0, summaries_out = 0;
+  for (auto _ : state) {
+    if (i++ % per_span == 0) {
+      ++s.packet[span_byte];
+      ++s.packet[span_byte - 1];
+      now += config.quiet_ns;  // the previous span is quiet
+      path.expire(now);
+      std::size_t n = 0;
+      for (const agent::SpanSummaryRecord* r; (r = summaries.peek(n)); ++n) {
+        if (!encode) continue;
+        aggregate::encode_summary(r->aggregate, message);
+        message.SerializeToString(&wire);
+      }
+      summaries.release(n);
+      summaries_out += n;
+    }
+    const capture::CapturedPacket packet{s.packet, static_cast<std::uint32_t>(s.packet.size()), 0,
+                                         0};
+    path.on_packet(0, packet, true, ++now);
+    path.on_event(event, 0, 0, now);
+  }
+  if (stats.packets_aggregated.get() != static_cast<std::uint64_t>(state.iterations()) ||
+      stats.summaries_dropped_queue_full.get() != 0)
+    state.SkipWithError("packets not aggregated");
+  state.counters["summaries"] = static_cast<double>(summaries_out);
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_CaptureToAggregate)
+    ->Args({10, 0})
+    ->Args({10, 1})
+    ->Args({100, 0})
+    ->ArgNames({"packets_per_span", "encode"});
 
 // One paired record, as CapturePath queues it.
 agent::TraceRecord paired_record() {

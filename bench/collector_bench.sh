@@ -3,6 +3,9 @@
 #   1. baseline: the same IOAM report streams into a gRPC server that discards
 #      them (the transport's ceiling on this machine, same run);
 #   2. IOAM reports/s acknowledged by `clt collector` (parse, join, SQLite);
+#      then clt.v1 span summaries (10 packets per span, 100 spans per
+#      message), counted in packets represented, beside the same summary
+#      streams into the discard sink;
 #   3. OTLP/gRPC spans/s acknowledged (1M spans, 10 per trace);
 #   4. OTLP/HTTP requests/s acknowledged (protobuf, keep-alive, 10 spans each);
 #   5. trace-by-id query latency with those spans stored;
@@ -33,6 +36,8 @@ sink=$(port)
 sleep 0.5
 echo "-- baseline: discard sink"
 "$load" ioam "127.0.0.1:$sink" "$streams" "$reports" 8
+summary_batches=${COLLECTOR_BENCH_SUMMARY_BATCHES:-200}
+"$load" summaries "127.0.0.1:$sink" "$streams" "$summary_batches" 100 10
 
 "$build/clt" collector --db "$work/bench.db" --ioam-grpc 0 --otlp-grpc 0 \
   --otlp-http 0 --query-http 0 --retention 0 --max-db-size 0 \
@@ -47,6 +52,7 @@ query=$(collector_port "$work/collector.log" query)
 echo "-- clt collector"
 "$load" ioam "127.0.0.1:$ioam" "$streams" "$reports" 8
 "$load" ioam "127.0.0.1:$ioam" "$streams" "$reports" 32
+"$load" summaries "127.0.0.1:$ioam" "$streams" "$summary_batches" 100 10
 run=$(date +%s)
 "$load" otlp "127.0.0.1:$otlp" 4 250 1000 "$run"
 "$load" otlp-http "127.0.0.1:$otlp_http" 4 2500 10 "$((run + 1))"

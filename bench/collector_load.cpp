@@ -10,7 +10,14 @@
 //         requests/s and spans/s.
 //   query HOST:PORT QUERIES THREADS_USED REQUESTS_USED TRACES_PER_REQUEST RUN
 //         GET /api/traces/{id} for random stored traces; prints p50/p99.
-//   sink  PORT   a gRPC Report server that discards (the transport baseline).
+//   summaries TARGET STREAMS BATCHES SPANS_PER_BATCH PACKETS_PER_SPAN
+//         concurrent clt.v1.TelemetryService/Summaries streams of span
+//         summaries as the agent sends them (built by the agent's own
+//         aggregate and encoding code: 3 hops, delay and queue sketches, up
+//         to 4 raw packets each); prints packets represented/s, spans/s and
+//         messages/s acknowledged (= stored).
+//   sink  PORT   a gRPC server that discards Report and Summaries streams
+//         (the transport baseline).
 // With CLT_LOAD_TLS_CA=FILE every mode but sink speaks TLS to a collector
 // started with --tls-cert, trusting the CA in FILE.
 #include <grpcpp/grpcpp.h>
@@ -31,11 +38,16 @@
 #include <grpcpp/impl/codegen/method_handler.h>
 #include <grpcpp/impl/codegen/rpc_service_method.h>
 
+#include "aggregate/span_aggregate.h"
+#include "aggregate/summary_proto.h"
+#include "clt/v1/telemetry.grpc.pb.h"
+#include "core/ioam_trace.h"
 #include "ioam_api.grpc.pb.h"
 #include "opentelemetry/proto/collector/trace/v1/trace_service.grpc.pb.h"
 
 namespace {
 
+using namespace clt;
 using Clock = std::chrono::steady_clock;
 namespace otlp = opentelemetry::proto::collector::trace::v1;
 
@@ -122,6 +134,101 @@ int run_ioam(const std::string& target, int streams, int reports, int per_span) 
       "failed streams)\n",
       acked.load(), secs, static_cast<double>(acked.load()) / secs, streams, per_span,
       failed.load());
+  return failed ? 1 : 0;
+}
+
+// One span's summary as the agent encodes it: per_span packets over 3 nodes,
+// delays and queue depths varying per packet.
+clt::v1::SpanSummary base_summary(int per_span) {
+  auto trace = std::make_unique<core::Trace>();
+  trace->namespace_id = 123;
+  trace->trace_type = 0xf60000;
+  trace->node_len = 6;
+  trace->ids_intact = true;
+  trace->node_count = 3;
+  core::Ipv6Address src{}, dst{};
+  src[0] = dst[0] = 0xfd;
+  src[15] = 1;
+  dst[15] = 2;
+  aggregate::SpanAggregate a;
+  a.reset(*trace, src, dst);
+  for (int p = 0; p < per_span; ++p) {
+    for (std::uint32_t i = 0; i < 3; ++i) {
+      core::NodeData& n = trace->nodes[i];
+      n.hop_limit = static_cast<std::uint8_t>(64 - i);
+      n.id = i + 1;
+      n.ingress_id = static_cast<std::uint16_t>(10 * i + 11);
+      n.egress_id = static_cast<std::uint16_t>(10 * i + 12);
+      n.timestamp_secs = 1'700'000'000;
+      n.timestamp_frac = static_cast<std::uint32_t>(p * 1000 + i * (150 + p % 7 * 20));
+      n.queue_depth = static_cast<std::uint32_t>((p + i) % 5);
+      n.namespace_data = 0xa0000001u + i;
+    }
+    a.add(*trace, 1'700'000'000'000'000 + p * 1000);
+  }
+  clt::v1::SpanSummary out;
+  aggregate::encode_summary(a, out);
+  const ioam_api::IOAMTrace sample = base_report();
+  for (int k = 0; k < std::min(per_span, 4); ++k) *out.add_samples() = sample;
+  return out;
+}
+
+int run_summaries(const std::string& target, int streams, int batches, int spans_per_batch,
+                  int per_span) {
+  const std::uint64_t run = static_cast<std::uint64_t>(std::time(nullptr));
+  const clt::v1::SpanSummary summary = base_summary(per_span);
+  std::atomic<long> acked_packets{0}, acked_spans{0}, ack_packets{0}, failed{0};
+  const auto start = Clock::now();
+  std::vector<std::thread> threads;
+  for (int s = 0; s < streams; ++s) {
+    threads.emplace_back([&, s] {
+      auto channel = grpc::CreateChannel(target, credentials());
+      auto stub = clt::v1::TelemetryService::NewStub(channel);
+      grpc::ClientContext ctx;
+      clt::v1::SummaryAck ack;
+      auto writer = stub->Summaries(&ctx, &ack);
+      clt::v1::SummaryBatch batch;
+      for (int i = 0; i < spans_per_batch; ++i) *batch.add_spans() = summary;
+      unsigned char id[16] = {};
+      for (int b = 0; b < batches; ++b) {
+        for (int i = 0; i < spans_per_batch; ++i) {
+          const std::uint64_t span = static_cast<std::uint64_t>(b) * spans_per_batch + i;
+          const std::uint64_t hi = run, lo = (static_cast<std::uint64_t>(s) << 32) | (span / 5);
+          for (int k = 0; k < 8; ++k) {
+            id[k] = static_cast<unsigned char>(hi >> (56 - 8 * k));
+            id[8 + k] = static_cast<unsigned char>(lo >> (56 - 8 * k));
+          }
+          auto* out = batch.mutable_spans(i);
+          out->set_trace_id(id, 16);
+          for (int k = 0; k < 8; ++k)
+            id[k] = static_cast<unsigned char>((span + 1) >> (56 - 8 * k));
+          out->set_span_id(id, 8);
+        }
+        if (!writer->Write(batch)) break;
+      }
+      writer->WritesDone();
+      // OK comes once everything is stored; the ack's counts say what was
+      // (a discarding sink sends none).
+      if (writer->Finish().ok()) {
+        acked_packets += static_cast<long>(batches) * spans_per_batch * per_span;
+        acked_spans += static_cast<long>(batches) * spans_per_batch;
+        ack_packets += static_cast<long>(ack.packets());
+      } else {
+        ++failed;
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  const double secs = seconds_since(start);
+  const long messages = failed ? 0 : static_cast<long>(streams) * batches;
+  std::printf(
+      "summaries: %ld packets in %ld span summaries acknowledged in %.2f s = %.0f packets/s, %.0f "
+      "spans/s, %.0f messages/s (%d streams, %d spans/message, %d packets/span, %ld failed "
+      "streams; acks counted %ld packets)\n",
+      acked_packets.load(), acked_spans.load(), secs,
+      static_cast<double>(acked_packets.load()) / secs,
+      static_cast<double>(acked_spans.load()) / secs, static_cast<double>(messages) / secs, streams,
+      spans_per_batch, per_span, failed.load(), ack_packets.load());
   return failed ? 1 : 0;
 }
 
@@ -282,8 +389,14 @@ int run_query(const std::string& hostport, int queries, int threads_used, int re
 class SinkService : public grpc::Service {
  public:
   SinkService() {
+    add_discarding("/ioam_api.IOAMService/Report");
+    add_discarding("/clt.v1.TelemetryService/Summaries");
+  }
+
+ private:
+  void add_discarding(const char* method) {
     AddMethod(new grpc::internal::RpcServiceMethod(
-        "/ioam_api.IOAMService/Report", grpc::internal::RpcMethod::CLIENT_STREAMING,
+        method, grpc::internal::RpcMethod::CLIENT_STREAMING,
         new grpc::internal::ClientStreamingHandler<SinkService, grpc::ByteBuffer, grpc::ByteBuffer>(
             [](SinkService*, grpc::ServerContext*, grpc::ServerReader<grpc::ByteBuffer>* reader,
                grpc::ByteBuffer* response) {
@@ -324,6 +437,9 @@ int main(int argc, char** argv) {
   if (mode == "query" && argc == 8)
     return run_query(argv[2], std::atoi(argv[3]), std::atoi(argv[4]), std::atoi(argv[5]),
                      std::atoi(argv[6]), std::strtoull(argv[7], nullptr, 10));
+  if (mode == "summaries" && argc == 7)
+    return run_summaries(argv[2], std::atoi(argv[3]), std::atoi(argv[4]), std::atoi(argv[5]),
+                         std::atoi(argv[6]));
   if (mode == "sink" && argc == 3) return run_sink(argv[2]);
   std::fprintf(stderr,
                "usage: bench_collector_load ioam TARGET STREAMS REPORTS PACKETS_PER_SPAN\n"
@@ -332,6 +448,8 @@ int main(int argc, char** argv) {
                "SPANS_PER_REQUEST RUN\n"
                "       bench_collector_load query HOST:PORT QUERIES THREADS REQUESTS "
                "TRACES_PER_REQUEST RUN\n"
+               "       bench_collector_load summaries TARGET STREAMS BATCHES SPANS_PER_BATCH "
+               "PACKETS_PER_SPAN\n"
                "       bench_collector_load sink PORT\n");
   return 2;
 }

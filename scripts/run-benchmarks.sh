@@ -47,6 +47,7 @@ echo "== eBPF datapath: tc program per packet, span edges through the hook, iper
 echo "== Agent: decode / pair / encode per core, live capture vs a bare capture loop (root)"
 "$build/bench/bench_agent"
 bench/agent_live.sh "$build" 3
+bench/agent_summary_messages.sh "$build" 200
 
 echo "== Collector: IOAM reports/s, OTLP spans/s, trace-by-id latency with 1M spans, memory"
 bench/collector_bench.sh "$build"

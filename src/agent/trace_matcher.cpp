@@ -25,12 +25,19 @@ std::span<const std::uint8_t> nodes_of(const TraceRecord& r) {
 }  // namespace
 
 std::uint64_t hash_bytes(std::span<const std::uint8_t> bytes) {
-  std::uint64_t h = 1469598103934665603ULL;  // FNV-1a
-  for (std::uint8_t b : bytes) {
-    h ^= b;
-    h *= 1099511628211ULL;
+  // FNV-style, 8 bytes per multiply: byte by byte it was a quarter of the
+  // capture thread's time per packet (node data hashed up to three times).
+  constexpr std::uint64_t kPrime = 0x100000001b3ULL;
+  std::uint64_t h = 1469598103934665603ULL ^ bytes.size();
+  std::size_t i = 0;
+  for (; i + 8 <= bytes.size(); i += 8) {
+    std::uint64_t v = 0;
+    std::memcpy(&v, bytes.data() + i, 8);
+    h = (h ^ v) * kPrime;
+    h ^= h >> 32;
   }
-  return h;
+  for (; i < bytes.size(); ++i) h = (h ^ bytes[i]) * kPrime;
+  return h ^ (h >> 29);
 }
 
 std::size_t local_entry_bytes(std::span<const std::uint8_t> data, std::uint32_t trace_type,

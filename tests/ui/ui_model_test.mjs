@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { formatDuration, interfaceText, parseDuration, shortId } from '../../src/ui/web/format.js';
 import { buildTrace, rankLinks, waterfallOrder } from '../../src/ui/web/model.js';
+import { tailText } from '../../src/ui/web/network_path.js';
 import { apiQueryFromFormParams, parseTags, urlFromFormParams } from '../../src/ui/web/query.js';
 
 const tag = (key, value) => ({ key, value, type: typeof value === 'number' ? 'int64' : 'string' });
@@ -72,6 +73,17 @@ test('a network span and its hops hang under the application span', () => {
   // Hops are drawn in the path diagram, not as waterfall rows.
   assert.deepEqual(waterfallOrder(t).map((r) => r.span.spanID), ['a1', 'n1']);
   assert.equal(t.appSpanCount, 1);
+});
+
+test('hop delay percentiles from the summaries\' sketches, when the hop span has them', () => {
+  const raw = trace('t5', [48000, 90]);
+  raw.spans.find((s) => s.spanID === 'h2').tags.push(tag('ioam.delay_p90_us', 52000), tag('ioam.delay_p99_us', 61000));
+  const hops = buildTrace(raw).networks[0].hops;
+  assert.equal(hops[1].delayP90Us, 52000);
+  assert.equal(hops[1].delayP99Us, 61000);
+  assert.equal(tailText(hops[1]), 'p90 52 ms · p99 61 ms');
+  assert.equal(hops[2].delayP99Us, null, 'a per-packet summary has no percentiles');
+  assert.equal(tailText(hops[2]), null);
 });
 
 test('a network span without its application span still shows its path', () => {

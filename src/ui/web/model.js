@@ -47,6 +47,10 @@ function hopFrom(span) {
     namespaceData: t.has('ioam.namespace_data') ? String(t.get('ioam.namespace_data')) : null,
     packets: num(t.get('ioam.packets')),
     delayUs: num(t.get('ioam.delay_us')),
+    // From the span summaries' delay sketches (1% relative error); absent on
+    // spans the collector summarized from per-packet reports.
+    delayP90Us: num(t.get('ioam.delay_p90_us')),
+    delayP99Us: num(t.get('ioam.delay_p99_us')),
     slowest: false,
   };
 }

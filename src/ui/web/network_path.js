@@ -44,6 +44,14 @@ function nodeItem(hop, onHop) {
       h('span', null, ` · ${hop.packets ?? '–'} pkt`))));
 }
 
+// "p90 1.2 ms · p99 3 ms" when the hop's span carries them, else null.
+export function tailText(hop) {
+  const parts = [];
+  if (hop.delayP90Us !== null && hop.delayP90Us !== undefined) parts.push(`p90 ${formatDuration(hop.delayP90Us)}`);
+  if (hop.delayP99Us !== null && hop.delayP99Us !== undefined) parts.push(`p99 ${formatDuration(hop.delayP99Us)}`);
+  return parts.length ? parts.join(' · ') : null;
+}
+
 function linkItem(prev, hop, maxDelay, onHop) {
   const share = maxDelay > 0 && hop.delayUs !== null ? hop.delayUs / maxDelay : 0;
   return h('li', { class: ['hop-link', hop.slowest && 'slowest'], 'aria-hidden': 'false' },
@@ -53,6 +61,7 @@ function linkItem(prev, hop, maxDelay, onHop) {
       onclick: () => onHop(hop),
     },
     h('span', { class: 'link-delay' }, hop.delayUs !== null ? formatDuration(hop.delayUs) : 'no delay'),
+    tailText(hop) ? h('span', { class: 'link-tail muted', title: 'one-way delay percentiles over the packets' }, tailText(hop)) : null,
     h('span', { class: 'link-line' }, h('span', { class: 'link-fill', style: { width: `${Math.round(share * 100)}%` } })),
     h('span', { class: 'link-ifs mono' }, `if ${interfaceText(prev.egressId)} → ${interfaceText(hop.ingressId)}`),
     hop.slowest ? h('span', { class: 'slowest-badge' }, 'slowest') : null));
