@@ -39,9 +39,10 @@ void StoreWriterLoop::note_write_error() {
 void StoreWriterLoop::refuse_for_storage() {
   storage_failed_ = true;
   storage_retry_at_us_ = now_us() + options_.storage_retry_interval.count() * 1000;
-  queue_.refuse_storage("the collector cannot store data: " + store_.last_error() +
-                        " (is the disk of its database full?); nothing of this was stored, "
-                        "retry later");
+  queue_.refuse_storage(
+      "the collector cannot store data: " + store_.last_error() +
+      " (is the disk of its database full, or its server down?); nothing of this was "
+      "stored, retry later");
   metrics_.store_refusing.store(1, std::memory_order_relaxed);
 }
 

@@ -1,9 +1,12 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <cstdlib>
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
+#include "collector/clickhouse/clickhouse_http.h"
+#include "collector/clickhouse/clickhouse_store.h"
 #include "collector/model/otlp_export.h"
 #include "collector/query/query_service.h"
 #include "collector/store/sqlite_store.h"
@@ -37,15 +40,38 @@ StoredSpan app_span(const std::string& service, const std::string& op, const cha
   return s;
 }
 
-class StoreTest : public ::testing::Test {
+// The same cases run against each Store: SQLite in a temporary file, and
+// ClickHouse in a database of its own on the server CLT_CLICKHOUSE_URL names
+// (tests/support/clickhouse_server.py starts one: ctest's
+// collector_clickhouse_store).
+class StoreTest : public ::testing::TestWithParam<const char*> {
  protected:
+  bool clickhouse() const { return std::string(GetParam()) == "clickhouse"; }
+  std::string test_name() const {
+    std::string n = ::testing::UnitTest::GetInstance()->current_test_info()->name();
+    for (char& c : n)
+      if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
+    return n;
+  }
   void SetUp() override {
     dir_ = std::filesystem::temp_directory_path() /
-           ("clt-collector-store-test-" + std::to_string(::getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+           ("clt-collector-store-test-" + std::to_string(::getpid()) + "-" + test_name());
     std::filesystem::remove_all(dir_);
     std::filesystem::create_directories(dir_);
     options_.path = (dir_ / "c.db").string();
+    if (clickhouse()) {
+      const char* url = std::getenv("CLT_CLICKHOUSE_URL");
+      ASSERT_TRUE(url)
+          << "CLT_CLICKHOUSE_URL is not set: run these through "
+             "tests/support/clickhouse_server.py (ctest -R collector_clickhouse_store)";
+      std::string error;
+      auto endpoint = clickhouse::parse_endpoint(url, error);
+      ASSERT_TRUE(endpoint) << error;
+      endpoint->database = "store_test_" + std::to_string(::getpid()) + "_" + test_name();
+      clickhouse_.endpoint = *endpoint;
+      clickhouse::Http http(*endpoint, std::chrono::seconds(10));
+      ASSERT_TRUE(http.execute("DROP DATABASE IF EXISTS " + endpoint->database)) << http.error();
+    }
     names_.set(1, "athos");
     names_.set(2, "porthos");
     names_.set(3, "aramis");
@@ -55,18 +81,29 @@ class StoreTest : public ::testing::Test {
     loop_.reset();
     store_.reset();
     std::filesystem::remove_all(dir_);
+    if (clickhouse()) {
+      clickhouse::Http http(clickhouse_.endpoint, std::chrono::seconds(10));
+      http.execute("DROP DATABASE IF EXISTS " + clickhouse_.endpoint.database);
+    }
   }
   void open() {
     loop_.reset();
-    store_ = std::make_unique<SqliteStore>();
     std::string error;
-    ASSERT_TRUE(store_->open(options_, error)) << error;
+    if (clickhouse()) {
+      auto s = std::make_unique<clickhouse::ClickHouseStore>();
+      ASSERT_TRUE(s->open(clickhouse_, error)) << error;
+      store_ = std::move(s);
+    } else {
+      auto s = std::make_unique<SqliteStore>();
+      ASSERT_TRUE(s->open(options_, error)) << error;
+      store_ = std::move(s);
+    }
     WriterOptions wo;
     wo.join.quiet_us = 1000;
     loop_ = std::make_unique<StoreWriterLoop>(queue_, *store_, names_, metrics_, nullptr, wo);
   }
   ReaderFactory readers() const {
-    return [path = options_.path](std::string& e) { return open_sqlite_reader(path, e); };
+    return [this](std::string& e) { return store_->open_reader(e); };
   }
   json trace_json() {
     ReaderPool pool(readers());
@@ -78,10 +115,11 @@ class StoreTest : public ::testing::Test {
 
   std::filesystem::path dir_;
   StoreOptions options_;
+  clickhouse::StoreOptions clickhouse_;
   NodeNames names_;
   Metrics metrics_;
   IngestQueue queue_{1 << 20, metrics_};
-  std::unique_ptr<SqliteStore> store_;
+  std::unique_ptr<Store> store_;
   std::unique_ptr<StoreWriterLoop> loop_;
 };
 
@@ -91,7 +129,7 @@ std::map<std::string, json> spans_by_operation(const json& trace) {
   return out;
 }
 
-TEST_F(StoreTest, ReportsBeforeOrAfterTheSpanGiveTheSameTrace) {
+TEST_P(StoreTest, ReportsBeforeOrAfterTheSpanGiveTheSameTrace) {
   // Order 1: reports first, then the application span.
   IngestBatch b;
   add_to_batch(b, make_report(kTrace, kSpan, {{1, 100, 0}, {2, 100, 200}, {3, 100, 230}}), 1000);
@@ -127,7 +165,7 @@ TEST_F(StoreTest, ReportsBeforeOrAfterTheSpanGiveTheSameTrace) {
   EXPECT_EQ(a["hop 3 aramis"]["references"][0]["spanID"], a["network path"]["spanID"]);
 }
 
-TEST_F(StoreTest, LatePacketsRewriteTheSummaryWithAllPackets) {
+TEST_P(StoreTest, LatePacketsRewriteTheSummaryWithAllPackets) {
   IngestBatch b;
   add_to_batch(b, make_report(kTrace, kSpan, {{1, 100, 0}, {2, 100, 100}}), 1000);
   ASSERT_TRUE(loop_->process(b, 1000));
@@ -145,7 +183,7 @@ TEST_F(StoreTest, LatePacketsRewriteTheSummaryWithAllPackets) {
   EXPECT_EQ(tags["ioam.delay_us"], 300);  // median of 100, 300, 300
 }
 
-TEST_F(StoreTest, RecoveryWritesSummariesMissingAfterACrash) {
+TEST_P(StoreTest, RecoveryWritesSummariesMissingAfterACrash) {
   IngestBatch b;
   add_to_batch(b, make_report(kTrace, kSpan, {{1, 100, 0}, {2, 100, 100}}), now_us());
   ASSERT_TRUE(loop_->process(b, now_us()));  // stored, not yet summarized
@@ -156,7 +194,7 @@ TEST_F(StoreTest, RecoveryWritesSummariesMissingAfterACrash) {
   EXPECT_TRUE(spans.count("hop 2 porthos"));
 }
 
-TEST_F(StoreTest, RawRecordsAreRetrievable) {
+TEST_P(StoreTest, RawRecordsAreRetrievable) {
   IngestBatch b;
   add_to_batch(b, make_report(kTrace, kSpan, {{1, 100, 0}, {2, 100, 100, 4}}),
                1'700'000'000'000'000);
@@ -174,12 +212,14 @@ TEST_F(StoreTest, RawRecordsAreRetrievable) {
   EXPECT_EQ(q.ioam_records("zz", kSpan, body), 400);
 }
 
-TEST_F(StoreTest, RetentionByAgeDeletesOldData) {
+TEST_P(StoreTest, RetentionByAgeDeletesOldData) {
+  // A day old, three days old: ClickHouse drops whole days.
+  constexpr std::int64_t kDayUs = 86'400'000'000;
   WriterOptions wo;
-  wo.retention_age_us = 1'000'000;
+  wo.retention_age_us = kDayUs;
   wo.retention_interval = std::chrono::milliseconds(0);
   IngestBatch b;
-  b.spans.push_back(app_span("api", "old", "00000000000000a1", now_us() - 10'000'000, 5));
+  b.spans.push_back(app_span("api", "old", "00000000000000a1", now_us() - 3 * kDayUs, 5));
   b.spans.push_back(app_span("api", "new", "00000000000000a2", now_us(), 5));
   ASSERT_TRUE(loop_->process(b, now_us()));
   loop_ = std::make_unique<StoreWriterLoop>(queue_, *store_, names_, metrics_, nullptr, wo);
@@ -191,7 +231,7 @@ TEST_F(StoreTest, RetentionByAgeDeletesOldData) {
   EXPECT_GE(metrics_.retention_deleted_rows.load(), 1u);
 }
 
-TEST_F(StoreTest, SearchFiltersByServiceOperationTagsAndDuration) {
+TEST_P(StoreTest, SearchFiltersByServiceOperationTagsAndDuration) {
   IngestBatch b;
   const std::int64_t t = 1'700'000'000'000'000;
   b.spans.push_back(app_span("api", "GET /check", "00000000000000b1", t, 1000,
@@ -284,7 +324,7 @@ TEST(TraceQuery, DurationsMustBeFiniteAndFit) {
   EXPECT_NE(error.find("nested"), std::string::npos) << error;
 }
 
-TEST_F(StoreTest, AnswersOverTheResponseBudgetAreRefused) {
+TEST_P(StoreTest, AnswersOverTheResponseBudgetAreRefused) {
   IngestBatch b;
   const std::string big_tags =
       R"([{"key":"k","type":"string","value":")" + std::string(40'000, 'x') + R"("}])";
@@ -309,6 +349,9 @@ TEST_F(StoreTest, AnswersOverTheResponseBudgetAreRefused) {
   EXPECT_EQ(no_room.services(body), kAnswerTooLarge);
   EXPECT_EQ(no_room.operations("api", body), kAnswerTooLarge);
 }
+
+INSTANTIATE_TEST_SUITE_P(Sqlite, StoreTest, ::testing::Values("sqlite"));
+INSTANTIATE_TEST_SUITE_P(ClickHouse, StoreTest, ::testing::Values("clickhouse"));
 
 TEST(TraceIds, LooseParsingPadsShortIds) {
   auto id = parse_trace_id_loose("abc");
