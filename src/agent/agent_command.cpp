@@ -56,6 +56,23 @@ int clt::cli::run_agent(int argc, char** argv) {
                "do not use kernel IOAM events (this node's own entry is missing)");
   app.add_option("--queue", options.queue_capacity, "report queue capacity (traces)")
       ->check(CLI::Range(1u, 1u << 22));
+  std::string report = "summaries";
+  app.add_option("--report", report,
+                 "what goes to the collector: 'summaries' (one clt.v1 summary per span and "
+                 "flush) or 'per-packet' (ioam_api.IOAMService/Report, one message per packet)")
+      ->check(CLI::IsMember({"summaries", "per-packet"}));
+  unsigned quiet_ms = 200, flush_every_ms = 1000;
+  app.add_option("--span-quiet-ms", quiet_ms, "a span's summary is sent once quiet this long")
+      ->check(CLI::Range(1u, 600'000u));
+  app.add_option("--span-flush-ms", flush_every_ms,
+                 "and every this often while its packets keep coming")
+      ->check(CLI::Range(1u, 3'600'000u));
+  app.add_option("--raw-packets", options.aggregation.raw_packets,
+                 "raw packets kept per span summary, for inspection")
+      ->check(CLI::Range(0u, 64u));
+  app.add_option("--max-pending-spans", options.aggregation.max_pending_spans,
+                 "open spans at most; beyond, the oldest is sent early (counted)")
+      ->check(CLI::Range(1u, 1u << 22));
   app.add_option("--match-window-ms", match_window_ms,
                  "how long a packet and its kernel event wait for each other");
   app.add_option("--flush-timeout-ms", flush_timeout_ms,
@@ -77,6 +94,9 @@ int clt::cli::run_agent(int argc, char** argv) {
     return app.exit(e);
   }
   options.events = !no_events;
+  options.summaries = report == "summaries";
+  options.aggregation.quiet_ns = quiet_ms * 1'000'000ULL;
+  options.aggregation.flush_every_ns = flush_every_ms * 1'000'000ULL;
   options.encap.namespace_id = static_cast<std::uint16_t>(encap_namespace);
   options.encap.slots = static_cast<std::uint8_t>(encap_slots);
   options.encap.own_entry = !no_own_entry;

@@ -153,7 +153,14 @@ int run_agent_with(const AgentOptions& options) {
       std::chrono::duration_cast<std::chrono::nanoseconds>(options.match_window).count());
   CaptureLoop capture_loop(std::move(sources), std::move(events), matcher, options.layout_policy,
                            queue, stats);
+  SummaryQueue summary_queue(options.summaries ? options.summary_queue_capacity : 1);
+  std::unique_ptr<SpanAggregator> aggregator;
+  if (options.summaries && collector) {
+    aggregator = std::make_unique<SpanAggregator>(options.aggregation, summary_queue, stats);
+    capture_loop.aggregate_into(aggregator.get(), options.console || jsonl);
+  }
   ReporterConfig reporter_config;
+  if (aggregator) reporter_config.summaries = &summary_queue;
   if (collector) reporter_config.collector_target = collector->grpc_target;
   reporter_config.credentials = credentials;
   reporter_config.tls = !options.tls.ca_file.empty() || !options.tls.cert_file.empty() ||
@@ -212,7 +219,7 @@ int run_agent_with(const AgentOptions& options) {
   std::fprintf(
       stderr,
       "clt agent: %llu packets, %llu traces, %llu malformed, %llu ring drops, "
-      "%llu reports sent, %llu dropped\n",
+      "%llu reports sent, %llu dropped%s\n",
       static_cast<unsigned long long>(stats.packets_seen.get()),
       static_cast<unsigned long long>(stats.traces_decoded.get()),
       static_cast<unsigned long long>(stats.decode_errors.get()),
@@ -223,7 +230,15 @@ int run_agent_with(const AgentOptions& options) {
       }(),
       static_cast<unsigned long long>(stats.reports_sent.get()),
       static_cast<unsigned long long>(stats.reports_dropped_queue_full.get() +
-                                      stats.reports_dropped_at_exit.get()));
+                                      stats.reports_dropped_at_exit.get()),
+      aggregator ? (", " + std::to_string(stats.summaries_sent.get()) + " span summaries of " +
+                    std::to_string(stats.summary_packets_sent.get()) + " packets sent in " +
+                    std::to_string(stats.summary_messages_sent.get()) + " messages, " +
+                    std::to_string(stats.summary_packets_dropped_queue_full.get() +
+                                   stats.summary_packets_dropped_at_exit.get()) +
+                    " packets dropped")
+                       .c_str()
+                 : "");
   return 0;
 }
 

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "agent/span_aggregator.h"
 #include "core/packet.h"
 #include "encap/clt_socket.h"
 #include "tls/tls_files.h"
@@ -23,6 +24,11 @@ struct AgentOptions {
   core::LayoutPolicy layout_policy;
   bool events = true;
   std::size_t queue_capacity = 16384;
+  // --report summaries (the default): spans aggregated here, their summaries
+  // sent over clt.v1; false: one ioam_api report per packet.
+  bool summaries = true;
+  AggregatorConfig aggregation;
+  std::size_t summary_queue_capacity = 4096;
   std::chrono::milliseconds match_window{200};
   std::chrono::milliseconds flush_timeout{2000};
   std::string stats_path;

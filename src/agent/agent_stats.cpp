@@ -98,6 +98,19 @@ std::string stats_json(const AgentStats& s, bool pretty) {
       {"dropped_queue_full", s.reports_dropped_queue_full.get()},
       {"dropped_at_exit", s.reports_dropped_at_exit.get()},
       {"dropped", s.reports_dropped_queue_full.get() + s.reports_dropped_at_exit.get()}};
+  j["summaries"] = {{"packets_aggregated", s.packets_aggregated.get()},
+                    {"queued_total", s.summaries_queued.get()},
+                    {"queued", s.summaries_waiting.get()},
+                    {"flushed_quiet", s.summaries_flushed_quiet.get()},
+                    {"flushed_periodic", s.summaries_flushed_periodic.get()},
+                    {"flushed_early", s.summaries_flushed_early.get()},
+                    {"sent", s.summaries_sent.get()},
+                    {"packets_sent", s.summary_packets_sent.get()},
+                    {"messages_sent", s.summary_messages_sent.get()},
+                    {"dropped_queue_full", s.summaries_dropped_queue_full.get()},
+                    {"dropped_at_exit", s.summaries_dropped_at_exit.get()},
+                    {"packets_dropped", s.summary_packets_dropped_queue_full.get() +
+                                            s.summary_packets_dropped_at_exit.get()}};
   j["collector"] = {{"connected", s.collector_connected.get() != 0},
                     {"reconnects", s.reconnects.get()},
                     {"connect_failures", s.connect_failures.get()},

@@ -58,10 +58,24 @@ struct AgentStats {
   Counter match_evicted;
   Counter reports_queued_total;  // accepted into the report queue
   Counter reports_dropped_queue_full;
+  // Span summaries (--report summaries): traces aggregated, summaries handed
+  // to the summary queue, why they were flushed, and what did not fit.
+  Counter packets_aggregated;
+  Counter summaries_queued;
+  Counter summaries_flushed_quiet;
+  Counter summaries_flushed_periodic;
+  Counter summaries_flushed_early;  // more open spans than --max-pending-spans
+  Counter summaries_dropped_queue_full;
+  Counter summary_packets_dropped_queue_full;
 
   // Reporting thread.
   Counter reports_sent;
   Counter reports_dropped_at_exit;
+  Counter summaries_sent;
+  Counter summary_packets_sent;  // packets the sent summaries represent
+  Counter summary_messages_sent;
+  Counter summaries_dropped_at_exit;
+  Counter summary_packets_dropped_at_exit;
   Counter reconnects;  // stream re-established after a loss
   Counter connect_failures;
   Counter stream_failures;
@@ -70,6 +84,7 @@ struct AgentStats {
 
   // Filled by whoever renders: the queue depth now.
   Counter reports_queued;
+  Counter summaries_waiting;
 
   // The eBPF datapath (--encap), when loaded: its interfaces and counters,
   // read by the main thread before each rendering.

@@ -33,6 +33,10 @@ class CaptureLoop {
   // Runs until stop is set, then drains what the kernel still holds and
   // reports every pending trace before returning.
   void run(const std::atomic<bool>& stop);
+  // Before run(): where its traces go (see CapturePath::aggregate_into).
+  void aggregate_into(SpanAggregator* aggregator, bool keep_records) {
+    path_.aggregate_into(aggregator, keep_records);
+  }
 
  private:
   void drain_rings(std::uint64_t now_ns);

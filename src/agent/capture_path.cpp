@@ -10,9 +10,15 @@ CapturePath::CapturePath(const MatcherConfig& matcher, const core::LayoutPolicy&
       queue_(queue),
       stats_(stats),
       matcher_(matcher, *this),
-      decoded_(std::make_unique<core::DecodedPacket>()) {}
+      decoded_(std::make_unique<core::DecodedPacket>()),
+      trace_(std::make_unique<core::Trace>()) {}
 
 void CapturePath::emit(const TraceRecord& record) {
+  if (aggregator_) {
+    to_trace(record, *trace_);
+    aggregator_->add(record, *trace_, now_ns_);
+    if (!keep_records_) return;
+  }
   if (queue_.try_push(record)) {
     stats_.reports_queued_total.add();
   } else {
@@ -22,6 +28,7 @@ void CapturePath::emit(const TraceRecord& record) {
 
 void CapturePath::on_packet(std::size_t ring_index, const capture::CapturedPacket& packet,
                             bool expects_event, std::uint64_t now_ns) {
+  now_ns_ = now_ns;
   stats_.packets_seen.add();
   stats_.rings[ring_index].seen.add();
   const core::DecodeError e =
@@ -63,6 +70,7 @@ void CapturePath::count_decode_error(core::DecodeError e) {
 
 void CapturePath::on_event(const capture::IoamEvent& event, std::int64_t wall_sec,
                            std::int32_t wall_usec, std::uint64_t now_ns) {
+  now_ns_ = now_ns;
   stats_.events_received.add();
   const EventView view{event.namespace_id, event.node_len, event.trace_type, event.data};
   matcher_.on_event(view, policy_.layout_for(event.namespace_id), wall_sec, wall_usec, now_ns);

@@ -5,6 +5,7 @@
 
 #include "agent/agent_stats.h"
 #include "agent/report_queue.h"
+#include "agent/span_aggregator.h"
 #include "agent/trace_matcher.h"
 #include "capture/ioam_events.h"
 #include "capture/packet_ring.h"
@@ -30,10 +31,25 @@ class CapturePath final : public TraceSink {
   void on_event(const capture::IoamEvent& event, std::int64_t wall_sec, std::int32_t wall_usec,
                 std::uint64_t now_ns);
 
-  // Reports traces whose partner did not come within the window.
-  void expire(std::uint64_t now_ns) { matcher_.expire(now_ns); }
-  // Reports every pending trace.
-  void flush() { matcher_.flush(); }
+  // Traces go to `aggregator` (--report summaries) rather than to the report
+  // queue; with keep_records, to both (local outputs read the queue).
+  void aggregate_into(SpanAggregator* aggregator, bool keep_records) {
+    aggregator_ = aggregator;
+    keep_records_ = keep_records;
+  }
+
+  // Reports traces whose partner did not come within the window, and spans
+  // due for a summary.
+  void expire(std::uint64_t now_ns) {
+    now_ns_ = now_ns;
+    matcher_.expire(now_ns);
+    if (aggregator_) aggregator_->expire(now_ns);
+  }
+  // Reports every pending trace and span.
+  void flush() {
+    matcher_.flush();
+    if (aggregator_) aggregator_->flush_all();
+  }
   const MatcherCounters& matcher_counters() const { return matcher_.counters(); }
 
   void emit(const TraceRecord& record) override;
@@ -46,7 +62,11 @@ class CapturePath final : public TraceSink {
   AgentStats& stats_;
   TraceMatcher matcher_;
   std::unique_ptr<core::DecodedPacket> decoded_;
+  std::unique_ptr<core::Trace> trace_;
   TraceRecord record_;
+  SpanAggregator* aggregator_ = nullptr;
+  bool keep_records_ = true;
+  std::uint64_t now_ns_ = 0;
 };
 
 }  // namespace clt::agent

@@ -10,6 +10,7 @@
 
 #include "agent/agent_stats.h"
 #include "agent/report_queue.h"
+#include "agent/summary_queue.h"
 #include "core/ioam_trace.h"
 #include "os/log.h"
 
@@ -29,13 +30,18 @@ struct ReporterConfig {
   std::chrono::milliseconds connect_timeout{1000};
   std::chrono::milliseconds backoff_min{100};
   std::chrono::milliseconds backoff_max{5000};
+  // --report summaries: span summaries from here go to the collector over
+  // clt.v1.TelemetryService/Summaries, and the report queue feeds the local
+  // outputs only. Null: every record goes to ioam_api.IOAMService/Report.
+  SummaryQueue* summaries = nullptr;
+  std::size_t spans_per_message = 256;
 };
 
 // The reporting thread: writes local outputs and streams records to the
-// collector over ioam_api.IOAMService/Report, reconnecting with exponential
-// backoff. It only ever waits on the collector, never the capture thread.
-// Why the collector cannot be reached or a stream broke goes to log, at most
-// once per reason every few seconds; the counters count every time.
+// collector over ioam_api.IOAMService/Report (or span summaries over
+// clt.v1.TelemetryService/Summaries), reconnecting with exponential backoff. It only ever waits on
+// the collector, never the capture thread. Why the collector cannot be reached or a stream broke
+// goes to log, at most once per reason every few seconds; the counters count every time.
 class Reporter {
  public:
   Reporter(const ReporterConfig& config, ReportQueue& queue, AgentStats& stats, os::Log& log);
@@ -58,6 +64,9 @@ class Reporter {
   void retry_later();
   const char* tls_hint() const;
   bool flush_deadline_passed() const;
+  bool send_records();
+  bool send_summaries();
+  bool sending_summaries() const { return config_.summaries != nullptr; }
 
   ReporterConfig config_;
   ReportQueue& queue_;

@@ -6,22 +6,6 @@
 
 namespace clt::collector {
 
-JoinKey synthetic_key(const PacketMeta& meta, std::span<const HopSample> hops) {
-  std::uint64_t h = 0xcbf29ce484222325ull;
-  auto mix = [&](std::uint64_t v) {
-    h ^= v;
-    h *= 0x100000001b3ull;
-  };
-  mix(meta.namespace_id);
-  for (const auto& hop : hops) mix(hop.node_id);
-  const std::uint64_t second = static_cast<std::uint64_t>(meta.received_us / 1'000'000);
-  JoinKey k;
-  core::store_be64(k.trace_id.data(), second | (0xc1ull << 56));
-  core::store_be64(k.trace_id.data() + 8, h);
-  core::store_be64(k.span_id.data(), (h ^ (second * 0x9e3779b97f4a7c15ull)) | 1);
-  return k;
-}
-
 void Joiner::add(JoinKey key, const PacketMeta& meta, std::span<const HopSample> hops,
                  std::string_view raw) {
   const bool ids_lost = !key.has_ids();

@@ -35,10 +35,6 @@ struct PendingSpan {
   std::int64_t batch_first_received_us = 0;
 };
 
-// The key under which reports without CLT ids are grouped: one synthetic
-// trace per second of arrival, namespace and path.
-JoinKey synthetic_key(const PacketMeta& meta, std::span<const HopSample> hops);
-
 // Groups reports by (trace id, span id) in memory until they are summarized.
 // Used by the store writer thread only.
 class Joiner {

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "aggregate/summary_proto.h"
+#include "clt/v1/telemetry.pb.h"
 #include "collector/model/network_spans.h"
 #include "collector/model/otlp_export.h"
 #include "collector/span_exporter.h"
@@ -105,6 +107,7 @@ bool StoreWriterLoop::summarize_due(std::int64_t now, bool everything) {
   const std::int64_t interval = std::min(kDueScanIntervalUs, options_.join.quiet_us / 2);
   if (!everything && now - last_due_scan_us_ < interval && now >= last_due_scan_us_) return true;
   last_due_scan_us_ = now;
+  forget_merged(now);
   due_.clear();
   joiner_.due(everything ? INT64_MAX / 2 : now, due_);
   if (due_.empty()) return true;
@@ -129,6 +132,61 @@ bool StoreWriterLoop::summarize_due(std::int64_t now, bool everything) {
   return true;
 }
 
+aggregate::SpanAggregate* StoreWriterLoop::merged_aggregate(const JoinKey& key) {
+  auto [it, inserted] = merged_.try_emplace(key);
+  if (!inserted) return &it->second.aggregate;
+  // Summaries of this span stored before (earlier flushes, other agents, a
+  // restart) are the start.
+  if (const auto stored = store_.span_aggregate(key)) {
+    clt::v1::SpanSummary message;
+    std::string error;
+    if (!message.ParseFromString(*stored) ||
+        !aggregate::decode_summary(message, it->second.aggregate, error))
+      it->second.aggregate = {};  // unreadable: this span starts again
+  }
+  return &it->second.aggregate;
+}
+
+bool StoreWriterLoop::merge_summaries(IngestBatch& batch, std::int64_t now) {
+  merged_touched_.clear();
+  ++batch_mark_;
+  for (ReceivedSummary& r : batch.summaries) {
+    aggregate::SpanAggregate* a = merged_aggregate(r.key);
+    MergedSpan& m = merged_[r.key];
+    if (m.mark != batch_mark_) merged_touched_.push_back(r.key);
+    m.mark = batch_mark_;
+    m.touched_us = now;
+    a->merge(r.aggregate);
+    if (r.sample_count > 0)
+      write_.records.push_back({r.key, !r.key.has_ids() || r.aggregate.ids_lost, r.received_us,
+                                r.sample_count, std::string_view(r.samples)});
+  }
+  clt::v1::SpanSummary message;
+  for (const JoinKey& key : merged_touched_) {
+    const aggregate::SpanAggregate& a = merged_[key].aggregate;
+    SummaryWrite& w = write_.summaries.emplace_back();
+    w.summary = collector::summarize(key, a, names_);
+    w.json = summary_to_json(w.summary);
+    w.updated_us = now;
+    aggregate::encode_summary(a, message);
+    message.SerializeToString(&w.aggregate);
+    note_operation(kIoamService, kNetworkOperation);
+    for (const HopSummary& h : w.summary.hops) note_operation(kIoamService, hop_operation_name(h));
+  }
+  return true;
+}
+
+void StoreWriterLoop::forget_merged(std::int64_t now) {
+  // What is stored can be read again: the cache only saves the reads.
+  const bool over = merged_.size() > options_.join.max_pending;
+  for (auto it = merged_.begin(); it != merged_.end();) {
+    if (over || now - it->second.touched_us > options_.join.max_wait_us)
+      it = merged_.erase(it);
+    else
+      ++it;
+  }
+}
+
 bool StoreWriterLoop::store_batch(IngestBatch& batch) {
   write_.clear();
   std::size_t hop_at = 0;
@@ -148,11 +206,28 @@ bool StoreWriterLoop::store_batch(IngestBatch& batch) {
   });
   write_.spans = batch.spans;
   for (const StoredSpan& s : batch.spans) note_operation(s.service, s.operation);
+  const std::int64_t now = now_us();
+  if (!batch.summaries.empty()) merge_summaries(batch, now);
+  const std::size_t summaries = write_.summaries.size();
+  derived_.clear();
+  if (exporter_)
+    for (const SummaryWrite& s : write_.summaries) append_network_spans(s.summary, derived_);
   const bool ok = commit_write();
-  if (ok)
+  if (ok) {
     joiner_.end_batch();
-  else
+    metrics_.network_spans_written.fetch_add(summaries, std::memory_order_relaxed);
+    if (exporter_ && !derived_.empty()) {
+      derived_stored_.resize(derived_.size());
+      for (std::size_t i = 0; i < derived_.size(); ++i)
+        jaeger_to_stored(derived_[i], derived_stored_[i]);
+      exporter_->enqueue(std::move(derived_stored_));
+      derived_stored_.clear();
+    }
+  } else {
     joiner_.abort_batch();
+    // Not stored: these spans are read back from the store next time.
+    for (const JoinKey& key : merged_touched_) merged_.erase(key);
+  }
   return ok;
 }
 

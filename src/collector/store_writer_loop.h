@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <set>
 #include <string>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -55,6 +56,11 @@ class StoreWriterLoop {
 
  private:
   bool store_batch(IngestBatch& batch);
+  // Merges the agents' summaries of the batch into the spans' stored
+  // aggregates and adds their rows to write_.
+  bool merge_summaries(IngestBatch& batch, std::int64_t now_us);
+  aggregate::SpanAggregate* merged_aggregate(const JoinKey& key);
+  void forget_merged(std::int64_t now_us);
   bool summarize_due(std::int64_t now_us, bool everything);
   bool summarize(const JoinKey& key, PendingSpan* pending, std::int64_t now_us);
   // Writes write_ and remembers its operations once stored.
@@ -81,6 +87,16 @@ class StoreWriterLoop {
   StoreWrite write_;
   std::vector<JaegerSpan> derived_;
   std::vector<StoredSpan> derived_stored_;
+  // Aggregates of spans summarized by agents, as stored, for the next
+  // summaries of the same spans; touched_us says when last merged.
+  struct MergedSpan {
+    aggregate::SpanAggregate aggregate;
+    std::int64_t touched_us = 0;
+    std::uint64_t mark = 0;  // the batch that last merged into it
+  };
+  std::uint64_t batch_mark_ = 0;
+  std::unordered_map<JoinKey, MergedSpan, JoinKeyHash> merged_;
+  std::vector<JoinKey> merged_touched_;
   std::vector<PacketMeta> reload_metas_;
   std::vector<HopSample> reload_hops_;
   std::int64_t last_retention_us_ = 0;

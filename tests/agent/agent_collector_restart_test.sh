@@ -6,7 +6,7 @@
 TEST_NAME=agrestart
 source "$(dirname "$0")/agent_test_lib.sh"
 topo_up
-start_agent -c "unix:$tmp/c.sock" --queue 8 --flush-timeout-ms 1000
+start_agent --report per-packet -c "unix:$tmp/c.sock" --queue 8 --flush-timeout-ms 1000
 trace=0af7651916cd43dd8448eb211c80319c
 send 20 $trace 1111111111111111 1 1000
 matched() { echo $(( $(stat .match.capture_and_event) + $(stat .match.capture_only) + $(stat .match.event_only) )); }

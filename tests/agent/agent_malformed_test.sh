@@ -7,7 +7,7 @@ source "$(dirname "$0")/agent_test_lib.sh"
 here=$(cd "$(dirname "$0")" && pwd)
 topo_up
 start_collector "$tmp/got.jsonl"
-start_agent -c "unix:$tmp/c.sock"
+start_agent --report per-packet -c "unix:$tmp/c.sock"
 mac=$(in_ns aramis cat /sys/class/net/eth0/address)
 expected=$(in_ns porthos /usr/bin/python3 "$here/inject_malformed.py" eth1 "$mac" 3) ||
   fail "could not inject frames"

@@ -22,7 +22,7 @@ https() {
 }
 wait_for 10 "https /healthz >/dev/null 2>&1" || fail "clt collector did not start: $(cat "$tmp/collector.out")"
 
-start_agent -c "127.0.0.1:$ioam" --tls-ca "$c/ca.crt" --tls-cert "$c/client.crt" --tls-key "$c/client.key"
+start_agent --report per-packet -c "127.0.0.1:$ioam" --tls-ca "$c/ca.crt" --tls-cert "$c/client.crt" --tls-key "$c/client.key"
 trace=7bf92f3577b34da6a3ce929d0e0e4736 span=20f067aa0ba902b7
 send 5 $trace $span 1 2000
 records() {
@@ -39,7 +39,7 @@ refused() {
 }
 before=$(refused)
 rm -f "$tmp/stats.json"
-start_agent -c "127.0.0.1:$ioam" --tls-ca "$c/ca.crt"
+start_agent --report per-packet -c "127.0.0.1:$ioam" --tls-ca "$c/ca.crt"
 send 1 $trace $span 1 2000
 # With TLS 1.3 the client's side of the handshake completes before the
 # collector checks its certificate: the refusal then breaks the stream.

@@ -8,7 +8,7 @@ TEST_NAME=agtopo
 source "$(dirname "$0")/agent_test_lib.sh"
 topo_up
 start_collector "$tmp/got.jsonl"
-start_agent -c "unix:$tmp/c.sock" --jsonl "$tmp/agent.jsonl" --plain-namespace 124 -o
+start_agent --report per-packet -c "unix:$tmp/c.sock" --jsonl "$tmp/agent.jsonl" --plain-namespace 124 -o
 
 trace=4bf92f3577b34da6a3ce929d0e0e4736
 send 10 $trace 00000000000000a1 1 2000

@@ -11,7 +11,7 @@ topo_up
 pids+=($!)
 wait_collector_listening "$tmp/collector.out" 10 || fail "clt collector did not start: $(cat "$tmp/collector.out")"
 port=$(collector_port "$tmp/collector.out" query)
-start_agent -c "unix:$tmp/ioam.sock"
+start_agent --report per-packet -c "unix:$tmp/ioam.sock"
 trace=6bf92f3577b34da6a3ce929d0e0e4736 span=10f067aa0ba902b7
 send 5 $trace $span 1 2000
 records() {

@@ -48,13 +48,21 @@ class FakeStore final : public Store {
     }
     writes.push_back({w.records.size(), w.spans.size(), w.summaries.size(), w.operations.size()});
     for (const auto& r : w.records) raw.emplace_back(r.blob);
-    for (const auto& s : w.summaries) packets[s.summary.key] = s.summary.packets;
+    for (const auto& s : w.summaries) {
+      packets[s.summary.key] = s.summary.packets;
+      if (!s.aggregate.empty()) aggregates[s.summary.key] = s.aggregate;
+    }
     for (const auto& op : w.operations) ops[op] = true;
     return true;
   }
   std::optional<std::uint32_t> network_packets(const JoinKey& key) override {
     auto it = packets.find(key);
     if (it == packets.end()) return std::nullopt;
+    return it->second;
+  }
+  std::optional<std::string> span_aggregate(const JoinKey& key) override {
+    auto it = aggregates.find(key);
+    if (it == aggregates.end()) return std::nullopt;
     return it->second;
   }
   bool load_records(const JoinKey&, std::vector<PacketMeta>& metas, std::vector<HopSample>& hops,
@@ -79,6 +87,7 @@ class FakeStore final : public Store {
 
  private:
   std::unordered_map<JoinKey, std::uint32_t, JoinKeyHash> packets;
+  std::unordered_map<JoinKey, std::string, JoinKeyHash> aggregates;
 };
 
 class WriterTest : public ::testing::Test {

@@ -40,7 +40,7 @@ pids+=($!)
 wait_collector_listening "$tmp/collector.out" 10 || fail "collector did not start"
 otlp=$(collector_port "$tmp/collector.out" otlp-http) query=$(collector_port "$tmp/collector.out" query)
 [ -n "$otlp" ] && [ -n "$query" ] || fail "no otlp-http and query ports in the collector's listening line"
-ip netns exec "${p}aramis" "$clt" agent -i eth0 -c "unix:$tmp/ioam.sock" >"$tmp/agent.out" 2>"$tmp/agent.err" &
+ip netns exec "${p}aramis" "$clt" agent -i eth0 --report per-packet -c "unix:$tmp/ioam.sock" >"$tmp/agent.out" 2>"$tmp/agent.err" &
 pids+=($!)
 sleep 1
 kill -0 "${pids[-1]}" 2>/dev/null || fail "agent exited"

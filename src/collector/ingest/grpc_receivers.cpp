@@ -12,8 +12,11 @@
 #include <cstring>
 #include <filesystem>
 
+#include "aggregate/summary_proto.h"
+#include "clt/v1/telemetry.pb.h"
 #include "collector/http/worker_pool.h"
 #include "collector/model/clock.h"
+#include "collector/model/record_blob.h"
 #include "core/text_excerpt.h"
 #include "ioam_api.pb.h"
 
@@ -22,6 +25,7 @@ namespace clt::collector {
 namespace {
 
 constexpr const char* kIoamMethod = "/ioam_api.IOAMService/Report";
+constexpr const char* kSummariesMethod = "/clt.v1.TelemetryService/Summaries";
 constexpr const char* kOtlpMethod = "/opentelemetry.proto.collector.trace.v1.TraceService/Export";
 
 bool flatten(const grpc::ByteBuffer& buffer, grpc::Slice& slice) {
@@ -151,6 +155,8 @@ class IoamReportReactor : public grpc::ServerGenericBidiReactor {
     if (!last_seq_) failures_before_ = first_failures_;
     last_seq_ = seq;
     count(deps_.metrics.ioam_reports_received);
+    count(deps_.metrics.ioam_messages_received);
+    count(deps_.metrics.ioam_packets_received);
     StartRead(&buffer_);
   }
 
@@ -179,6 +185,142 @@ class IoamReportReactor : public grpc::ServerGenericBidiReactor {
   PacketMeta meta_;
   std::vector<HopSample> hops_;
   std::string error_;
+  std::uint64_t count_ = 0;
+  std::uint64_t last_seq_ = 0;
+  std::uint64_t first_failures_ = 0, failures_before_ = 0;
+};
+
+// The key a summary is stored under: its ids, or for packets without ids the
+// synthetic key the per-packet path gives them (second, namespace, path).
+JoinKey summary_key(const aggregate::SpanAggregate& a) {
+  JoinKey key{a.trace_id, a.span_id};
+  if (key.has_ids() && !a.ids_lost) return key;
+  PacketMeta meta;
+  meta.received_us = a.first_captured_us;
+  meta.namespace_id = a.namespace_id;
+  std::vector<HopSample> hops(a.hop_count);
+  for (std::size_t k = 0; k < a.hop_count; ++k) hops[k].node_id = a.hops[k].first.node_id;
+  return synthetic_key(meta, hops);
+}
+
+// clt.v1.TelemetryService/Summaries: a client stream of SummaryBatch
+// messages, answered with SummaryAck once every batch is committed.
+class SummaryReactor : public grpc::ServerGenericBidiReactor {
+ public:
+  explicit SummaryReactor(ReceiverDeps& deps) : deps_(deps) {
+    count(deps_.metrics.ioam_streams);
+    deps_.metrics.ioam_streams_open.fetch_add(1, std::memory_order_relaxed);
+    StartRead(&buffer_);
+  }
+
+  void OnReadDone(bool ok) override {
+    if (!ok) return end_of_stream();
+    ++count_;
+    grpc::Status refusal;
+    if (deps_.too_large(buffer_, refusal)) return Finish(refusal);
+    if (!flatten(buffer_, slice_) ||
+        !batch_.ParseFromArray(slice_.begin(), static_cast<int>(slice_.size()))) {
+      count(deps_.metrics.ioam_summaries_rejected);
+      return Finish({grpc::StatusCode::INVALID_ARGUMENT,
+                     "message " + std::to_string(count_) +
+                         " is not a valid clt.v1.SummaryBatch protobuf message; earlier messages "
+                         "of this stream were accepted"});
+    }
+    if (!read_batch()) {
+      count(deps_.metrics.ioam_summaries_rejected);
+      return Finish({grpc::StatusCode::INVALID_ARGUMENT, error_});
+    }
+    if (!last_seq_) first_failures_ = deps_.queue.failures();
+    if (deps_.queue.storage_refused(error_)) {
+      count(deps_.metrics.requests_refused_storage);
+      return Finish({grpc::StatusCode::UNAVAILABLE, error_});
+    }
+    if (const std::uint64_t seq = deps_.queue.add_summaries(received_, false)) return accepted(seq);
+    if (deps_.queue.closed())
+      return Finish({grpc::StatusCode::UNAVAILABLE, "the collector is shutting down"});
+    // No further read until there is room: HTTP/2 flow control holds the sender.
+    const bool waiting = deps_.room_waits.submit([this] {
+      if (const std::uint64_t seq = deps_.queue.add_summaries(received_, true))
+        return accepted(seq);
+      Finish({grpc::StatusCode::UNAVAILABLE, "the collector is shutting down"});
+    });
+    if (!waiting)
+      Finish({grpc::StatusCode::UNAVAILABLE, "the collector is overloaded; retry later"});
+  }
+
+  void OnDone() override {
+    deps_.open_ioam_streams.fetch_sub(1, std::memory_order_relaxed);
+    deps_.metrics.ioam_streams_open.fetch_sub(1, std::memory_order_relaxed);
+    delete this;
+  }
+
+ private:
+  // The batch into received_; false with error_ when a summary is malformed
+  // (then nothing of the message is taken).
+  bool read_batch() {
+    received_.clear();
+    batch_packets_ = 0;
+    const std::int64_t now = now_us();
+    for (int i = 0; i < batch_.spans_size(); ++i) {
+      const clt::v1::SpanSummary& in = batch_.spans(i);
+      ReceivedSummary& r = received_.emplace_back();
+      if (!aggregate::decode_summary(in, r.aggregate, error_)) {
+        error_ = "message " + std::to_string(count_) + ", span summary " + std::to_string(i + 1) +
+                 ": " + error_ + "; earlier messages of this stream were accepted";
+        received_.clear();
+        return false;
+      }
+      r.key = summary_key(r.aggregate);
+      r.received_us = now;
+      for (const ioam_api::IOAMTrace& sample : in.samples()) {
+        sample.SerializeToString(&sample_bytes_);
+        append_raw_record(r.samples, now, sample_bytes_);
+        ++r.sample_count;
+      }
+      batch_packets_ += r.aggregate.packets;
+    }
+    batch_spans_ = received_.size();
+    return true;
+  }
+
+  void accepted(std::uint64_t seq) {
+    if (!last_seq_) failures_before_ = first_failures_;
+    last_seq_ = seq;
+    count(deps_.metrics.ioam_messages_received);
+    count(deps_.metrics.ioam_packets_received, batch_packets_);
+    count(deps_.metrics.ioam_summaries_received, batch_spans_);
+    ack_.set_spans(ack_.spans() + batch_spans_);
+    ack_.set_packets(ack_.packets() + batch_packets_);
+    StartRead(&buffer_);
+  }
+
+  void end_of_stream() {
+    if (!last_seq_) return reply_ok();
+    deps_.waiter.when_committed(
+        last_seq_, deps_.options.ack_timeout,
+        [this](IngestQueue::Outcome outcome) {
+          const grpc::Status s = ack_status(outcome, deps_.queue);
+          if (s.ok()) return reply_ok();
+          Finish(s);
+        },
+        failures_before_);
+  }
+
+  void reply_ok() {
+    response_ = serialized(ack_);
+    StartWriteAndFinish(&response_, grpc::WriteOptions(), grpc::Status::OK);
+  }
+
+  ReceiverDeps& deps_;
+  grpc::ByteBuffer buffer_, response_;
+  grpc::Slice slice_;
+  clt::v1::SummaryBatch batch_;
+  clt::v1::SummaryAck ack_;
+  std::vector<ReceivedSummary> received_;
+  std::string sample_bytes_;
+  std::string error_;
+  std::uint64_t batch_packets_ = 0;
+  std::size_t batch_spans_ = 0;
   std::uint64_t count_ = 0;
   std::uint64_t last_seq_ = 0;
   std::uint64_t first_failures_ = 0, failures_before_ = 0;
@@ -244,7 +386,8 @@ class ReceiverService : public grpc::CallbackGenericService {
 
   grpc::ServerGenericBidiReactor* CreateReactor(grpc::GenericCallbackServerContext* ctx) override {
     const GrpcReceiverOptions& o = deps_.options;
-    if (ctx->method() == kIoamMethod && !o.ioam_addresses.empty()) {
+    const bool ioam = ctx->method() == kIoamMethod || ctx->method() == kSummariesMethod;
+    if (ioam && !o.ioam_addresses.empty()) {
       if (deps_.open_ioam_streams.fetch_add(1, std::memory_order_relaxed) >= o.max_ioam_streams) {
         deps_.open_ioam_streams.fetch_sub(1, std::memory_order_relaxed);
         count(deps_.metrics.grpc_streams_refused);
@@ -253,14 +396,16 @@ class ReceiverService : public grpc::CallbackGenericService {
                                         " IOAM report streams are open (--max-ioam-streams); "
                                         "retry later"});
       }
+      if (ctx->method() == kSummariesMethod) return new SummaryReactor(deps_);
       return new IoamReportReactor(deps_);
     }
     if (ctx->method() == kOtlpMethod && !o.otlp_addresses.empty())
       return new OtlpExportReactor(deps_, acceptor_);
     return new FinishedReactor(
-        {grpc::StatusCode::UNIMPLEMENTED, "no method " + core::quoted_excerpt(ctx->method(), 200) +
-                                              " here (ioam_api.IOAMService/Report and "
-                                              "opentelemetry...TraceService/Export are served)"});
+        {grpc::StatusCode::UNIMPLEMENTED,
+         "no method " + core::quoted_excerpt(ctx->method(), 200) +
+             " here (ioam_api.IOAMService/Report, clt.v1.TelemetryService/Summaries and "
+             "opentelemetry...TraceService/Export are served)"});
   }
 
   // After the server is shut down: no reactor is left to wait.

@@ -12,6 +12,8 @@ void IngestBatch::clear() {
   raw.clear();
   spans.clear();
   span_bytes = 0;
+  summaries.clear();
+  summary_bytes = 0;
 }
 
 IngestQueue::IngestQueue(std::size_t max_bytes, Metrics& metrics)
@@ -60,6 +62,22 @@ std::uint64_t IngestQueue::add_spans(std::vector<StoredSpan>&& spans, bool block
     for (auto& s : spans) current_.spans.push_back(std::move(s));
   }
   current_.span_bytes += bytes;
+  metrics_.ingest_queue_bytes.store(static_cast<std::int64_t>(current_.bytes()),
+                                    std::memory_order_relaxed);
+  wake_writer();
+  return current_.seq;
+}
+
+std::uint64_t IngestQueue::add_summaries(std::vector<ReceivedSummary>& summaries, bool block) {
+  std::size_t bytes = 0;
+  for (const auto& s : summaries)
+    bytes += sizeof(ReceivedSummary) + s.samples.size() +
+             s.aggregate.hop_count * sizeof(aggregate::HopAggregate);
+  std::unique_lock lock(mu_);
+  if (!wait_for_room(lock, bytes, block)) return 0;
+  for (auto& s : summaries) current_.summaries.push_back(std::move(s));
+  summaries.clear();
+  current_.summary_bytes += bytes;
   metrics_.ingest_queue_bytes.store(static_cast<std::int64_t>(current_.bytes()),
                                     std::memory_order_relaxed);
   wake_writer();

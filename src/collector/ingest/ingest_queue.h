@@ -10,11 +10,22 @@
 #include <string_view>
 #include <vector>
 
+#include "aggregate/span_aggregate.h"
 #include "collector/model/ioam_record.h"
 #include "collector/model/metrics.h"
 #include "collector/model/stored_span.h"
 
 namespace clt::collector {
+
+// One span summary as an agent sent it: its aggregate, and its sampled raw
+// reports in the stored form (record_blob.h).
+struct ReceivedSummary {
+  JoinKey key;  // zero when the packets carried no ids
+  aggregate::SpanAggregate aggregate;
+  std::string samples;
+  std::uint32_t sample_count = 0;
+  std::int64_t received_us = 0;
+};
 
 // Everything received since the writer last took a batch. Vectors are reused
 // from batch to batch, so steady-state ingestion does not allocate.
@@ -27,12 +38,14 @@ struct IngestBatch {
   std::string raw;                      // the reports as received (protobuf)
   std::vector<StoredSpan> spans;
   std::size_t span_bytes = 0;
+  std::vector<ReceivedSummary> summaries;
+  std::size_t summary_bytes = 0;
 
   std::size_t bytes() const {
     return raw.size() + hops.size() * sizeof(HopSample) + metas.size() * sizeof(PacketMeta) +
-           span_bytes;
+           span_bytes + summary_bytes;
   }
-  bool empty() const { return metas.empty() && spans.empty(); }
+  bool empty() const { return metas.empty() && spans.empty() && summaries.empty(); }
   void clear();
 };
 
@@ -48,6 +61,7 @@ class IngestQueue {
   std::uint64_t add_report(const JoinKey& key, const PacketMeta& meta,
                            const std::vector<HopSample>& hops, std::string_view raw, bool block);
   std::uint64_t add_spans(std::vector<StoredSpan>&& spans, bool block);
+  std::uint64_t add_summaries(std::vector<ReceivedSummary>& summaries, bool block);
 
   enum class Outcome { committed, failed, timeout, closed };
   // Batch `seq`; with `failures_before` (failures() before the first of

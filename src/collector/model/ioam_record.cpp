@@ -3,18 +3,10 @@
 #include <cstring>
 
 #include "core/ioam_trace.h"
-#include "core/trace_type.h"
 #include "ioam_api.pb.h"
 #include "ioam_api/trace_mapping.h"
 
 namespace clt::collector {
-
-namespace {
-
-using core::trace_bits::bit;
-constexpr std::uint32_t kUnavailable = 0xffffffffu;
-
-}  // namespace
 
 std::size_t JoinKeyHash::operator()(const JoinKey& k) const noexcept {
   std::uint64_t a = 0, b = 0, c = 0;
@@ -27,58 +19,21 @@ std::size_t JoinKeyHash::operator()(const JoinKey& k) const noexcept {
   return static_cast<std::size_t>(h);
 }
 
-std::int64_t ioam_timestamp_us(bool has_secs, std::uint32_t secs, bool has_frac,
-                               std::uint32_t frac) {
-  if (!has_secs || secs == kUnavailable) return -1;
-  std::int64_t us = static_cast<std::int64_t>(secs) * 1000000;
-  if (has_frac) {
-    if (frac >= 1000000) return -1;
-    us += frac;
-  }
-  return us;
+JoinKey synthetic_key(const PacketMeta& meta, std::span<const HopSample> hops) {
+  std::uint64_t h = 0xcbf29ce484222325ull;
+  auto mix = [&](std::uint64_t v) {
+    h ^= v;
+    h *= 0x100000001b3ull;
+  };
+  mix(meta.namespace_id);
+  for (const auto& hop : hops) mix(hop.node_id);
+  const std::uint64_t second = static_cast<std::uint64_t>(meta.received_us / 1'000'000);
+  JoinKey k;
+  core::store_be64(k.trace_id.data(), second | (0xc1ull << 56));
+  core::store_be64(k.trace_id.data() + 8, h);
+  core::store_be64(k.span_id.data(), (h ^ (second * 0x9e3779b97f4a7c15ull)) | 1);
+  return k;
 }
-
-namespace {
-
-// The join's view of one decoded node: only the fields the trace type selects.
-HopSample hop_sample(const core::NodeData& n, std::uint32_t type, bool has_namespace_data,
-                     bool has_namespace_data_wide) {
-  HopSample h;
-  const bool narrow_id = type & bit(0);
-  const bool wide_id = type & bit(8);
-  if (narrow_id) {
-    h.node_id = n.id;
-  } else if (wide_id) {
-    h.node_id = static_cast<std::uint32_t>(n.id_wide);
-  }
-  h.has_hop_limit = narrow_id || wide_id;
-  h.hop_limit = n.hop_limit;
-  if (type & bit(1)) {
-    h.has_interfaces = true;
-    h.ingress_id = n.ingress_id;
-    h.egress_id = n.egress_id;
-  } else if (type & bit(9)) {
-    h.has_interfaces = true;
-    h.ingress_id = n.ingress_id_wide;
-    h.egress_id = n.egress_id_wide;
-  }
-  h.timestamp_us =
-      ioam_timestamp_us(type & bit(2), n.timestamp_secs, type & bit(3), n.timestamp_frac);
-  if (type & bit(6)) {
-    h.has_queue_depth = n.queue_depth != kUnavailable;
-    h.queue_depth = n.queue_depth;
-  }
-  if ((type & bit(5)) && has_namespace_data) {
-    h.namespace_data_len = 4;
-    h.namespace_data = n.namespace_data;
-  } else if ((type & bit(10)) && has_namespace_data_wide) {
-    h.namespace_data_len = 8;
-    h.namespace_data = n.namespace_data_wide;
-  }
-  return h;
-}
-
-}  // namespace
 
 bool read_report(const ioam_api::IOAMTrace& report, std::int64_t received_us, JoinKey& key,
                  PacketMeta& meta, std::vector<HopSample>& hops, std::string& error) {
@@ -94,8 +49,9 @@ bool read_report(const ioam_api::IOAMTrace& report, std::int64_t received_us, Jo
     // A sender may leave namespace data out although the trace type selects
     // it: then the hop has none (not zeros).
     const auto& n = report.nodes(static_cast<int>(i));
-    hops.push_back(hop_sample(trace.nodes[i], trace.trace_type, !n.namespacedata().empty(),
-                              !n.namespacedatawide().empty()));
+    hops.push_back(aggregate::node_fields(trace.nodes[i], trace.trace_type,
+                                          !n.namespacedata().empty(),
+                                          !n.namespacedatawide().empty()));
   }
   return true;
 }

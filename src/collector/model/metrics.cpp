@@ -76,6 +76,15 @@ std::string Metrics::render_prometheus() const {
   std::string o;
   line(o, "ioam_reports_received_total", "counter", "IOAM reports accepted.",
        ioam_reports_received);
+  line(o, "ioam_messages_received_total", "counter",
+       "IOAM messages accepted (per-packet reports and span summary batches).",
+       ioam_messages_received);
+  line(o, "ioam_packets_received_total", "counter", "Packets the accepted IOAM messages represent.",
+       ioam_packets_received);
+  line(o, "ioam_summaries_received_total", "counter", "Span summaries accepted.",
+       ioam_summaries_received);
+  line(o, "ioam_summaries_rejected_total", "counter", "Malformed span summaries refused.",
+       ioam_summaries_rejected);
   line(o, "ioam_reports_rejected_total", "counter", "Malformed IOAM reports refused.",
        ioam_reports_rejected);
   line(o, "ioam_streams_total", "counter", "IOAM report streams opened.", ioam_streams);

@@ -31,6 +31,12 @@ const char* tls_refusal_name(TlsRefusal reason);
 struct Metrics {
   using Counter = std::atomic<std::uint64_t>;
   Counter ioam_reports_received{0};
+  // Per-packet reports and span summary batches alike: messages, and the
+  // packets they represent (one per report, a summary's count).
+  Counter ioam_messages_received{0};
+  Counter ioam_packets_received{0};
+  Counter ioam_summaries_received{0};
+  Counter ioam_summaries_rejected{0};
   Counter ioam_reports_rejected{0};  // malformed reports
   Counter ioam_streams{0};
   Counter otlp_spans_received{0};

@@ -106,6 +106,12 @@ void append_network_spans(const NetworkSummary& s, std::vector<JaegerSpan>& out)
     if (h.namespace_data_hex) t.push_back(tag("ioam.namespace_data", *h.namespace_data_hex));
     t.push_back(tag("ioam.packets", static_cast<std::int64_t>(h.packets)));
     if (h.delay_us) t.push_back(tag("ioam.delay_us", *h.delay_us));
+    if (h.delay_p90_us) t.push_back(tag("ioam.delay_p90_us", *h.delay_p90_us));
+    if (h.delay_p99_us) t.push_back(tag("ioam.delay_p99_us", *h.delay_p99_us));
+    if (h.delay_min_us) t.push_back(tag("ioam.delay_min_us", *h.delay_min_us));
+    if (h.delay_max_us) t.push_back(tag("ioam.delay_max_us", *h.delay_max_us));
+    if (h.queue_depth_p50)
+      t.push_back(tag("ioam.queue_depth_p50", static_cast<std::int64_t>(*h.queue_depth_p50)));
     if (!h.name.empty()) t.push_back(tag("net.node.name", h.name));
     row.tags_json = t.dump();
     out.push_back(std::move(row));
@@ -164,6 +170,11 @@ std::string summary_to_json(const NetworkSummary& s) {
     if (h.namespace_data_hex) append_field(o, "namespace_data", *h.namespace_data_hex);
     append_field(o, "packets", h.packets);
     if (h.delay_us) append_field(o, "delay_us", *h.delay_us);
+    if (h.delay_p90_us) append_field(o, "delay_p90_us", *h.delay_p90_us);
+    if (h.delay_p99_us) append_field(o, "delay_p99_us", *h.delay_p99_us);
+    if (h.delay_min_us) append_field(o, "delay_min_us", *h.delay_min_us);
+    if (h.delay_max_us) append_field(o, "delay_max_us", *h.delay_max_us);
+    if (h.queue_depth_p50) append_field(o, "queue_depth_p50", *h.queue_depth_p50);
     append_field(o, "start_us", h.start_us);
     append_field(o, "duration_us", h.duration_us);
     o += '}';
@@ -204,6 +215,12 @@ bool summary_from_json(const std::string& text, NetworkSummary& out) {
         h.namespace_data_hex = o["namespace_data"].get<std::string>();
       h.packets = o.value("packets", 0u);
       if (o.contains("delay_us")) h.delay_us = o["delay_us"].get<std::int64_t>();
+      if (o.contains("delay_p90_us")) h.delay_p90_us = o["delay_p90_us"].get<std::int64_t>();
+      if (o.contains("delay_p99_us")) h.delay_p99_us = o["delay_p99_us"].get<std::int64_t>();
+      if (o.contains("delay_min_us")) h.delay_min_us = o["delay_min_us"].get<std::int64_t>();
+      if (o.contains("delay_max_us")) h.delay_max_us = o["delay_max_us"].get<std::int64_t>();
+      if (o.contains("queue_depth_p50"))
+        h.queue_depth_p50 = o["queue_depth_p50"].get<std::uint32_t>();
       h.start_us = o.value("start_us", std::int64_t{0});
       h.duration_us = o.value("duration_us", std::int64_t{0});
       out.hops.push_back(std::move(h));

@@ -146,3 +146,71 @@ NetworkSummary summarize(const JoinKey& key, std::span<const PacketMeta> meta,
 }
 
 }  // namespace clt::collector
+
+namespace clt::collector {
+
+NetworkSummary summarize(const JoinKey& key, const aggregate::SpanAggregate& a,
+                         const NodeNames& names) {
+  NetworkSummary out;
+  out.key = key;
+  out.ids_lost = a.ids_lost || !key.has_ids();
+  out.overflow = a.overflow;
+  out.packets = static_cast<std::uint32_t>(std::min<std::uint64_t>(a.packets, UINT32_MAX));
+  std::int64_t net_start = std::numeric_limits<std::int64_t>::max();
+  std::int64_t net_end = std::numeric_limits<std::int64_t>::min();
+  for (std::size_t k = 0; k < a.hop_count; ++k) {
+    const aggregate::HopAggregate& h = a.hops[k];
+    HopSummary s;
+    s.hop = static_cast<int>(k + 1);
+    s.node_id = h.first.node_id;
+    if (const std::string* n = names.find(s.node_id)) s.name = *n;
+    s.namespace_id = a.namespace_id;
+    if (h.first.has_hop_limit) s.hop_limit = h.first.hop_limit;
+    if (h.first.has_interfaces) {
+      s.ingress_id = h.first.ingress_id;
+      s.egress_id = h.first.egress_id;
+    }
+    if (!h.queue_depth.empty()) {
+      s.queue_depth_max = static_cast<std::uint32_t>(h.queue_depth.max());
+      s.queue_depth_p50 = static_cast<std::uint32_t>(h.queue_depth.quantile(0.5));
+    }
+    if (h.first.namespace_data_len)
+      s.namespace_data_hex = hex_of(h.first.namespace_data, h.first.namespace_data_len);
+    s.packets = static_cast<std::uint32_t>(std::min<std::uint64_t>(h.packets, UINT32_MAX));
+    if (k > 0 && !h.delay_us.empty()) {
+      s.delay_us = h.typical_delay_us();
+      s.delay_p90_us = h.delay_us.quantile(0.9);
+      s.delay_p99_us = h.delay_us.quantile(0.99);
+      s.delay_min_us = h.delay_us.min();
+      s.delay_max_us = h.delay_us.max();
+    }
+    if (h.first_timestamp_us >= 0) {
+      // As from packets: a hop starts at the previous node's stamp.
+      s.start_us = h.previous_timestamp_us >= 0
+                       ? std::min(h.previous_timestamp_us, h.first_timestamp_us)
+                       : h.first_timestamp_us;
+      s.duration_us = h.last_timestamp_us - s.start_us;
+      net_start = std::min(net_start, s.start_us);
+      net_end = std::max(net_end, h.last_timestamp_us);
+    } else {
+      s.start_us = a.first_captured_us;
+    }
+    if (s.delay_us && (!out.slowest_hop_delay_us || *s.delay_us > *out.slowest_hop_delay_us)) {
+      out.slowest_hop_delay_us = s.delay_us;
+      out.slowest_hop = names.label(s.node_id);
+    }
+    if (!out.path.empty()) out.path += " > ";
+    out.path += names.label(s.node_id);
+    out.hops.push_back(std::move(s));
+  }
+  if (net_start <= net_end) {
+    out.start_us = net_start;
+    out.duration_us = net_end - net_start;
+  } else {
+    out.start_us = a.first_captured_us;
+    out.duration_us = a.last_captured_us - a.first_captured_us;
+  }
+  return out;
+}
+
+}  // namespace clt::collector

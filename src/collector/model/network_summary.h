@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "aggregate/span_aggregate.h"
 #include "collector/model/ioam_record.h"
 #include "collector/model/node_names.h"
 
@@ -24,6 +25,13 @@ struct HopSummary {
   std::optional<std::string> namespace_data_hex;
   std::uint32_t packets = 0;
   std::optional<std::int64_t> delay_us;  // median one-way delay from the previous node
+  // The delay distribution, from the span's sketch (1% relative error):
+  // 90th and 99th percentiles, and the exact extremes.
+  std::optional<std::int64_t> delay_p90_us;
+  std::optional<std::int64_t> delay_p99_us;
+  std::optional<std::int64_t> delay_min_us;
+  std::optional<std::int64_t> delay_max_us;
+  std::optional<std::uint32_t> queue_depth_p50;
   std::int64_t start_us = 0;
   std::int64_t duration_us = 0;
 };
@@ -49,6 +57,11 @@ struct NetworkSummary {
 // from the timestamps, or from the receive times when the trace type has none.
 NetworkSummary summarize(const JoinKey& key, std::span<const PacketMeta> meta,
                          std::span<const HopSample> hops, const NodeNames& names);
+
+// A span's summary from its merged aggregate (what agents sent): the same
+// figures, percentiles from the sketches.
+NetworkSummary summarize(const JoinKey& key, const aggregate::SpanAggregate& aggregate,
+                         const NodeNames& names);
 
 // Median of values (sorts them in place); values must not be empty.
 std::int64_t median(std::vector<std::int64_t>& values);

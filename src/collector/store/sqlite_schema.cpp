@@ -83,6 +83,14 @@ bool migrate_from_1(SqliteDb& db, std::string& error) {
   return db.exec("DROP TABLE spans_v1", error);
 }
 
+// Added within schema version 2 (a collector that does not know it leaves
+// it alone): the merged aggregate of each span that agents summarized.
+constexpr const char* kAggregates = R"sql(
+CREATE TABLE IF NOT EXISTS span_aggregates(
+  trace_id BLOB NOT NULL, span_id BLOB NOT NULL, updated_us INTEGER NOT NULL,
+  data BLOB NOT NULL, PRIMARY KEY(trace_id, span_id));
+)sql";
+
 bool set_version(SqliteDb& db, std::string& error) {
   return db.exec(("PRAGMA user_version=" + std::to_string(kSchemaVersion)).c_str(), error);
 }
@@ -98,7 +106,7 @@ int schema_version(SqliteDb& db) {
 
 bool prepare_schema(SqliteDb& db, std::string& error) {
   const int version = schema_version(db);
-  if (version == kSchemaVersion) return true;
+  if (version == kSchemaVersion) return db.exec(kAggregates, error);
   if (version > kSchemaVersion) {
     error = "the database has schema version " + std::to_string(version) +
             ", newer than this collector's " + std::to_string(kSchemaVersion) +
@@ -117,7 +125,7 @@ bool prepare_schema(SqliteDb& db, std::string& error) {
         error;
     return false;
   }
-  return db.exec("COMMIT", error);
+  return db.exec("COMMIT", error) && db.exec(kAggregates, error);
 }
 
 }  // namespace clt::collector

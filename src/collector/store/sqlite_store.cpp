@@ -260,11 +260,15 @@ bool SqliteStore::open(const StoreOptions& options, std::string& error) {
                               "duration_us, packets, summary, updated_us) VALUES(?,?,?,?,?,?,?)");
   add_operation_ = Statement(h, "INSERT OR IGNORE INTO operations(service, operation) VALUES(?,?)");
   network_packets_ = Statement(h, "SELECT packets FROM network WHERE trace_id=? AND span_id=?");
+  upsert_aggregate_ = Statement(h,
+                                "INSERT OR REPLACE INTO span_aggregates(trace_id, span_id, "
+                                "updated_us, data) VALUES(?,?,?,?)");
+  span_aggregate_ = Statement(h, "SELECT data FROM span_aggregates WHERE trace_id=? AND span_id=?");
   load_records_ = Statement(
       h, "SELECT ids_lost, data FROM ioam_records WHERE trace_id=? AND span_id=? ORDER BY id");
   if (!begin_.valid() || !commit_.valid() || !insert_records_.valid() || !spans_.prepare(db_) ||
       !upsert_network_.valid() || !add_operation_.valid() || !network_packets_.valid() ||
-      !load_records_.valid()) {
+      !upsert_aggregate_.valid() || !span_aggregate_.valid() || !load_records_.valid()) {
     error = "cannot prepare statements on " + options.path + ": " + db_.last_error();
     return false;
   }
@@ -295,6 +299,15 @@ bool SqliteStore::write_rows(const StoreWrite& w) {
                         .bind(7, n.updated_us)
                         .run();
     if (!ok) return false;
+    if (n.aggregate.empty()) continue;
+    const bool stored =
+        upsert_aggregate_.bind_blob(1, bytes_of(n.summary.key.trace_id))
+            .bind_blob(2, bytes_of(n.summary.key.span_id))
+            .bind(3, n.updated_us)
+            .bind_blob(
+                4, {reinterpret_cast<const std::uint8_t*>(n.aggregate.data()), n.aggregate.size()})
+            .run();
+    if (!stored) return false;
   }
   for (const auto& [service, operation] : w.operations)
     if (!add_operation_.bind(1, service).bind(2, operation).run()) return false;
@@ -359,11 +372,24 @@ bool SqliteStore::load_records(const JoinKey& key, std::vector<PacketMeta>& meta
   return ok;
 }
 
+std::optional<std::string> SqliteStore::span_aggregate(const JoinKey& key) {
+  span_aggregate_.bind_blob(1, bytes_of(key.trace_id)).bind_blob(2, bytes_of(key.span_id));
+  std::optional<std::string> out;
+  if (span_aggregate_.step() == SQLITE_ROW) {
+    const auto b = span_aggregate_.column_blob(0);
+    out.emplace(reinterpret_cast<const char*>(b.data()), b.size());
+  }
+  span_aggregate_.reset();
+  return out;
+}
+
 std::vector<JoinKey> SqliteStore::keys_needing_summary(std::int64_t since_us) {
   Statement s(db_.handle(),
               "SELECT r.trace_id, r.span_id FROM ioam_records r WHERE r.received_us >= ? "
               "GROUP BY r.trace_id, r.span_id HAVING sum(r.count) != coalesce((SELECT n.packets "
-              "FROM network n WHERE n.trace_id = r.trace_id AND n.span_id = r.span_id), -1)");
+              "FROM network n WHERE n.trace_id = r.trace_id AND n.span_id = r.span_id), -1) "
+              "AND NOT EXISTS(SELECT 1 FROM span_aggregates a WHERE a.trace_id = r.trace_id "
+              "AND a.span_id = r.span_id)");
   std::vector<JoinKey> keys;
   if (!s.valid()) return keys;
   s.bind(1, since_us);
@@ -395,6 +421,9 @@ std::int64_t SqliteStore::delete_older_than(std::int64_t cutoff_us) {
       "DELETE FROM spans WHERE start_ns < ?2",
       "DELETE FROM network WHERE rowid < coalesce((SELECT rowid FROM network WHERE "
       "updated_us >= ?1 ORDER BY rowid LIMIT 1), (SELECT max(rowid) + 1 FROM network))",
+      "DELETE FROM span_aggregates WHERE rowid < coalesce((SELECT rowid FROM span_aggregates "
+      "WHERE updated_us >= ?1 ORDER BY rowid LIMIT 1), (SELECT max(rowid) + 1 FROM "
+      "span_aggregates))",
       "DELETE FROM ioam_records WHERE id < coalesce((SELECT id FROM ioam_records WHERE "
       "received_us >= ?1 ORDER BY id LIMIT 1), (SELECT max(id) + 1 FROM ioam_records))"};
   for (const char* sql : sqls) {

@@ -28,6 +28,7 @@ class SqliteStore final : public Store {
   std::string last_error() const override;
   bool last_failure_was_storage() const override;
   std::optional<std::uint32_t> network_packets(const JoinKey& key) override;
+  std::optional<std::string> span_aggregate(const JoinKey& key) override;
   bool load_records(const JoinKey& key, std::vector<PacketMeta>& metas,
                     std::vector<HopSample>& hops, bool& ids_lost) override;
   std::vector<JoinKey> keys_needing_summary(std::int64_t since_us) override;
@@ -53,6 +54,7 @@ class SqliteStore final : public Store {
   Statement begin_, commit_, rollback_;
   Statement insert_records_, upsert_network_, add_operation_;
   Statement network_packets_, load_records_;
+  Statement upsert_aggregate_, span_aggregate_;
   int failure_code_ = SQLITE_OK;
   std::string failure_message_;
 };

@@ -34,6 +34,10 @@ struct SummaryWrite {
   NetworkSummary summary;
   std::string json;
   std::int64_t updated_us = 0;
+  // For a span the agents summarized: its merged aggregate, a serialized
+  // clt.v1.SpanSummary without samples, kept to merge later summaries into
+  // (Store::span_aggregate). Empty for a summary derived from stored reports.
+  std::string aggregate;
 };
 
 // What one write stores, all or nothing: the unit a batching store (SQLite's
@@ -107,11 +111,14 @@ class Store {
   virtual bool last_failure_was_storage() const { return false; }
   // Packets of the stored summary of key, if any.
   virtual std::optional<std::uint32_t> network_packets(const JoinKey& key) = 0;
+  // The stored aggregate of key (SummaryWrite::aggregate), if any.
+  virtual std::optional<std::string> span_aggregate(const JoinKey& key) = 0;
   // Every stored report of key, decoded again (for late packets and recovery).
   virtual bool load_records(const JoinKey& key, std::vector<PacketMeta>& metas,
                             std::vector<HopSample>& hops, bool& ids_lost) = 0;
   // Keys with records received since `since_us` whose summary is missing or
-  // counts a different number of packets (after a crash).
+  // counts a different number of packets (after a crash); keys with a stored
+  // aggregate are not among them (their records are samples only).
   virtual std::vector<JoinKey> keys_needing_summary(std::int64_t since_us) = 0;
   virtual std::vector<std::pair<std::string, std::string>> operations() = 0;
 
