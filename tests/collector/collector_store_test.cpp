@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <nlohmann/json.hpp>
@@ -192,6 +193,58 @@ TEST_P(StoreTest, RecoveryWritesSummariesMissingAfterACrash) {
   auto spans = spans_by_operation(trace_json());
   EXPECT_TRUE(spans.count("network path"));
   EXPECT_TRUE(spans.count("hop 2 porthos"));
+}
+
+// The writer's lookups, many keys at once: the newest aggregate and packet
+// count of each span that has one, nothing for the others; and a span with
+// an aggregate is not one recovery summarizes from its records.
+TEST_P(StoreTest, BatchedLookupsAnswerForEveryKeyAtOnce) {
+  auto key = [](int i) {
+    char span[17];
+    std::snprintf(span, sizeof span, "00000000000002%02x", i);
+    return JoinKey{*core::parse_trace_id(kTrace), *core::parse_span_id(span)};
+  };
+  auto summary = [&](int i, std::uint32_t packets, std::int64_t updated, std::string aggregate) {
+    SummaryWrite w;
+    w.summary.key = key(i);
+    w.summary.start_us = now_us();
+    w.summary.packets = packets;
+    w.json = "{}";
+    w.updated_us = updated;
+    w.aggregate = std::move(aggregate);
+    return w;
+  };
+  StoreWrite first;
+  for (int i = 0; i < 10; i += 2)
+    first.summaries.push_back(summary(i, 5, 100, "old" + std::to_string(i)));
+  ASSERT_TRUE(store_->write(first)) << store_->last_error();
+  StoreWrite second;  // span 4 rewritten: the newest wins
+  second.summaries.push_back(summary(4, 7, 200, "new4"));
+  // A record of an aggregated span (a sample) and of a plain one.
+  const std::string blob = "x";
+  second.records.push_back({key(2), false, now_us(), 1, blob});
+  second.records.push_back({key(3), false, now_us(), 1, blob});
+  ASSERT_TRUE(store_->write(second)) << store_->last_error();
+
+  std::vector<JoinKey> keys;
+  for (int i = 0; i < 10; ++i) keys.push_back(key(i));
+  KeyPackets packets;
+  ASSERT_TRUE(store_->network_packets(keys, packets)) << store_->last_error();
+  EXPECT_EQ(packets.size(), 5u);
+  EXPECT_EQ(packets.count(key(1)), 0u);
+  EXPECT_EQ(packets[key(0)], 5u);
+  EXPECT_EQ(packets[key(4)], 7u);
+  KeyAggregates aggregates;
+  ASSERT_TRUE(store_->span_aggregates(keys, aggregates)) << store_->last_error();
+  EXPECT_EQ(aggregates.size(), 5u);
+  EXPECT_EQ(aggregates[key(8)], "old8");
+  EXPECT_EQ(aggregates[key(4)], "new4");
+  ASSERT_TRUE(store_->span_aggregates({}, aggregates));
+  EXPECT_TRUE(aggregates.empty());
+
+  const auto needing = store_->keys_needing_summary(0);
+  ASSERT_EQ(needing.size(), 1u);
+  EXPECT_EQ(needing[0], key(3));
 }
 
 TEST_P(StoreTest, RawRecordsAreRetrievable) {

@@ -52,6 +52,25 @@ std::vector<std::string> version_1(const Tables& t) {
   };
 }
 
+std::vector<std::string> version_2(const Tables& t) {
+  return {
+      // The merged aggregate per span (a serialized clt.v1.SpanSummary),
+      // rewritten as more summaries of the span arrive: the newest
+      // updated_us wins, as in network.
+      "CREATE TABLE IF NOT EXISTS " + t.span_aggregates +
+          " (trace_id FixedString(16), span_id FixedString(8), data String, updated_us Int64) "
+          "ENGINE = ReplacingMergeTree(updated_us) PARTITION BY " +
+          day_of_us("updated_us") +
+          " ORDER BY (trace_id, span_id) SETTINGS index_granularity = 8192",
+  };
+}
+
+// The steps of each version, in order: version_steps()[v - 1] brings a
+// database from version v - 1 to v.
+std::vector<std::vector<std::string>> version_steps(const Tables& t) {
+  return {version_1(t), version_2(t)};
+}
+
 bool stored_version(Http& http, const Tables& t, int& version, std::string& error) {
   std::string answer;
   if (!http.select("SELECT max(version) FROM " + t.schema_version + " FORMAT TabSeparated",
@@ -71,6 +90,7 @@ Tables::Tables(const std::string& db)
       network(db + ".network"),
       ioam_records(db + ".ioam_records"),
       operations(db + ".operations"),
+      span_aggregates(db + ".span_aggregates"),
       schema_version(db + ".schema_version") {}
 
 bool prepare_schema(Http& http, const Tables& t, std::string& error) {
@@ -93,10 +113,14 @@ bool prepare_schema(Http& http, const Tables& t, std::string& error) {
   }
   // Every step is idempotent (IF NOT EXISTS): collectors starting together
   // on an empty database may both run it.
-  for (const std::string& ddl : version_1(t)) {
-    if (!http.execute(ddl)) {
-      error = "cannot create the schema in " + db + ": " + http.error();
-      return false;
+  const auto steps = version_steps(t);
+  for (int v = version + 1; v <= kSchemaVersion; ++v) {
+    for (const std::string& ddl : steps[static_cast<std::size_t>(v - 1)]) {
+      if (!http.execute(ddl)) {
+        error = "cannot create the schema (version " + std::to_string(v) + ") in " + db + ": " +
+                http.error();
+        return false;
+      }
     }
   }
   const std::string record = "INSERT INTO " + t.schema_version + " (version, applied_us) SELECT " +

@@ -7,14 +7,16 @@
 namespace clt::collector::clickhouse {
 
 // Version 1: spans, span_index, network, ioam_records, operations and
-// schema_version. A later version adds its tables (a per-span summary table,
-// for one) with CREATE TABLE IF NOT EXISTS in its step of migrate().
-inline constexpr int kSchemaVersion = 1;
+// schema_version. Version 2 adds span_aggregates (the merged summaries of
+// spans that agents summarized). Each version's step creates its tables with
+// CREATE TABLE IF NOT EXISTS, so a database is brought up from any older
+// version by running the steps after it.
+inline constexpr int kSchemaVersion = 2;
 
 // The table names of the store's data, as `db.table`.
 struct Tables {
   explicit Tables(const std::string& database);
-  std::string spans, span_index, network, ioam_records, operations, schema_version;
+  std::string spans, span_index, network, ioam_records, operations, span_aggregates, schema_version;
 };
 
 // Creates the database and tables when missing, or checks and migrates a

@@ -1,5 +1,6 @@
 #include "collector/clickhouse/clickhouse_store.h"
 
+#include <algorithm>
 #include <map>
 
 #include "collector/clickhouse/clickhouse_reader.h"
@@ -40,6 +41,28 @@ void append_index_row(std::string& rows, const StoredSpan& s) {
   for (const auto& tag : s.search_tags) w.string(tag.second);
 }
 
+// The keys as a literal set for `(trace_id, span_id) IN ...`.
+std::string key_set(std::span<const JoinKey> keys) {
+  std::string out = "(";
+  char trace[32], span[16];
+  for (const JoinKey& k : keys) {
+    core::to_hex(k.trace_id.data(), k.trace_id.size(), trace);
+    core::to_hex(k.span_id.data(), k.span_id.size(), span);
+    if (out.size() > 1) out += ", ";
+    out += "(unhex('";
+    out.append(trace, sizeof trace);
+    out += "'), unhex('";
+    out.append(span, sizeof span);
+    out += "'))";
+  }
+  out += ")";
+  return out;
+}
+
+// Keys per lookup query: about 60 bytes of SQL each, well under the
+// server's max_query_size (256 KiB by default).
+constexpr std::size_t kKeysPerQuery = 2000;
+
 }  // namespace
 
 bool ClickHouseStore::open(const StoreOptions& options, std::string& error) {
@@ -68,7 +91,19 @@ bool ClickHouseStore::write(const StoreWrite& w) {
     append_index_row(index_rows_, s);
   }
   network_rows_.clear();
-  for (const SummaryWrite& n : w.summaries) {
+  aggregate_rows_.clear();
+  written_keys_.clear();
+  // The last summary of a span in this write replaces any before it: rows
+  // of one INSERT with the same version would leave the winner undefined.
+  for (auto it = w.summaries.rbegin(); it != w.summaries.rend(); ++it) {
+    const SummaryWrite& n = *it;
+    if (!written_keys_.insert(n.summary.key).second) continue;
+    if (!n.aggregate.empty())
+      RowBinaryWriter(aggregate_rows_)
+          .fixed(n.summary.key.trace_id)
+          .fixed(n.summary.key.span_id)
+          .string(n.aggregate)
+          .i64(n.updated_us);
     RowBinaryWriter(network_rows_)
         .fixed(n.summary.key.trace_id)
         .fixed(n.summary.key.span_id)
@@ -104,22 +139,58 @@ bool ClickHouseStore::write(const StoreWrite& w) {
                            "trace_id, span_id, start_us, duration_us, packets, "
                            "summary, updated_us"),
                 network_rows_) &&
+         insert(insert_sql(t.span_aggregates, "trace_id, span_id, data, updated_us"),
+                aggregate_rows_) &&
          insert(insert_sql(t.operations, "service, operation"), operations_rows_) &&
          insert(insert_sql(t.ioam_records, "trace_id, span_id, ids_lost, received_us, count, data"),
                 records_rows_);
 }
 
-std::optional<std::uint32_t> ClickHouseStore::network_packets(const JoinKey& key) {
+bool ClickHouseStore::select(const std::string& sql, std::string& answer) {
+  if (http_->select(sql, answer)) return true;
+  failure_ = http_->failure();
+  error_ = http_->error();
+  return false;
+}
+
+bool ClickHouseStore::network_packets(std::span<const JoinKey> keys, KeyPackets& out) {
+  out.clear();
   std::string answer;
-  const std::string sql = "SELECT argMax(packets, updated_us) FROM " + tables_->network +
-                          " WHERE trace_id = " + id_literal(key.trace_id) +
-                          " AND span_id = " + id_literal(key.span_id) +
-                          " GROUP BY trace_id FORMAT RowBinary";
-  if (!http_->select(sql, answer)) return std::nullopt;
-  RowBinaryReader r(answer);
-  std::uint32_t packets = 0;
-  if (!r.u32(packets)) return std::nullopt;
-  return packets;
+  for (std::size_t at = 0; at < keys.size(); at += kKeysPerQuery) {
+    const auto part = keys.subspan(at, std::min(kKeysPerQuery, keys.size() - at));
+    const std::string sql = "SELECT trace_id, span_id, argMax(packets, updated_us) FROM " +
+                            tables_->network + " WHERE (trace_id, span_id) IN " + key_set(part) +
+                            " GROUP BY trace_id, span_id FORMAT RowBinary";
+    if (!select(sql, answer)) return false;
+    RowBinaryReader r(answer);
+    while (!r.at_end()) {
+      JoinKey k;
+      std::uint32_t packets = 0;
+      if (!r.fixed(k.trace_id) || !r.fixed(k.span_id) || !r.u32(packets)) break;
+      out[k] = packets;
+    }
+  }
+  return true;
+}
+
+bool ClickHouseStore::span_aggregates(std::span<const JoinKey> keys, KeyAggregates& out) {
+  out.clear();
+  std::string answer;
+  for (std::size_t at = 0; at < keys.size(); at += kKeysPerQuery) {
+    const auto part = keys.subspan(at, std::min(kKeysPerQuery, keys.size() - at));
+    const std::string sql = "SELECT trace_id, span_id, argMax(data, updated_us) FROM " +
+                            tables_->span_aggregates + " WHERE (trace_id, span_id) IN " +
+                            key_set(part) + " GROUP BY trace_id, span_id FORMAT RowBinary";
+    if (!select(sql, answer)) return false;
+    RowBinaryReader r(answer);
+    while (!r.at_end()) {
+      JoinKey k;
+      std::string_view data;
+      if (!r.fixed(k.trace_id) || !r.fixed(k.span_id) || !r.string(data)) break;
+      out[k].assign(data);
+    }
+  }
+  return true;
 }
 
 bool ClickHouseStore::load_records(const JoinKey& key, std::vector<PacketMeta>& metas,
@@ -161,10 +232,14 @@ bool ClickHouseStore::load_records(const JoinKey& key, std::vector<PacketMeta>& 
 std::vector<JoinKey> ClickHouseStore::keys_needing_summary(std::int64_t since_us) {
   // The reports' packet counts beside their summary's, compared here: one
   // query each on every server version.
-  const std::string received = "SELECT trace_id, span_id, sum(count) FROM " +
-                               tables_->ioam_records +
-                               " WHERE received_us >= " + std::to_string(since_us) +
-                               " GROUP BY trace_id, span_id FORMAT RowBinary";
+  // Spans with a stored aggregate are left out: their records are samples.
+  const std::string since = std::to_string(since_us);
+  const std::string received =
+      "SELECT trace_id, span_id, sum(count) FROM " + tables_->ioam_records +
+      " WHERE received_us >= " + since + " AND (trace_id, span_id) NOT IN (SELECT trace_id, " +
+      "span_id FROM " + tables_->span_aggregates + " WHERE (trace_id, span_id) IN (SELECT " +
+      "trace_id, span_id FROM " + tables_->ioam_records + " WHERE received_us >= " + since +
+      ")) GROUP BY trace_id, span_id FORMAT RowBinary";
   const std::string summarized =
       "SELECT trace_id, span_id, toUInt64(argMax(packets, updated_us)) FROM " + tables_->network +
       " WHERE (trace_id, span_id) IN (SELECT trace_id, span_id FROM " + tables_->ioam_records +
@@ -226,7 +301,8 @@ std::int64_t ClickHouseStore::delete_older_than(std::int64_t cutoff_us) {
   const std::string sql =
       "SELECT table, partition, toInt64(sum(rows)) FROM system.parts WHERE database = " +
       quote(db) +
-      " AND active AND table IN ('spans', 'span_index', 'network', 'ioam_records') AND "
+      " AND active AND table IN ('spans', 'span_index', 'network', 'ioam_records', "
+      "'span_aggregates') AND "
       "toUInt32(partition) < " +
       day + " GROUP BY table, partition FORMAT RowBinary";
   if (!http_->select(sql, answer)) return 0;
@@ -244,7 +320,7 @@ std::int64_t ClickHouseStore::delete_older_than(std::int64_t cutoff_us) {
       error_ = http_->error();
       continue;
     }
-    if (table != "span_index") deleted += rows;
+    if (table != "span_index" && table != "span_aggregates") deleted += rows;
   }
   return deleted;
 }

@@ -3,6 +3,7 @@
 #include <chrono>
 #include <memory>
 #include <string>
+#include <unordered_set>
 
 #include "collector/clickhouse/clickhouse_endpoint.h"
 #include "collector/clickhouse/clickhouse_http.h"
@@ -31,7 +32,8 @@ class ClickHouseStore final : public Store {
   bool write(const StoreWrite& w) override;
   std::string last_error() const override { return error_; }
   bool last_failure_was_storage() const override { return failure_ == Failure::unavailable; }
-  std::optional<std::uint32_t> network_packets(const JoinKey& key) override;
+  bool network_packets(std::span<const JoinKey> keys, KeyPackets& out) override;
+  bool span_aggregates(std::span<const JoinKey> keys, KeyAggregates& out) override;
   bool load_records(const JoinKey& key, std::vector<PacketMeta>& metas,
                     std::vector<HopSample>& hops, bool& ids_lost) override;
   std::vector<JoinKey> keys_needing_summary(std::int64_t since_us) override;
@@ -46,12 +48,15 @@ class ClickHouseStore final : public Store {
 
  private:
   bool insert(const std::string& sql, const std::string& rows);
+  bool select(const std::string& sql, std::string& answer);
   std::optional<std::int64_t> single_value(const std::string& sql);
 
   StoreOptions options_;
   std::unique_ptr<Http> http_;
   std::unique_ptr<Tables> tables_;
-  std::string spans_rows_, index_rows_, network_rows_, records_rows_, operations_rows_;
+  std::string spans_rows_, index_rows_, network_rows_, aggregate_rows_, records_rows_,
+      operations_rows_;
+  std::unordered_set<JoinKey, JoinKeyHash> written_keys_;
   Failure failure_ = Failure::none;
   std::string error_;
 };
