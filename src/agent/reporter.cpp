@@ -193,11 +193,19 @@ void Reporter::close_stream(Link& link, bool broken) {
   }
 }
 
+bool Reporter::link_up(Link& link, Clock::time_point now) {
+  // A connection gRPC already saw close (the collector stopped) is not
+  // written to: what went into it would be lost without a failed write.
+  if (link.stream && link.stream->channel->GetState(false) != GRPC_CHANNEL_READY)
+    close_stream(link, true);
+  return ensure_stream(link, now);
+}
+
 Reporter::Link* Reporter::link_for(const core::TraceId& trace, Clock::time_point now) {
   const std::size_t first = shards_.preferred(trace);
-  if (ensure_stream(*links_[first], now)) return links_[first].get();
-  const std::size_t next = shards_.pick(
-      trace, [&](std::size_t i) { return i != first && ensure_stream(*links_[i], now); });
+  if (link_up(*links_[first], now)) return links_[first].get();
+  const std::size_t next =
+      shards_.pick(trace, [&](std::size_t i) { return i != first && link_up(*links_[i], now); });
   if (next == links_.size()) return nullptr;
   stats_.collector_failovers.add();
   return links_[next].get();

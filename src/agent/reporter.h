@@ -75,6 +75,8 @@ class Reporter {
   using Clock = std::chrono::steady_clock;
   void write_local(const TraceRecord& record);
   bool ensure_stream(Link& link, Clock::time_point now);
+  // ensure_stream, after closing a stream whose connection gRPC saw go.
+  bool link_up(Link& link, Clock::time_point now);
   void close_stream(Link& link, bool broken);
   void retry_later(Link& link);
   // The collector for `trace`: its first choice when that one is up (or

@@ -21,9 +21,11 @@ start_clt_collector() {  # NAME
 }
 start_clt_collector a
 start_clt_collector b
-start_agent -c "unix:$tmp/a.sock" -c "unix:$tmp/b.sock" --span-quiet-ms 300
-
 trace_of() { printf '%08x7bf92f3577b34da6a3ce929d' "$1"; }
+start_agent -c "unix:$tmp/a.sock" -c "unix:$tmp/b.sock" --span-quiet-ms 300
+# The agent connects when it has something to send: a first trace, then both up.
+send 5 "$(trace_of 0)" 20f067aa0ba902b7 1 2000
+wait_for 10 "[ \"\$(stat .collector.connected_collectors)\" -ge 1 ]" || fail "agent connected to no collector"
 for i in $(seq 1 12); do send 5 "$(trace_of "$i")" 20f067aa0ba902b7 1 2000; done
 
 # complete PORT FIRST LAST: traces FIRST..LAST each have their network span
@@ -49,24 +51,31 @@ received() {  # PORT: summarized packets the collector at PORT received
   curl -s "http://127.0.0.1:$1/metrics" | awk '$1 == "clt_collector_ioam_packets_received_total" {print $2}'
 }
 for port in $a_port $b_port; do
-  wait_for 20 "[ \"\$(complete $port 1 12 2>/dev/null)\" = ok ]" ||
-    fail "traces incomplete from the collector on port $port: $(complete "$port" 1 12 2>&1 | tail -1)"
+  wait_for 20 "[ \"\$(complete $port 0 12 2>/dev/null)\" = ok ]" ||
+    fail "traces incomplete from the collector on port $port: $(complete "$port" 0 12 2>&1 | tail -1)"
 done
 ra=$(received "$a_port") rb=$(received "$b_port")
-[ "${ra%.*}" -gt 0 ] && [ "${rb%.*}" -gt 0 ] || fail "not sharded: collector a got $ra packets, b $rb"
-[ "$(( ${ra%.*} + ${rb%.*} ))" -eq 60 ] || fail "collectors got $ra + $rb packets, sent 60"
+[ "${ra%.*}" -gt 0 ] && [ "${rb%.*}" -gt 0 ] ||
+  fail "not sharded: collector a got $ra packets, b $rb ($(stat .collector.failovers) failovers)"
+[ "$(( ${ra%.*} + ${rb%.*} ))" -eq 65 ] || fail "collectors got $ra + $rb packets, sent 65"
 [ "$(stat .collector.connected_collectors)" = 2 ] || fail "connected to $(stat .collector.connected_collectors) collectors"
 [ "$(stat .collector.failovers)" = 0 ] || fail "failovers with both collectors up"
 
-# Collector b down: its traces go to a, counted.
+# Collector b down: its traces go to a, counted. What the agent wrote into
+# b's stream before seeing it gone is lost (gRPC does not say what the peer
+# read: docs/agent.md); so first traces until the agent saw it, then the ones
+# checked.
 kill -TERM "$b_pid"
 wait "$b_pid" 2>/dev/null || true
+for i in $(seq 101 116); do send 5 "$(trace_of "$i")" 20f067aa0ba902b7 1 2000; done
+wait_for 10 "[ \$(stat .collector.stream_failures) -ge 1 ] && [ \$(stat .collector.connected_collectors) -eq 1 ]" ||
+  fail "the agent did not see collector b go"
 for i in $(seq 13 24); do send 5 "$(trace_of "$i")" 20f067aa0ba902b7 1 2000; done
 wait_for 20 "[ \"\$(complete $a_port 13 24 2>/dev/null)\" = ok ]" ||
   fail "traces sent with b down incomplete from a: $(complete "$a_port" 13 24 2>&1 | tail -1)"
 failovers=$(stat .collector.failovers)
 [ "$failovers" -gt 0 ] || fail "no failover counted with collector b down"
 stop_agent
-[ "$(stat .summaries.packets_sent)" = 120 ] || fail "summaries.packets_sent $(stat .summaries.packets_sent)"
+[ "$(stat .summaries.packets_sent)" = 205 ] || fail "summaries.packets_sent $(stat .summaries.packets_sent)"
 [ "$(stat .summaries.packets_dropped)" = 0 ] || fail "summaries.packets_dropped $(stat .summaries.packets_dropped)"
-echo "PASS: 24 traces over 2 collectors ($ra and $rb packets), complete from either; $failovers failovers with one down"
+echo "PASS: 25 traces over 2 collectors ($ra and $rb packets), complete from either; $failovers failovers with one down"
