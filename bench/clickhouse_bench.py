@@ -152,12 +152,12 @@ def main():
         traces = SPANS // 10
         ids = ["/api/traces/" + trace_hex(rnd.randrange(traces)) for _ in range(300)]
         p50, p99, n = timed_gets(q, ids)
-        print("search window: %.0f s" % (width_us / 1e6))
         print("trace by id: p50 %.1f ms, p99 %.1f ms (%.0f trace per answer)" % (p50, p99, n))
         end_us = (BASE_NS + SPANS * 1_000_000) // 1000
 
         # One hour, or half the stored time range when that is shorter.
         width_us = min(3_600_000_000, (end_us - BASE_NS // 1000) // 2)
+        print("search window: %.0f s" % (width_us / 1e6))
 
         def window(extra):
             paths = []
