@@ -26,6 +26,9 @@ set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
 # A shlibs file for libclt.so.0 and the ldconfig trigger.
 set(CPACK_DEBIAN_PACKAGE_GENERATE_SHLIBS ON)
 set(CPACK_DEBIAN_PACKAGE_DEPENDS adduser)
+# `clt collector --store clickhouse://...` talks to a ClickHouse server, here
+# or elsewhere: not needed to install or run clt otherwise.
+set(CPACK_DEBIAN_PACKAGE_SUGGESTS clickhouse-server)
 set(CPACK_DEBIAN_PACKAGE_CONTROL_EXTRA
     ${CMAKE_CURRENT_SOURCE_DIR}/debian/postinst
     ${CMAKE_CURRENT_SOURCE_DIR}/debian/prerm

@@ -23,6 +23,7 @@ test_pkgs=(
   iperf3  # datapath throughput benchmark
   openssl  # the TLS tests make their certificates with the openssl CLI
   systemd adduser  # the package test: systemd-analyze verify, the postinst's adduser
+  clickhouse-server  # the ClickHouse store's tests start their own server (no service)
 )
 
 pkgs=("${build_pkgs[@]}")

@@ -13,7 +13,7 @@ int clt::cli::run_agent(int argc, char** argv) {
       "them to an IOAM collector (ioam_api.IOAMService/Report)",
       "clt agent"};
   agent::AgentOptions options;
-  std::string collector;
+  std::vector<std::string> collectors;
   cli::LayoutOptions layout;
   unsigned match_window_ms = 200, flush_timeout_ms = 2000, stats_interval_ms = 1000;
   double duration_s = 0;
@@ -43,8 +43,10 @@ int clt::cli::run_agent(int argc, char** argv) {
                "with --encap: HTTP/1.x requests leaving with a sampled W3C traceparent header "
                "give their connection CLT with those ids, no library needed (see "
                "docs/encapsulation.md, \"Ids read on the wire\")");
-  app.add_option("-c,--collector", collector,
-                 "collector HOST:PORT, [IPV6]:PORT or unix:/path (default: $IOAM_COLLECTOR)");
+  app.add_option("-c,--collector", collectors,
+                 "collector HOST:PORT, [IPV6]:PORT or unix:/path (default: $IOAM_COLLECTOR); "
+                 "repeated: each trace id goes to one of them (rendezvous hashing), to the next "
+                 "when that one is down");
   app.add_option("--tls-ca", options.tls.ca_file,
                  "PEM CA the collector's certificate is checked against: reports go over TLS "
                  "(default with --tls-cert: the system's CAs)");
@@ -130,10 +132,10 @@ int clt::cli::run_agent(int argc, char** argv) {
       options.encap.domain.push_back(*prefix);
     }
   }
-  if (collector.empty()) {
-    if (const char* env = std::getenv("IOAM_COLLECTOR"); env && *env) collector = env;
+  if (collectors.empty()) {
+    if (const char* env = std::getenv("IOAM_COLLECTOR"); env && *env) collectors.push_back(env);
   }
-  if (!collector.empty()) options.collector = collector;
+  options.collectors = collectors;
   if (!cli::layout_policy(layout, "agent", options.layout_policy)) return 2;
   options.match_window = std::chrono::milliseconds(match_window_ms);
   options.flush_timeout = std::chrono::milliseconds(flush_timeout_ms);

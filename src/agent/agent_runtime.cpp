@@ -87,24 +87,29 @@ void print_datapath_summary(const AgentStats& stats) {
 }  // namespace
 
 int run_agent_with(const AgentOptions& options) {
+  // Signals are taken synchronously by this thread only: blocked before any
+  // thread starts (gRPC's included), which inherits the mask, so that a
+  // SIGTERM is never delivered to a thread that would die of it.
+  os::BlockedSignals signals({SIGINT, SIGTERM});
   if (options.interfaces.empty() && options.encap_interfaces.empty())
     return fail("nothing to do: give -i IFACE to capture, --encap IFACE to stamp, or both");
-  std::optional<CollectorAddress> collector;
-  if (options.collector) {
+  std::vector<CollectorTarget> collectors;
+  for (const std::string& text : options.collectors) {
     std::string error;
-    collector = parse_collector_address(*options.collector, error);
-    if (!collector) return fail(error);
-    if (!collector->is_unix && !host_resolves(collector->host)) {
-      return fail("collector host '" + collector->host +
+    const auto address = parse_collector_address(text, error);
+    if (!address) return fail(error);
+    if (!address->is_unix && !host_resolves(address->host)) {
+      return fail("collector host '" + address->host +
                   "' does not resolve; give an address or a known host name");
     }
-  }
-  std::shared_ptr<grpc::ChannelCredentials> credentials;
-  if (collector) {
-    std::string error;
-    credentials = collector_credentials(options.tls, collector->is_unix, error);
+    for (const CollectorTarget& c : collectors)
+      if (c.target == address->grpc_target)
+        return fail("collector '" + text + "' is given twice; give each collector once");
+    auto credentials = collector_credentials(options.tls, address->is_unix, error);
     if (!credentials) return fail(error);
+    collectors.push_back({address->grpc_target, std::move(credentials)});
   }
+  const bool collector = !collectors.empty();
   const bool capturing = !options.interfaces.empty();
   if (capturing && !collector && !options.console && options.jsonl_path.empty()) {
     return fail(
@@ -174,17 +179,13 @@ int run_agent_with(const AgentOptions& options) {
   }
   ReporterConfig reporter_config;
   if (aggregator) reporter_config.summaries = &summary_queue;
-  if (collector) reporter_config.collector_target = collector->grpc_target;
-  reporter_config.credentials = credentials;
+  reporter_config.collectors = std::move(collectors);
   reporter_config.tls = !options.tls.ca_file.empty() || !options.tls.cert_file.empty() ||
                         !options.tls.key_file.empty();
   reporter_config.console = options.console ? stdout : nullptr;
   reporter_config.jsonl = jsonl.get();
   os::Log log("agent");
   Reporter reporter(reporter_config, queue, stats, log);
-
-  // Signals are taken synchronously by this thread only.
-  os::BlockedSignals signals({SIGINT, SIGTERM});
 
   std::atomic<bool> stop_capture{false};
   std::atomic<bool> capture_done{false};

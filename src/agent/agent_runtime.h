@@ -14,7 +14,10 @@ namespace clt::agent {
 
 struct AgentOptions {
   std::vector<std::string> interfaces;
-  std::optional<std::string> collector;  // as given; parsed by run_agent_with
+  // As given (-c, repeatable); parsed by run_agent_with. Several: each trace
+  // id's telemetry goes to one of them (rendezvous hashing), failing over to
+  // the next when that one is down.
+  std::vector<std::string> collectors;
   // TLS to the collector when any file is given: the CA its certificate is
   // checked against (default: the system's), and a client certificate and
   // key for mutual TLS.

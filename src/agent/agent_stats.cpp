@@ -109,9 +109,13 @@ std::string stats_json(const AgentStats& s, bool pretty) {
                     {"messages_sent", s.summary_messages_sent.get()},
                     {"dropped_queue_full", s.summaries_dropped_queue_full.get()},
                     {"dropped_at_exit", s.summaries_dropped_at_exit.get()},
+                    {"dropped_unreachable", s.summaries_dropped_unreachable.get()},
                     {"packets_dropped", s.summary_packets_dropped_queue_full.get() +
-                                            s.summary_packets_dropped_at_exit.get()}};
+                                            s.summary_packets_dropped_at_exit.get() +
+                                            s.summary_packets_dropped_unreachable.get()}};
   j["collector"] = {{"connected", s.collector_connected.get() != 0},
+                    {"connected_collectors", s.collector_connected.get()},
+                    {"failovers", s.collector_failovers.get()},
                     {"reconnects", s.reconnects.get()},
                     {"connect_failures", s.connect_failures.get()},
                     {"stream_failures", s.stream_failures.get()}};

@@ -79,8 +79,14 @@ struct AgentStats {
   Counter reconnects;  // stream re-established after a loss
   Counter connect_failures;
   Counter stream_failures;
-  Counter collector_connected;  // 0 or 1
-  Counter local_lines;          // console / JSON lines written
+  Counter collector_connected;  // collectors with an open stream
+  // Telemetry of a trace sent to another collector than its first choice
+  // (rendezvous hashing over -c), that one being down; and summaries no
+  // collector took when every one went down mid-send (dropped).
+  Counter collector_failovers;
+  Counter summaries_dropped_unreachable;
+  Counter summary_packets_dropped_unreachable;
+  Counter local_lines;  // console / JSON lines written
 
   // Filled by whoever renders: the queue depth now.
   Counter reports_queued;

@@ -49,15 +49,45 @@ struct Reporter::Stream {
   grpc::Status finish() { return writer ? writer->Finish() : summary_writer->Finish(); }
 };
 
+// One collector's connection state.
+struct Reporter::Link {
+  Link(const CollectorTarget& t, std::chrono::milliseconds backoff_min, os::Log& log)
+      : target(t),
+        connect_error(log, "cannot reach the collector at " + t.target),
+        stream_error(log, "the report stream to " + t.target + " broke"),
+        backoff(backoff_min) {}
+  CollectorTarget target;
+  os::RateLimitedError connect_error;
+  os::RateLimitedError stream_error;
+  std::unique_ptr<Stream> stream;
+  grpc::ClientContext* active_context = nullptr;  // under stream_mutex_
+  bool ever_connected = false;
+  std::chrono::milliseconds backoff;
+  Clock::time_point next_attempt{};
+  std::vector<std::size_t> items;  // summaries of this pass (queue positions)
+};
+
+namespace {
+
+std::vector<std::string> target_names(const std::vector<CollectorTarget>& collectors) {
+  std::vector<std::string> names;
+  for (const CollectorTarget& c : collectors) names.push_back(c.target);
+  return names;
+}
+
+}  // namespace
+
 Reporter::Reporter(const ReporterConfig& config, ReportQueue& queue, AgentStats& stats,
                    os::Log& log)
     : config_(config),
       queue_(queue),
       stats_(stats),
-      connect_error_(log, "cannot reach the collector at " + config.collector_target.value_or("")),
-      stream_error_(log, "the report stream to " + config.collector_target.value_or("") + " broke"),
-      backoff_(config.backoff_min),
+      shards_(target_names(config.collectors)),
       trace_(std::make_unique<core::Trace>()) {
+  for (const CollectorTarget& c : config.collectors) {
+    links_.push_back(std::make_unique<Link>(c, config.backoff_min, log));
+    links_.back()->items.reserve(config.spans_per_message);
+  }
   line_.reserve(8192);
 }
 
@@ -74,7 +104,8 @@ bool Reporter::flush_deadline_passed() const {
 
 void Reporter::cancel() {
   std::lock_guard<std::mutex> lock(stream_mutex_);
-  if (active_context_) active_context_->TryCancel();
+  for (const auto& link : links_)
+    if (link->active_context) link->active_context->TryCancel();
 }
 
 void Reporter::write_local(const TraceRecord& record) {
@@ -98,20 +129,20 @@ void Reporter::write_local(const TraceRecord& record) {
   stats_.local_lines.add();
 }
 
-bool Reporter::ensure_stream(Clock::time_point now) {
-  if (stream_) return true;
-  if (now < next_attempt_) return false;
+bool Reporter::ensure_stream(Link& link, Clock::time_point now) {
+  if (link.stream) return true;
+  if (now < link.next_attempt) return false;
   auto stream = std::make_unique<Stream>();
   stream->channel = grpc::CreateChannel(
-      *config_.collector_target,
-      config_.credentials ? config_.credentials : grpc::InsecureChannelCredentials());
+      link.target.target,
+      link.target.credentials ? link.target.credentials : grpc::InsecureChannelCredentials());
   if (!stream->channel->WaitForConnected(std::chrono::system_clock::now() +
                                          config_.connect_timeout)) {
     stats_.connect_failures.add();
-    connect_error_.report(
+    link.connect_error.report(
         "no connection within " + std::to_string(config_.connect_timeout.count()) +
         " ms (is it running and listening there?)" + tls_hint() + "; retrying with backoff");
-    retry_later();
+    retry_later(link);
     return false;
   }
   if (sending_summaries()) {
@@ -123,43 +154,61 @@ bool Reporter::ensure_stream(Clock::time_point now) {
   }
   if (!stream->writer && !stream->summary_writer) {
     stats_.connect_failures.add();
-    connect_error_.report(std::string("it did not open a ") +
-                          (sending_summaries() ? "clt.v1.TelemetryService/Summaries"
-                                               : "ioam_api.IOAMService/Report") +
-                          " stream; retrying");
-    retry_later();
+    link.connect_error.report(std::string("it did not open a ") +
+                              (sending_summaries() ? "clt.v1.TelemetryService/Summaries"
+                                                   : "ioam_api.IOAMService/Report") +
+                              " stream; retrying");
+    retry_later(link);
     return false;
   }
   {
     std::lock_guard<std::mutex> lock(stream_mutex_);
-    active_context_ = &stream->context;
+    link.active_context = &stream->context;
   }
-  stream_ = std::move(stream);
-  if (ever_connected_) stats_.reconnects.add();
-  ever_connected_ = true;
-  backoff_ = config_.backoff_min;
-  stats_.collector_connected.set(1);
+  link.stream = std::move(stream);
+  if (link.ever_connected) stats_.reconnects.add();
+  link.ever_connected = true;
+  link.backoff = config_.backoff_min;
+  stats_.collector_connected.set(++connected_);
   return true;
 }
 
-void Reporter::close_stream(bool broken) {
-  if (!stream_) return;
-  if (!broken) stream_->writes_done();
-  const grpc::Status status = stream_->finish();
+void Reporter::close_stream(Link& link, bool broken) {
+  if (!link.stream) return;
+  if (!broken) link.stream->writes_done();
+  const grpc::Status status = link.stream->finish();
   {
     std::lock_guard<std::mutex> lock(stream_mutex_);
-    active_context_ = nullptr;
+    link.active_context = nullptr;
   }
-  stream_.reset();
-  stats_.collector_connected.set(0);
+  link.stream.reset();
+  stats_.collector_connected.set(--connected_);
   if (broken) {
     stats_.stream_failures.add();
-    stream_error_.report(
+    link.stream_error.report(
         (status.ok() ? std::string("the collector closed it") : status.error_message()) +
         (status.error_code() == grpc::StatusCode::UNAVAILABLE ? tls_hint() : "") +
         "; reconnecting");
-    retry_later();
+    retry_later(link);
   }
+}
+
+bool Reporter::link_up(Link& link, Clock::time_point now) {
+  // A connection gRPC already saw close (the collector stopped) is not
+  // written to: what went into it would be lost without a failed write.
+  if (link.stream && link.stream->channel->GetState(false) != GRPC_CHANNEL_READY)
+    close_stream(link, true);
+  return ensure_stream(link, now);
+}
+
+Reporter::Link* Reporter::link_for(const core::TraceId& trace, Clock::time_point now) {
+  const std::size_t first = shards_.preferred(trace);
+  if (link_up(*links_[first], now)) return links_[first].get();
+  const std::size_t next =
+      shards_.pick(trace, [&](std::size_t i) { return i != first && link_up(*links_[i], now); });
+  if (next == links_.size()) return nullptr;
+  stats_.collector_failovers.add();
+  return links_[next].get();
 }
 
 const char* Reporter::tls_hint() const {
@@ -169,24 +218,29 @@ const char* Reporter::tls_hint() const {
                      : "";
 }
 
-void Reporter::retry_later() {
-  next_attempt_ = Clock::now() + backoff_;
-  backoff_ = std::min(backoff_ * 2, config_.backoff_max);
+void Reporter::retry_later(Link& link) {
+  link.next_attempt = Clock::now() + link.backoff;
+  link.backoff = std::min(link.backoff * 2, config_.backoff_max);
 }
 
 bool Reporter::send_records() {
   bool progressed = false;
+  const Clock::time_point now = Clock::now();
   for (std::size_t n = 0; n < kBatch; ++n) {
     const TraceRecord* record = queue_.peek_send();
     if (!record) break;
+    Link* link = link_for(record->trace_id, now);
+    if (!link) break;  // none up: it waits in the queue
     to_trace(*record, *trace_);
-    ioam_api_mapping::encode_ioam_trace(*trace_, stream_->message);
+    ioam_api_mapping::encode_ioam_trace(*trace_, link->stream->message);
     grpc::WriteOptions options;
     // Coalesce a batch into few writes; the last one of a batch goes out now.
-    if (queue_.sendable() > 1 && n + 1 < kBatch) options.set_buffer_hint();
-    if (!stream_->write(stream_->message, options)) {
-      close_stream(true);
-      break;
+    // With several collectors a record's successor may go elsewhere, which
+    // would leave it buffered: each is sent at once.
+    if (links_.size() == 1 && queue_.sendable() > 1 && n + 1 < kBatch) options.set_buffer_hint();
+    if (!link->stream->write(link->stream->message, options)) {
+      close_stream(*link, true);
+      continue;  // the same record, to the next collector up
     }
     queue_.advance_send();
     stats_.reports_sent.add();
@@ -195,14 +249,13 @@ bool Reporter::send_records() {
   return progressed;
 }
 
-bool Reporter::send_summaries() {
-  SummaryQueue& q = *config_.summaries;
-  clt::v1::SummaryBatch& batch = stream_->batch;
+bool Reporter::write_summaries(Link& link) {
+  const SummaryQueue& q = *config_.summaries;
+  clt::v1::SummaryBatch& batch = link.stream->batch;
   std::size_t n = 0;
   std::uint64_t packets = 0;
-  for (; n < config_.spans_per_message; ++n) {
-    const SpanSummaryRecord* s = q.peek(n);
-    if (!s) break;
+  for (const std::size_t at : link.items) {
+    const SpanSummaryRecord* s = q.peek(at);
     clt::v1::SpanSummary* out = n < static_cast<std::size_t>(batch.spans_size())
                                     ? batch.mutable_spans(static_cast<int>(n))
                                     : batch.add_spans();
@@ -216,17 +269,61 @@ bool Reporter::send_summaries() {
                                                        : *out->add_samples());
     }
     packets += s->aggregate.packets;
+    ++n;
   }
-  if (n == 0) return false;
   while (static_cast<std::size_t>(batch.spans_size()) > n) batch.mutable_spans()->RemoveLast();
-  if (!stream_->summary_writer->Write(batch)) {
-    close_stream(true);
+  if (!link.stream->summary_writer->Write(batch)) {
+    close_stream(link, true);
     return false;
   }
-  q.release(n);
   stats_.summaries_sent.add(n);
   stats_.summary_packets_sent.add(packets);
   stats_.summary_messages_sent.add();
+  return true;
+}
+
+bool Reporter::send_summaries() {
+  SummaryQueue& q = *config_.summaries;
+  const Clock::time_point now = Clock::now();
+  // Each summary to its trace's collector: one message per collector.
+  std::size_t n = 0;
+  for (; n < config_.spans_per_message; ++n) {
+    const SpanSummaryRecord* s = q.peek(n);
+    if (!s) break;
+    Link* link = link_for(s->aggregate.trace_id, now);
+    if (!link) break;  // none up: the rest waits in the queue
+    link->items.push_back(n);
+  }
+  if (n == 0) return false;
+  // A collector whose stream breaks hands its summaries to the next one up,
+  // until every summary is written or no collector is left.
+  std::size_t unsent = 0;
+  std::uint64_t unsent_packets = 0;
+  for (bool again = true; again;) {
+    again = false;
+    for (const auto& link : links_) {
+      if (link->items.empty() || write_summaries(*link)) {
+        link->items.clear();
+        continue;
+      }
+      for (const std::size_t at : link->items) {
+        const SpanSummaryRecord* s = q.peek(at);
+        if (Link* other = link_for(s->aggregate.trace_id, now)) {
+          other->items.push_back(at);
+          again = true;
+        } else {
+          ++unsent;
+          unsent_packets += s->aggregate.packets;
+        }
+      }
+      link->items.clear();
+    }
+  }
+  if (unsent == n) return false;  // nothing went out: all of it is sent later
+  // Part went out: the rest cannot wait behind it in order, and is counted.
+  q.release(n);
+  stats_.summaries_dropped_unreachable.add(unsent);
+  stats_.summary_packets_dropped_unreachable.add(unsent_packets);
   return true;
 }
 
@@ -248,11 +345,11 @@ void Reporter::run(const std::atomic<bool>& capture_done) {
       if (config_.jsonl) std::fflush(config_.jsonl);
       if (config_.console) std::fflush(config_.console);
     }
-    if (!config_.collector_target || sending_summaries()) queue_.release_to_local();
-    if (config_.collector_target && !flush_deadline_passed()) {
+    if (!has_collectors() || sending_summaries()) queue_.release_to_local();
+    if (has_collectors() && !flush_deadline_passed()) {
       const bool waiting =
           sending_summaries() ? config_.summaries->queued() > 0 : queue_.sendable() > 0;
-      if (waiting && ensure_stream(Clock::now()))
+      if (waiting)
         progressed = (sending_summaries() ? send_summaries() : send_records()) || progressed;
     }
     stats_.reports_queued.set(queue_.queued());
@@ -263,7 +360,7 @@ void Reporter::run(const std::atomic<bool>& capture_done) {
     if (flush_deadline_passed()) break;
     if (!progressed) std::this_thread::sleep_for(std::chrono::milliseconds(1));
   }
-  stats_.reports_dropped_at_exit.add(config_.collector_target ? queue_.queued() : 0);
+  stats_.reports_dropped_at_exit.add(has_collectors() ? queue_.queued() : 0);
   if (sending_summaries()) {
     // What the collector did not take in time is dropped, and counted.
     std::size_t n = 0;
@@ -276,7 +373,7 @@ void Reporter::run(const std::atomic<bool>& capture_done) {
     stats_.summaries_waiting.set(0);
   }
   stats_.reports_queued.set(0);
-  close_stream(false);
+  for (const auto& link : links_) close_stream(*link, false);
 }
 
 }  // namespace clt::agent

@@ -7,8 +7,10 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "agent/agent_stats.h"
+#include "agent/collector_shards.h"
 #include "agent/report_queue.h"
 #include "agent/summary_queue.h"
 #include "core/ioam_trace.h"
@@ -21,9 +23,18 @@ class ChannelCredentials;
 
 namespace clt::agent {
 
+// One collector: its gRPC target and the credentials to reach it (TLS or
+// not; none: plaintext).
+struct CollectorTarget {
+  std::string target;
+  std::shared_ptr<grpc::ChannelCredentials> credentials;
+};
+
 struct ReporterConfig {
-  std::optional<std::string> collector_target;            // gRPC target; none = local output only
-  std::shared_ptr<grpc::ChannelCredentials> credentials;  // TLS or not; none: plaintext
+  // None: local output only. Several: each trace id's telemetry goes to one
+  // of them by rendezvous hashing (CollectorShards), to the next when that
+  // one is down.
+  std::vector<CollectorTarget> collectors;
   bool tls = false;              // the credentials are TLS: failures may be a refused handshake
   std::FILE* console = nullptr;  // readable lines (-o)
   std::FILE* jsonl = nullptr;    // `clt decode` JSON lines
@@ -38,10 +49,12 @@ struct ReporterConfig {
 };
 
 // The reporting thread: writes local outputs and streams records to the
-// collector over ioam_api.IOAMService/Report (or span summaries over
-// clt.v1.TelemetryService/Summaries), reconnecting with exponential backoff. It only ever waits on
-// the collector, never the capture thread. Why the collector cannot be reached or a stream broke
-// goes to log, at most once per reason every few seconds; the counters count every time.
+// collectors over ioam_api.IOAMService/Report (or span summaries over
+// clt.v1.TelemetryService/Summaries), one stream per collector, each
+// reconnecting with exponential backoff. It only ever waits on the
+// collectors, never the capture thread. Why a collector cannot be reached or
+// a stream broke goes to log, at most once per reason every few seconds; the
+// counters count every time.
 class Reporter {
  public:
   Reporter(const ReporterConfig& config, ReportQueue& queue, AgentStats& stats, os::Log& log);
@@ -58,27 +71,33 @@ class Reporter {
 
  private:
   struct Stream;
+  struct Link;
+  using Clock = std::chrono::steady_clock;
   void write_local(const TraceRecord& record);
-  bool ensure_stream(std::chrono::steady_clock::time_point now);
-  void close_stream(bool broken);
-  void retry_later();
+  bool ensure_stream(Link& link, Clock::time_point now);
+  // ensure_stream, after closing a stream whose connection gRPC saw go.
+  bool link_up(Link& link, Clock::time_point now);
+  void close_stream(Link& link, bool broken);
+  void retry_later(Link& link);
+  // The collector for `trace`: its first choice when that one is up (or
+  // connects now), else the next by weight (counted); null when none is.
+  Link* link_for(const core::TraceId& trace, Clock::time_point now);
   const char* tls_hint() const;
   bool flush_deadline_passed() const;
   bool send_records();
   bool send_summaries();
+  // One message of the summaries link.items names; false when the stream broke.
+  bool write_summaries(Link& link);
   bool sending_summaries() const { return config_.summaries != nullptr; }
+  bool has_collectors() const { return !links_.empty(); }
 
   ReporterConfig config_;
   ReportQueue& queue_;
   AgentStats& stats_;
-  os::RateLimitedError connect_error_;
-  os::RateLimitedError stream_error_;
-  std::unique_ptr<Stream> stream_;
-  std::mutex stream_mutex_;  // guards the context pointer for cancellation
-  grpc::ClientContext* active_context_ = nullptr;
-  bool ever_connected_ = false;
-  std::chrono::milliseconds backoff_;
-  std::chrono::steady_clock::time_point next_attempt_{};
+  CollectorShards shards_;
+  std::vector<std::unique_ptr<Link>> links_;
+  std::mutex stream_mutex_;  // guards the links' context pointers for cancellation
+  std::uint64_t connected_ = 0;
   std::atomic<std::int64_t> flush_deadline_ns_{0};  // steady clock; 0 = not flushing
   std::string line_;
   std::unique_ptr<core::Trace> trace_;

@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "cli/commands.h"
+#include "collector/clickhouse/clickhouse_store.h"
 #include "collector/collector_options.h"
 #include "collector/http/http_server.h"
 #include "collector/ingest/commit_waiter.h"
@@ -51,6 +52,26 @@ std::unique_ptr<SpanExporter> make_exporter(const CollectorOptions& o, Metrics& 
   ExportOptions eo;
   eo.max_queue_spans = o.export_queue_spans;
   return std::make_unique<SpanExporter>(std::move(sender), eo, metrics);
+}
+
+// The store --store chose, opened (its schema created or checked); nullptr
+// with `error` set.
+std::unique_ptr<Store> open_store(const CollectorOptions& o, std::string& error) {
+  if (o.clickhouse) {
+    auto store = std::make_unique<clickhouse::ClickHouseStore>();
+    if (!store->open(*o.clickhouse, error)) return nullptr;
+    return store;
+  }
+  auto store = std::make_unique<SqliteStore>();
+  if (!store->open(o.store, error)) return nullptr;
+  return store;
+}
+
+std::string store_name(const CollectorOptions& o) {
+  if (o.clickhouse)
+    return "store=clickhouse://" + o.clickhouse->endpoint.address() + "/" +
+           o.clickhouse->endpoint.database;
+  return "db=" + o.store.path;
 }
 
 // libprotobuf logs each string that is not UTF-8 as an ERROR line: one per
@@ -150,8 +171,9 @@ int clt::cli::run_collector(int argc, char** argv) {
     tls = listener_tls(o.tls, tls_material, error);
     if (!tls) return fail(error);
   }
-  SqliteStore store;
-  if (!store.open(o.store, error)) return fail(error);
+  std::unique_ptr<Store> store_owner = open_store(o, error);
+  if (!store_owner) return fail(error);
+  Store& store = *store_owner;
   std::unique_ptr<SpanExporter> exporter = make_exporter(o, metrics, error);
   if (!o.otlp_endpoint.empty() && !exporter) return fail(error);
 
@@ -208,7 +230,7 @@ int clt::cli::run_collector(int argc, char** argv) {
     stop_all();
     return fail(error);
   }
-  std::fprintf(stderr, "clt collector: ready; db=%s\nclt collector: %s\n", o.store.path.c_str(),
+  std::fprintf(stderr, "clt collector: ready; %s\nclt collector: %s\n", store_name(o).c_str(),
                listening_line(grpc, o.otlp_http ? &otlp_server : nullptr,
                               o.query_http ? &query_server : nullptr, o)
                    .c_str());

@@ -62,6 +62,7 @@ struct TypedOptions {
   std::size_t max_request_mb = 4, queue_mb = 64, query_response_mb = 32;
   std::string header_timeout = "10s", request_timeout = "60s";
   std::string auth_token_file;
+  std::string store;  // empty: SQLite at --db
 };
 
 void add_receiver_options(CLI::App& app, CollectorOptions& o, TypedOptions& t) {
@@ -105,7 +106,11 @@ void add_receiver_options(CLI::App& app, CollectorOptions& o, TypedOptions& t) {
 }
 
 void add_store_options(CLI::App& app, CollectorOptions& o, TypedOptions& t) {
-  app.add_option("--db", o.store.path, "SQLite database file")->capture_default_str();
+  app.add_option("--db", o.store.path, "SQLite database file (the same as --store sqlite:PATH)")
+      ->capture_default_str();
+  app.add_option("--store", t.store,
+                 "where data is kept: sqlite:PATH (the default, at --db) or "
+                 "clickhouse://HOST:PORT/DATABASE (the HTTP port; collectors may share it)");
   app.add_option("--sync", t.sync,
                  "normal: acknowledged data survives the process being killed; full: also "
                  "power loss (slower)")
@@ -220,7 +225,26 @@ std::string apply_receiver_options(const TypedOptions& t, CollectorOptions& o) {
 }
 
 // Store, join, names and span limits; the reason when a value is wrong.
+// --store: a SQLite file or a ClickHouse database.
+std::string apply_store_choice(const std::string& store, CollectorOptions& o) {
+  if (store.empty()) return {};
+  if (store.rfind("sqlite:", 0) == 0) {
+    o.store.path = store.substr(7);
+    if (o.store.path.empty()) return "--store sqlite:PATH names no file";
+    return {};
+  }
+  if (store.rfind("clickhouse:", 0) == 0) {
+    std::string error;
+    auto endpoint = clickhouse::parse_endpoint(store, error);
+    if (!endpoint) return "--store: " + error;
+    o.clickhouse = clickhouse::StoreOptions{*endpoint};
+    return {};
+  }
+  return "--store '" + store + "' is neither sqlite:PATH nor clickhouse://HOST:PORT/DATABASE";
+}
+
 std::string apply_store_options(const TypedOptions& t, CollectorOptions& o) {
+  if (std::string e = apply_store_choice(t.store, o); !e.empty()) return e;
   o.store.sync_full = t.sync == "full";
   if (t.retention == "0") {
     o.writer.retention_age_us = 0;

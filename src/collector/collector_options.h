@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "collector/clickhouse/clickhouse_store.h"
 #include "collector/http/http_server.h"
 #include "collector/ingest/grpc_receivers.h"
 #include "collector/ingest/otlp_spans.h"
@@ -22,7 +23,8 @@ struct CollectorOptions {
   std::vector<std::string> otlp_grpc;
   std::optional<HttpEndpoint> otlp_http;  // none: off
   std::optional<HttpEndpoint> query_http;
-  StoreOptions store;
+  StoreOptions store;  // SQLite's, unless clickhouse is set
+  std::optional<clickhouse::StoreOptions> clickhouse;
   WriterOptions writer;
   NodeNames node_names;
   std::size_t max_request_bytes = 4 * 1024 * 1024;

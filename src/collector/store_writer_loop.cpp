@@ -41,9 +41,10 @@ void StoreWriterLoop::note_write_error() {
 void StoreWriterLoop::refuse_for_storage() {
   storage_failed_ = true;
   storage_retry_at_us_ = now_us() + options_.storage_retry_interval.count() * 1000;
-  queue_.refuse_storage("the collector cannot store data: " + store_.last_error() +
-                        " (is the disk of its database full?); nothing of this was stored, "
-                        "retry later");
+  queue_.refuse_storage(
+      "the collector cannot store data: " + store_.last_error() +
+      " (is the disk of its database full, or its server down?); nothing of this was "
+      "stored, retry later");
   metrics_.store_refusing.store(1, std::memory_order_relaxed);
 }
 
@@ -79,7 +80,7 @@ bool StoreWriterLoop::summarize(const JoinKey& key, PendingSpan* pending, std::i
   bool ids_lost = pending ? pending->ids_lost : false;
   // Packets summarized before (a long span, late packets, a restart) are in
   // the store only: read them all back.
-  if (!pending || store_.network_packets(key)) {
+  if (!pending || stored_packets_.count(key)) {
     bool stored_ids_lost = false;
     if (!store_.load_records(key, reload_metas_, reload_hops_, stored_ids_lost)) return false;
     if (!pending) ids_lost = stored_ids_lost;
@@ -111,6 +112,11 @@ bool StoreWriterLoop::summarize_due(std::int64_t now, bool everything) {
   joiner_.due(everything ? INT64_MAX / 2 : now, due_);
   if (due_.empty()) return true;
   write_.clear();
+  // Which of them were summarized before: one lookup for the whole pass.
+  if (!store_.network_packets(due_, stored_packets_)) {
+    note_write_error();
+    return false;
+  }
   for (const JoinKey& key : due_)
     if (!summarize(key, joiner_.find(key), now)) return false;
   const std::size_t written = write_.summaries.size();
@@ -131,31 +137,39 @@ bool StoreWriterLoop::summarize_due(std::int64_t now, bool everything) {
   return true;
 }
 
-aggregate::SpanAggregate* StoreWriterLoop::merged_aggregate(const JoinKey& key) {
-  auto [it, inserted] = merged_.try_emplace(key);
-  if (!inserted) return &it->second.aggregate;
-  // Summaries of this span stored before (earlier flushes, other agents, a
-  // restart) are the start.
-  if (const auto stored = store_.span_aggregate(key)) {
-    clt::v1::SpanSummary message;
-    std::string error;
-    if (!message.ParseFromString(*stored) ||
-        !aggregate::decode_summary(message, it->second.aggregate, error))
-      it->second.aggregate = {};  // unreadable: this span starts again
+bool StoreWriterLoop::load_merged(const IngestBatch& batch) {
+  // Summaries of these spans stored before (earlier flushes, other agents, a
+  // restart) are their start: read in one lookup for the batch.
+  to_load_.clear();
+  for (const ReceivedSummary& r : batch.summaries)
+    if (!merged_.count(r.key)) to_load_.push_back(r.key);
+  if (to_load_.empty()) return true;
+  std::sort(to_load_.begin(), to_load_.end());
+  to_load_.erase(std::unique(to_load_.begin(), to_load_.end()), to_load_.end());
+  if (!store_.span_aggregates(to_load_, stored_aggregates_)) return false;
+  clt::v1::SpanSummary message;
+  std::string error;
+  for (const JoinKey& key : to_load_) {
+    MergedSpan& m = merged_[key];
+    const auto it = stored_aggregates_.find(key);
+    if (it == stored_aggregates_.end()) continue;
+    if (!message.ParseFromString(it->second) ||
+        !aggregate::decode_summary(message, m.aggregate, error))
+      m.aggregate = {};  // unreadable: this span starts again
   }
-  return &it->second.aggregate;
+  return true;
 }
 
 bool StoreWriterLoop::merge_summaries(IngestBatch& batch, std::int64_t now) {
   merged_touched_.clear();
   ++batch_mark_;
+  if (!load_merged(batch)) return false;
   for (ReceivedSummary& r : batch.summaries) {
-    aggregate::SpanAggregate* a = merged_aggregate(r.key);
     MergedSpan& m = merged_[r.key];
     if (m.mark != batch_mark_) merged_touched_.push_back(r.key);
     m.mark = batch_mark_;
     m.touched_us = now;
-    a->merge(r.aggregate);
+    m.aggregate.merge(r.aggregate);
     if (r.sample_count > 0)
       write_.records.push_back({r.key, !r.key.has_ids() || r.aggregate.ids_lost, r.received_us,
                                 r.sample_count, std::string_view(r.samples)});
@@ -206,7 +220,14 @@ bool StoreWriterLoop::store_batch(IngestBatch& batch) {
   write_.spans = batch.spans;
   for (const StoredSpan& s : batch.spans) note_operation(s.service, s.operation);
   const std::int64_t now = now_us();
-  if (!batch.summaries.empty()) merge_summaries(batch, now);
+  if (!batch.summaries.empty() && !merge_summaries(batch, now)) {
+    // Merging into what the store could not read would lose it: the batch
+    // is refused, and its sender retries.
+    note_write_error();
+    write_.clear();
+    joiner_.abort_batch();
+    return false;
+  }
   const std::size_t summaries = write_.summaries.size();
   derived_.clear();
   if (exporter_)

@@ -59,7 +59,8 @@ class StoreWriterLoop {
   // Merges the agents' summaries of the batch into the spans' stored
   // aggregates and adds their rows to write_.
   bool merge_summaries(IngestBatch& batch, std::int64_t now_us);
-  aggregate::SpanAggregate* merged_aggregate(const JoinKey& key);
+  // Reads the stored aggregates of the batch's spans not cached in merged_.
+  bool load_merged(const IngestBatch& batch);
   void forget_merged(std::int64_t now_us);
   bool summarize_due(std::int64_t now_us, bool everything);
   bool summarize(const JoinKey& key, PendingSpan* pending, std::int64_t now_us);
@@ -97,6 +98,9 @@ class StoreWriterLoop {
   std::uint64_t batch_mark_ = 0;
   std::unordered_map<JoinKey, MergedSpan, JoinKeyHash> merged_;
   std::vector<JoinKey> merged_touched_;
+  std::vector<JoinKey> to_load_;
+  KeyAggregates stored_aggregates_;
+  KeyPackets stored_packets_;  // of due_: the spans summarized before
   std::vector<PacketMeta> reload_metas_;
   std::vector<HopSample> reload_hops_;
   std::int64_t last_retention_us_ = 0;

@@ -1,9 +1,13 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
+#include "collector/clickhouse/clickhouse_http.h"
+#include "collector/clickhouse/clickhouse_store.h"
 #include "collector/model/otlp_export.h"
 #include "collector/query/query_service.h"
 #include "collector/store/sqlite_store.h"
@@ -37,15 +41,38 @@ StoredSpan app_span(const std::string& service, const std::string& op, const cha
   return s;
 }
 
-class StoreTest : public ::testing::Test {
+// The same cases run against each Store: SQLite in a temporary file, and
+// ClickHouse in a database of its own on the server CLT_CLICKHOUSE_URL names
+// (tests/support/clickhouse_server.py starts one: ctest's
+// collector_clickhouse_store).
+class StoreTest : public ::testing::TestWithParam<const char*> {
  protected:
+  bool clickhouse() const { return std::string(GetParam()) == "clickhouse"; }
+  std::string test_name() const {
+    std::string n = ::testing::UnitTest::GetInstance()->current_test_info()->name();
+    for (char& c : n)
+      if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
+    return n;
+  }
   void SetUp() override {
     dir_ = std::filesystem::temp_directory_path() /
-           ("clt-collector-store-test-" + std::to_string(::getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+           ("clt-collector-store-test-" + std::to_string(::getpid()) + "-" + test_name());
     std::filesystem::remove_all(dir_);
     std::filesystem::create_directories(dir_);
     options_.path = (dir_ / "c.db").string();
+    if (clickhouse()) {
+      const char* url = std::getenv("CLT_CLICKHOUSE_URL");
+      ASSERT_TRUE(url)
+          << "CLT_CLICKHOUSE_URL is not set: run these through "
+             "tests/support/clickhouse_server.py (ctest -R collector_clickhouse_store)";
+      std::string error;
+      auto endpoint = clickhouse::parse_endpoint(url, error);
+      ASSERT_TRUE(endpoint) << error;
+      endpoint->database = "store_test_" + std::to_string(::getpid()) + "_" + test_name();
+      clickhouse_.endpoint = *endpoint;
+      clickhouse::Http http(*endpoint, std::chrono::seconds(10));
+      ASSERT_TRUE(http.execute("DROP DATABASE IF EXISTS " + endpoint->database)) << http.error();
+    }
     names_.set(1, "athos");
     names_.set(2, "porthos");
     names_.set(3, "aramis");
@@ -55,18 +82,29 @@ class StoreTest : public ::testing::Test {
     loop_.reset();
     store_.reset();
     std::filesystem::remove_all(dir_);
+    if (clickhouse()) {
+      clickhouse::Http http(clickhouse_.endpoint, std::chrono::seconds(10));
+      http.execute("DROP DATABASE IF EXISTS " + clickhouse_.endpoint.database);
+    }
   }
   void open() {
     loop_.reset();
-    store_ = std::make_unique<SqliteStore>();
     std::string error;
-    ASSERT_TRUE(store_->open(options_, error)) << error;
+    if (clickhouse()) {
+      auto s = std::make_unique<clickhouse::ClickHouseStore>();
+      ASSERT_TRUE(s->open(clickhouse_, error)) << error;
+      store_ = std::move(s);
+    } else {
+      auto s = std::make_unique<SqliteStore>();
+      ASSERT_TRUE(s->open(options_, error)) << error;
+      store_ = std::move(s);
+    }
     WriterOptions wo;
     wo.join.quiet_us = 1000;
     loop_ = std::make_unique<StoreWriterLoop>(queue_, *store_, names_, metrics_, nullptr, wo);
   }
   ReaderFactory readers() const {
-    return [path = options_.path](std::string& e) { return open_sqlite_reader(path, e); };
+    return [this](std::string& e) { return store_->open_reader(e); };
   }
   json trace_json() {
     ReaderPool pool(readers());
@@ -78,10 +116,11 @@ class StoreTest : public ::testing::Test {
 
   std::filesystem::path dir_;
   StoreOptions options_;
+  clickhouse::StoreOptions clickhouse_;
   NodeNames names_;
   Metrics metrics_;
   IngestQueue queue_{1 << 20, metrics_};
-  std::unique_ptr<SqliteStore> store_;
+  std::unique_ptr<Store> store_;
   std::unique_ptr<StoreWriterLoop> loop_;
 };
 
@@ -91,7 +130,7 @@ std::map<std::string, json> spans_by_operation(const json& trace) {
   return out;
 }
 
-TEST_F(StoreTest, ReportsBeforeOrAfterTheSpanGiveTheSameTrace) {
+TEST_P(StoreTest, ReportsBeforeOrAfterTheSpanGiveTheSameTrace) {
   // Order 1: reports first, then the application span.
   IngestBatch b;
   add_to_batch(b, make_report(kTrace, kSpan, {{1, 100, 0}, {2, 100, 200}, {3, 100, 230}}), 1000);
@@ -127,7 +166,7 @@ TEST_F(StoreTest, ReportsBeforeOrAfterTheSpanGiveTheSameTrace) {
   EXPECT_EQ(a["hop 3 aramis"]["references"][0]["spanID"], a["network path"]["spanID"]);
 }
 
-TEST_F(StoreTest, LatePacketsRewriteTheSummaryWithAllPackets) {
+TEST_P(StoreTest, LatePacketsRewriteTheSummaryWithAllPackets) {
   IngestBatch b;
   add_to_batch(b, make_report(kTrace, kSpan, {{1, 100, 0}, {2, 100, 100}}), 1000);
   ASSERT_TRUE(loop_->process(b, 1000));
@@ -145,7 +184,7 @@ TEST_F(StoreTest, LatePacketsRewriteTheSummaryWithAllPackets) {
   EXPECT_EQ(tags["ioam.delay_us"], 300);  // median of 100, 300, 300
 }
 
-TEST_F(StoreTest, RecoveryWritesSummariesMissingAfterACrash) {
+TEST_P(StoreTest, RecoveryWritesSummariesMissingAfterACrash) {
   IngestBatch b;
   add_to_batch(b, make_report(kTrace, kSpan, {{1, 100, 0}, {2, 100, 100}}), now_us());
   ASSERT_TRUE(loop_->process(b, now_us()));  // stored, not yet summarized
@@ -156,7 +195,59 @@ TEST_F(StoreTest, RecoveryWritesSummariesMissingAfterACrash) {
   EXPECT_TRUE(spans.count("hop 2 porthos"));
 }
 
-TEST_F(StoreTest, RawRecordsAreRetrievable) {
+// The writer's lookups, many keys at once: the newest aggregate and packet
+// count of each span that has one, nothing for the others; and a span with
+// an aggregate is not one recovery summarizes from its records.
+TEST_P(StoreTest, BatchedLookupsAnswerForEveryKeyAtOnce) {
+  auto key = [](int i) {
+    char span[17];
+    std::snprintf(span, sizeof span, "00000000000002%02x", i);
+    return JoinKey{*core::parse_trace_id(kTrace), *core::parse_span_id(span)};
+  };
+  auto summary = [&](int i, std::uint32_t packets, std::int64_t updated, std::string aggregate) {
+    SummaryWrite w;
+    w.summary.key = key(i);
+    w.summary.start_us = now_us();
+    w.summary.packets = packets;
+    w.json = "{}";
+    w.updated_us = updated;
+    w.aggregate = std::move(aggregate);
+    return w;
+  };
+  StoreWrite first;
+  for (int i = 0; i < 10; i += 2)
+    first.summaries.push_back(summary(i, 5, 100, "old" + std::to_string(i)));
+  ASSERT_TRUE(store_->write(first)) << store_->last_error();
+  StoreWrite second;  // span 4 rewritten: the newest wins
+  second.summaries.push_back(summary(4, 7, 200, "new4"));
+  // A record of an aggregated span (a sample) and of a plain one.
+  const std::string blob = "x";
+  second.records.push_back({key(2), false, now_us(), 1, blob});
+  second.records.push_back({key(3), false, now_us(), 1, blob});
+  ASSERT_TRUE(store_->write(second)) << store_->last_error();
+
+  std::vector<JoinKey> keys;
+  for (int i = 0; i < 10; ++i) keys.push_back(key(i));
+  KeyPackets packets;
+  ASSERT_TRUE(store_->network_packets(keys, packets)) << store_->last_error();
+  EXPECT_EQ(packets.size(), 5u);
+  EXPECT_EQ(packets.count(key(1)), 0u);
+  EXPECT_EQ(packets[key(0)], 5u);
+  EXPECT_EQ(packets[key(4)], 7u);
+  KeyAggregates aggregates;
+  ASSERT_TRUE(store_->span_aggregates(keys, aggregates)) << store_->last_error();
+  EXPECT_EQ(aggregates.size(), 5u);
+  EXPECT_EQ(aggregates[key(8)], "old8");
+  EXPECT_EQ(aggregates[key(4)], "new4");
+  ASSERT_TRUE(store_->span_aggregates({}, aggregates));
+  EXPECT_TRUE(aggregates.empty());
+
+  const auto needing = store_->keys_needing_summary(0);
+  ASSERT_EQ(needing.size(), 1u);
+  EXPECT_EQ(needing[0], key(3));
+}
+
+TEST_P(StoreTest, RawRecordsAreRetrievable) {
   IngestBatch b;
   add_to_batch(b, make_report(kTrace, kSpan, {{1, 100, 0}, {2, 100, 100, 4}}),
                1'700'000'000'000'000);
@@ -174,12 +265,14 @@ TEST_F(StoreTest, RawRecordsAreRetrievable) {
   EXPECT_EQ(q.ioam_records("zz", kSpan, body), 400);
 }
 
-TEST_F(StoreTest, RetentionByAgeDeletesOldData) {
+TEST_P(StoreTest, RetentionByAgeDeletesOldData) {
+  // A day old, three days old: ClickHouse drops whole days.
+  constexpr std::int64_t kDayUs = 86'400'000'000;
   WriterOptions wo;
-  wo.retention_age_us = 1'000'000;
+  wo.retention_age_us = kDayUs;
   wo.retention_interval = std::chrono::milliseconds(0);
   IngestBatch b;
-  b.spans.push_back(app_span("api", "old", "00000000000000a1", now_us() - 10'000'000, 5));
+  b.spans.push_back(app_span("api", "old", "00000000000000a1", now_us() - 3 * kDayUs, 5));
   b.spans.push_back(app_span("api", "new", "00000000000000a2", now_us(), 5));
   ASSERT_TRUE(loop_->process(b, now_us()));
   loop_ = std::make_unique<StoreWriterLoop>(queue_, *store_, names_, metrics_, nullptr, wo);
@@ -191,7 +284,7 @@ TEST_F(StoreTest, RetentionByAgeDeletesOldData) {
   EXPECT_GE(metrics_.retention_deleted_rows.load(), 1u);
 }
 
-TEST_F(StoreTest, SearchFiltersByServiceOperationTagsAndDuration) {
+TEST_P(StoreTest, SearchFiltersByServiceOperationTagsAndDuration) {
   IngestBatch b;
   const std::int64_t t = 1'700'000'000'000'000;
   b.spans.push_back(app_span("api", "GET /check", "00000000000000b1", t, 1000,
@@ -284,7 +377,7 @@ TEST(TraceQuery, DurationsMustBeFiniteAndFit) {
   EXPECT_NE(error.find("nested"), std::string::npos) << error;
 }
 
-TEST_F(StoreTest, AnswersOverTheResponseBudgetAreRefused) {
+TEST_P(StoreTest, AnswersOverTheResponseBudgetAreRefused) {
   IngestBatch b;
   const std::string big_tags =
       R"([{"key":"k","type":"string","value":")" + std::string(40'000, 'x') + R"("}])";
@@ -309,6 +402,9 @@ TEST_F(StoreTest, AnswersOverTheResponseBudgetAreRefused) {
   EXPECT_EQ(no_room.services(body), kAnswerTooLarge);
   EXPECT_EQ(no_room.operations("api", body), kAnswerTooLarge);
 }
+
+INSTANTIATE_TEST_SUITE_P(Sqlite, StoreTest, ::testing::Values("sqlite"));
+INSTANTIATE_TEST_SUITE_P(ClickHouse, StoreTest, ::testing::Values("clickhouse"));
 
 TEST(TraceIds, LooseParsingPadsShortIds) {
   auto id = parse_trace_id_loose("abc");

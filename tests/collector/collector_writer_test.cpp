@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 #include <spdlog/sinks/ostream_sink.h>
 
+#include <cstdio>
 #include <sstream>
 
 #include <unordered_map>
@@ -55,16 +56,28 @@ class FakeStore final : public Store {
     for (const auto& op : w.operations) ops[op] = true;
     return true;
   }
-  std::optional<std::uint32_t> network_packets(const JoinKey& key) override {
+  std::optional<std::uint32_t> packets_of(const JoinKey& key) const {
     auto it = packets.find(key);
     if (it == packets.end()) return std::nullopt;
     return it->second;
   }
-  std::optional<std::string> span_aggregate(const JoinKey& key) override {
-    auto it = aggregates.find(key);
-    if (it == aggregates.end()) return std::nullopt;
-    return it->second;
+  bool network_packets(std::span<const JoinKey> keys, KeyPackets& out) override {
+    ++lookups;
+    if (fail_lookups) return false;
+    out.clear();
+    for (const JoinKey& k : keys)
+      if (auto p = packets_of(k)) out[k] = *p;
+    return true;
   }
+  bool span_aggregates(std::span<const JoinKey> keys, KeyAggregates& out) override {
+    ++lookups;
+    out.clear();
+    for (const JoinKey& k : keys)
+      if (auto it = aggregates.find(k); it != aggregates.end()) out[k] = it->second;
+    return true;
+  }
+  int lookups = 0;            // calls of network_packets and span_aggregates
+  bool fail_lookups = false;  // network_packets cannot answer
   bool load_records(const JoinKey&, std::vector<PacketMeta>& metas, std::vector<HopSample>& hops,
                     bool& ids_lost) override {
     metas.clear();
@@ -185,6 +198,39 @@ TEST_F(WriterTest, AFailedSummaryWriteIsRetried) {
   EXPECT_EQ(store_.writes[1].summaries, 1u);
 }
 
+// Spans going quiet together cost one lookup of their stored summaries, not
+// one each (on a server store, one round trip per pass).
+TEST_F(WriterTest, SpansSummarizedTogetherAreLookedUpTogether) {
+  IngestBatch b;
+  constexpr int kSpans = 50;
+  for (int i = 0; i < kSpans; ++i) {
+    char span[17];
+    std::snprintf(span, sizeof span, "00000000000001%02x", i);
+    add_to_batch(b, make_report(kTrace, span, {{1, 100, 0}, {2, 100, 200}}), 1000);
+  }
+  ASSERT_TRUE(loop_->process(b, 1000));
+  const int before = store_.lookups;
+  ASSERT_TRUE(loop_->flush_all(5000));
+  EXPECT_EQ(store_.lookups - before, 1);
+  ASSERT_EQ(store_.writes.size(), 2u);
+  EXPECT_EQ(store_.writes[1].summaries, static_cast<std::size_t>(kSpans));
+}
+
+// A lookup the store cannot answer fails the pass (counted), which the next
+// one retries: a summary is not written on a guess.
+TEST_F(WriterTest, AFailedLookupFailsThePassAndIsRetried) {
+  IngestBatch b = batch_with_span();
+  ASSERT_TRUE(loop_->process(b, 1000));
+  store_.fail_lookups = true;
+  EXPECT_FALSE(loop_->flush_all(5000));
+  EXPECT_EQ(metrics_.store_errors.load(), 1u);
+  EXPECT_EQ(store_.writes.size(), 1u);
+  store_.fail_lookups = false;
+  ASSERT_TRUE(loop_->flush_all(6000));
+  ASSERT_EQ(store_.writes.size(), 2u);
+  EXPECT_EQ(store_.writes[1].summaries, 1u);
+}
+
 // A full disk: new data is refused with the reason until a write succeeds,
 // and the reports of the failed batch are not in the summary (their senders
 // were not acknowledged and send them again).
@@ -206,7 +252,7 @@ TEST_F(WriterTest, AFullDiskRefusesNewDataUntilAWriteSucceeds) {
   EXPECT_EQ(metrics_.store_refusing.load(), 0);
   ASSERT_TRUE(loop_->flush_all(9000));
   ASSERT_EQ(store_.writes.size(), 2u);
-  EXPECT_EQ(store_.network_packets(make_key(kTrace, kSpan)), 1u);
+  EXPECT_EQ(store_.packets_of(make_key(kTrace, kSpan)), 1u);
 }
 
 // Other failures (a constraint, a bug) are not a full disk: nothing is

@@ -5,7 +5,9 @@
 // with --update-docs, to docs/img. With --auth-token the collector runs with
 // --auth-token-file: the API must answer 401 without the token and the UI
 // must ask for it (a wrong one first) and then work as without.
-//   node tests/ui/ui_browser_test.js path/to/clt [--update-docs] [--auth-token]
+//   node tests/ui/ui_browser_test.js path/to/clt [--update-docs] [--auth-token] [--clickhouse]
+// With --clickhouse the collector keeps its data in the ClickHouse database
+// CLT_CLICKHOUSE_URL names (--store).
 'use strict';
 const { spawn } = require('child_process');
 const crypto = require('crypto');
@@ -44,6 +46,12 @@ async function main() {
   const args = ['collector', '--listen', '127.0.0.1', '--ioam-grpc', '0', '--otlp-grpc', 'off',
     '--otlp-http', '0', '--query-http', '0', '--db', path.join(tmp, 'clt.db'),
     '--node-name', '1=athos', '--node-name', '2=porthos', '--node-name', '3=aramis', '--join-delay', '200ms'];
+  if (process.argv.includes('--clickhouse')) {
+    // The ClickHouse store: tests/support/clickhouse_server.py started a server.
+    const url = process.env.CLT_CLICKHOUSE_URL;
+    if (!url) throw new Error('--clickhouse needs CLT_CLICKHOUSE_URL: run through tests/support/clickhouse_server.py');
+    args.push('--store', url);
+  }
   if (token) {
     fs.writeFileSync(path.join(tmp, 'token'), `${token}\n`, { mode: 0o600 });
     args.push('--auth-token-file', path.join(tmp, 'token'));

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <compare>
 #include <cstdint>
 #include <span>
 #include <string>
@@ -30,6 +31,7 @@ struct JoinKey {
   core::TraceId trace_id{};
   core::SpanId span_id{};
   friend bool operator==(const JoinKey&, const JoinKey&) = default;
+  friend auto operator<=>(const JoinKey&, const JoinKey&) = default;
   bool has_ids() const { return !core::is_zero(trace_id) && !core::is_zero(span_id); }
 };
 

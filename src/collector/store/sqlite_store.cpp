@@ -340,13 +340,19 @@ bool SqliteStore::last_failure_was_storage() const {
   return primary == SQLITE_FULL || primary == SQLITE_IOERR;
 }
 
-std::optional<std::uint32_t> SqliteStore::network_packets(const JoinKey& key) {
-  network_packets_.bind_blob(1, bytes_of(key.trace_id)).bind_blob(2, bytes_of(key.span_id));
-  std::optional<std::uint32_t> out;
-  if (network_packets_.step() == SQLITE_ROW)
-    out = static_cast<std::uint32_t>(network_packets_.column_int(0));
-  network_packets_.reset();
-  return out;
+bool SqliteStore::network_packets(std::span<const JoinKey> keys, KeyPackets& out) {
+  out.clear();
+  for (const JoinKey& key : keys) {
+    network_packets_.bind_blob(1, bytes_of(key.trace_id)).bind_blob(2, bytes_of(key.span_id));
+    const int rc = network_packets_.step();
+    if (rc == SQLITE_ROW) out[key] = static_cast<std::uint32_t>(network_packets_.column_int(0));
+    network_packets_.reset();
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+      note_failure();
+      return false;
+    }
+  }
+  return true;
 }
 
 bool SqliteStore::load_records(const JoinKey& key, std::vector<PacketMeta>& metas,
@@ -372,15 +378,22 @@ bool SqliteStore::load_records(const JoinKey& key, std::vector<PacketMeta>& meta
   return ok;
 }
 
-std::optional<std::string> SqliteStore::span_aggregate(const JoinKey& key) {
-  span_aggregate_.bind_blob(1, bytes_of(key.trace_id)).bind_blob(2, bytes_of(key.span_id));
-  std::optional<std::string> out;
-  if (span_aggregate_.step() == SQLITE_ROW) {
-    const auto b = span_aggregate_.column_blob(0);
-    out.emplace(reinterpret_cast<const char*>(b.data()), b.size());
+bool SqliteStore::span_aggregates(std::span<const JoinKey> keys, KeyAggregates& out) {
+  out.clear();
+  for (const JoinKey& key : keys) {
+    span_aggregate_.bind_blob(1, bytes_of(key.trace_id)).bind_blob(2, bytes_of(key.span_id));
+    const int rc = span_aggregate_.step();
+    if (rc == SQLITE_ROW) {
+      const auto b = span_aggregate_.column_blob(0);
+      out[key].assign(reinterpret_cast<const char*>(b.data()), b.size());
+    }
+    span_aggregate_.reset();
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+      note_failure();
+      return false;
+    }
   }
-  span_aggregate_.reset();
-  return out;
+  return true;
 }
 
 std::vector<JoinKey> SqliteStore::keys_needing_summary(std::int64_t since_us) {

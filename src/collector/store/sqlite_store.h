@@ -27,8 +27,9 @@ class SqliteStore final : public Store {
   bool write(const StoreWrite& w) override;
   std::string last_error() const override;
   bool last_failure_was_storage() const override;
-  std::optional<std::uint32_t> network_packets(const JoinKey& key) override;
-  std::optional<std::string> span_aggregate(const JoinKey& key) override;
+  // An index lookup per key: in-process, as cheap as one batched query.
+  bool network_packets(std::span<const JoinKey> keys, KeyPackets& out) override;
+  bool span_aggregates(std::span<const JoinKey> keys, KeyAggregates& out) override;
   bool load_records(const JoinKey& key, std::vector<PacketMeta>& metas,
                     std::vector<HopSample>& hops, bool& ids_lost) override;
   std::vector<JoinKey> keys_needing_summary(std::int64_t since_us) override;

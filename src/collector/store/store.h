@@ -9,6 +9,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -17,6 +18,9 @@
 #include "collector/model/stored_span.h"
 
 namespace clt::collector {
+
+using KeyPackets = std::unordered_map<JoinKey, std::uint32_t, JoinKeyHash>;
+using KeyAggregates = std::unordered_map<JoinKey, std::string, JoinKeyHash>;
 
 // The raw reports of one span from one batch (see record_blob.h).
 struct RecordWrite {
@@ -109,10 +113,14 @@ class Store {
   // Whether the last write failed for want of storage (disk full, an I/O
   // error): later writes may succeed once space returns.
   virtual bool last_failure_was_storage() const { return false; }
-  // Packets of the stored summary of key, if any.
-  virtual std::optional<std::uint32_t> network_packets(const JoinKey& key) = 0;
-  // The stored aggregate of key (SummaryWrite::aggregate), if any.
-  virtual std::optional<std::string> span_aggregate(const JoinKey& key) = 0;
+  // Of `keys`, those with a stored summary and its packets, into `out`
+  // (cleared first): one lookup for all of them, which on a server is one
+  // round trip per writer pass instead of one per span. False (with
+  // last_error) when the store could not answer.
+  virtual bool network_packets(std::span<const JoinKey> keys, KeyPackets& out) = 0;
+  // Of `keys`, those with a stored aggregate (SummaryWrite::aggregate) and
+  // its bytes, into `out` (cleared first), the same way.
+  virtual bool span_aggregates(std::span<const JoinKey> keys, KeyAggregates& out) = 0;
   // Every stored report of key, decoded again (for late packets and recovery).
   virtual bool load_records(const JoinKey& key, std::vector<PacketMeta>& metas,
                             std::vector<HopSample>& hops, bool& ids_lost) = 0;

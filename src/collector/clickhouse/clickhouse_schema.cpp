@@ -1,0 +1,135 @@
+#include "collector/clickhouse/clickhouse_schema.h"
+
+#include <cstdlib>
+#include <vector>
+
+namespace clt::collector::clickhouse {
+
+namespace {
+
+// The day a microsecond (or nanosecond) column falls in: the partition key,
+// so that retention drops whole partitions. toYYYYMMDD and intDiv run on
+// every ClickHouse since 18.x.
+std::string day_of_us(const char* column) {
+  return std::string("toYYYYMMDD(toDateTime(intDiv(") + column + ", 1000000)))";
+}
+std::string day_of_ns(const char* column) {
+  return std::string("toYYYYMMDD(toDateTime(intDiv(") + column + ", 1000000000)))";
+}
+
+std::vector<std::string> version_1(const Tables& t) {
+  return {
+      // Trace by id: one span per (trace_id, span_id), the newest write
+      // winning (a retry or an update sends a span again).
+      "CREATE TABLE IF NOT EXISTS " + t.spans +
+          " (trace_id FixedString(16), span_id FixedString(8), parent_id FixedString(8), "
+          "service String, operation String, start_ns Int64, duration_ns Int64, otlp String, "
+          "written_us Int64) ENGINE = ReplacingMergeTree(written_us) PARTITION BY " +
+          day_of_ns("start_ns") + " ORDER BY (trace_id, span_id) SETTINGS index_granularity = 8192",
+      // Search: by service and time, tags as parallel arrays.
+      "CREATE TABLE IF NOT EXISTS " + t.span_index +
+          " (service String, operation String, start_ns Int64, duration_ns Int64, "
+          "trace_id FixedString(16), span_id FixedString(8), tag_keys Array(String), "
+          "tag_values Array(String)) ENGINE = MergeTree PARTITION BY " +
+          day_of_ns("start_ns") + " ORDER BY (service, start_ns) SETTINGS index_granularity = 8192",
+      // Network summaries, rewritten as late packets arrive: the newest
+      // updated_us wins. Partitioned by when they were written (the IOAM
+      // timestamps come from the nodes' clocks).
+      "CREATE TABLE IF NOT EXISTS " + t.network +
+          " (trace_id FixedString(16), span_id FixedString(8), start_us Int64, duration_us Int64, "
+          "packets UInt32, summary String, updated_us Int64) ENGINE = "
+          "ReplacingMergeTree(updated_us) PARTITION BY " +
+          day_of_us("updated_us") +
+          " ORDER BY (trace_id, span_id) SETTINGS index_granularity = 8192",
+      "CREATE TABLE IF NOT EXISTS " + t.ioam_records +
+          " (trace_id FixedString(16), span_id FixedString(8), ids_lost UInt8, received_us Int64, "
+          "count UInt32, data String) ENGINE = MergeTree PARTITION BY " +
+          day_of_us("received_us") +
+          " ORDER BY (trace_id, span_id, received_us) SETTINGS index_granularity = 8192",
+      "CREATE TABLE IF NOT EXISTS " + t.operations +
+          " (service String, operation String) ENGINE = ReplacingMergeTree ORDER BY (service, "
+          "operation) SETTINGS index_granularity = 8192",
+  };
+}
+
+std::vector<std::string> version_2(const Tables& t) {
+  return {
+      // The merged aggregate per span (a serialized clt.v1.SpanSummary),
+      // rewritten as more summaries of the span arrive: the newest
+      // updated_us wins, as in network.
+      "CREATE TABLE IF NOT EXISTS " + t.span_aggregates +
+          " (trace_id FixedString(16), span_id FixedString(8), data String, updated_us Int64) "
+          "ENGINE = ReplacingMergeTree(updated_us) PARTITION BY " +
+          day_of_us("updated_us") +
+          " ORDER BY (trace_id, span_id) SETTINGS index_granularity = 8192",
+  };
+}
+
+// The steps of each version, in order: version_steps()[v - 1] brings a
+// database from version v - 1 to v.
+std::vector<std::vector<std::string>> version_steps(const Tables& t) {
+  return {version_1(t), version_2(t)};
+}
+
+bool stored_version(Http& http, const Tables& t, int& version, std::string& error) {
+  std::string answer;
+  if (!http.select("SELECT max(version) FROM " + t.schema_version + " FORMAT TabSeparated",
+                   answer)) {
+    error = http.error();
+    return false;
+  }
+  version = std::atoi(answer.c_str());
+  return true;
+}
+
+}  // namespace
+
+Tables::Tables(const std::string& db)
+    : spans(db + ".spans"),
+      span_index(db + ".span_index"),
+      network(db + ".network"),
+      ioam_records(db + ".ioam_records"),
+      operations(db + ".operations"),
+      span_aggregates(db + ".span_aggregates"),
+      schema_version(db + ".schema_version") {}
+
+bool prepare_schema(Http& http, const Tables& t, std::string& error) {
+  const std::string& db = http.endpoint().database;
+  if (!http.execute("CREATE DATABASE IF NOT EXISTS " + db) ||
+      !http.execute("CREATE TABLE IF NOT EXISTS " + t.schema_version +
+                    " (version UInt32, applied_us Int64) ENGINE = MergeTree ORDER BY version "
+                    "SETTINGS index_granularity = 8192")) {
+    error = "cannot create the database " + db + ": " + http.error();
+    return false;
+  }
+  int version = 0;
+  if (!stored_version(http, t, version, error)) return false;
+  if (version == kSchemaVersion) return true;
+  if (version > kSchemaVersion) {
+    error = "the ClickHouse database " + db + " has schema version " + std::to_string(version) +
+            ", newer than this collector's " + std::to_string(kSchemaVersion) +
+            "; use a newer collector or another database";
+    return false;
+  }
+  // Every step is idempotent (IF NOT EXISTS): collectors starting together
+  // on an empty database may both run it.
+  const auto steps = version_steps(t);
+  for (int v = version + 1; v <= kSchemaVersion; ++v) {
+    for (const std::string& ddl : steps[static_cast<std::size_t>(v - 1)]) {
+      if (!http.execute(ddl)) {
+        error = "cannot create the schema (version " + std::to_string(v) + ") in " + db + ": " +
+                http.error();
+        return false;
+      }
+    }
+  }
+  const std::string record = "INSERT INTO " + t.schema_version + " (version, applied_us) SELECT " +
+                             std::to_string(kSchemaVersion) + ", toInt64(now()) * 1000000";
+  if (!http.execute(record)) {
+    error = "cannot record the schema version in " + db + ": " + http.error();
+    return false;
+  }
+  return true;
+}
+
+}  // namespace clt::collector::clickhouse
