@@ -57,7 +57,8 @@ build_ioam_report() {
   local objects=() f m="src/collector/model"
   for f in fuzz/fuzz_ioam_report.cpp $m/ioam_record.cpp $m/node_names.cpp $m/network_summary.cpp \
       $m/network_spans.cpp $m/record_blob.cpp src/collector/joiner.cpp \
-      src/ioam_api/trace_mapping.cpp src/core/hex.cpp src/core/ids.cpp src/core/json_string.cpp \
+      src/ioam_api/trace_mapping.cpp src/aggregate/node_fields.cpp src/aggregate/span_aggregate.cpp \
+      src/sketch/log_sketch.cpp src/core/hex.cpp src/core/ids.cpp src/core/json_string.cpp \
       src/core/text_excerpt.cpp; do
     objects+=("$(covered_object "$src/$f" -isystem "$out/gen")")
   done
