@@ -71,6 +71,17 @@ struct HopAccumulator {
   }
 };
 
+// Adds a hop in path order, keeping the path text and the slowest hop.
+void append_hop(NetworkSummary& out, HopSummary s, const NodeNames& names) {
+  if (s.delay_us && (!out.slowest_hop_delay_us || *s.delay_us > *out.slowest_hop_delay_us)) {
+    out.slowest_hop_delay_us = s.delay_us;
+    out.slowest_hop = names.label(s.node_id);
+  }
+  if (!out.path.empty()) out.path += " > ";
+  out.path += names.label(s.node_id);
+  out.hops.push_back(std::move(s));
+}
+
 }  // namespace
 
 NetworkSummary summarize(const JoinKey& key, std::span<const PacketMeta> meta,
@@ -127,13 +138,7 @@ NetworkSummary summarize(const JoinKey& key, std::span<const PacketMeta> meta,
       s.start_us = recv_min;
       s.duration_us = 0;
     }
-    if (s.delay_us && (!out.slowest_hop_delay_us || *s.delay_us > *out.slowest_hop_delay_us)) {
-      out.slowest_hop_delay_us = s.delay_us;
-      out.slowest_hop = names.label(s.node_id);
-    }
-    if (!out.path.empty()) out.path += " > ";
-    out.path += names.label(s.node_id);
-    out.hops.push_back(std::move(s));
+    append_hop(out, std::move(s), names);
   }
   if (net_start <= net_end) {
     out.start_us = net_start;
@@ -144,10 +149,6 @@ NetworkSummary summarize(const JoinKey& key, std::span<const PacketMeta> meta,
   }
   return out;
 }
-
-}  // namespace clt::collector
-
-namespace clt::collector {
 
 NetworkSummary summarize(const JoinKey& key, const aggregate::SpanAggregate& a,
                          const NodeNames& names) {
@@ -195,13 +196,7 @@ NetworkSummary summarize(const JoinKey& key, const aggregate::SpanAggregate& a,
     } else {
       s.start_us = a.first_captured_us;
     }
-    if (s.delay_us && (!out.slowest_hop_delay_us || *s.delay_us > *out.slowest_hop_delay_us)) {
-      out.slowest_hop_delay_us = s.delay_us;
-      out.slowest_hop = names.label(s.node_id);
-    }
-    if (!out.path.empty()) out.path += " > ";
-    out.path += names.label(s.node_id);
-    out.hops.push_back(std::move(s));
+    append_hop(out, std::move(s), names);
   }
   if (net_start <= net_end) {
     out.start_us = net_start;
