@@ -86,11 +86,47 @@ class FinishedReactor : public grpc::ServerGenericBidiReactor {
   void OnDone() override { delete this; }
 };
 
+// What a client stream needs to be answered once everything it queued is
+// committed: the last sequence it queued, and the queue's failure count from
+// before its first message was queued (a batch failing from then on fails
+// the stream, possibly one just before it: the sender retries).
+class StreamCommits {
+ public:
+  explicit StreamCommits(ReceiverDeps& deps) : deps_(deps) {}
+  // Before a message is queued.
+  void before_queueing() {
+    if (!last_seq_) first_failures_ = deps_.queue.failures();
+  }
+  void queued(std::uint64_t seq) {
+    if (!last_seq_) failures_before_ = first_failures_;
+    last_seq_ = seq;
+  }
+  // At the stream's end: ok() at once when nothing was queued or once all of
+  // it is committed, else fail(status).
+  template <class Ok, class Fail>
+  void at_end(Ok ok, Fail fail) {
+    if (!last_seq_) return ok();
+    deps_.waiter.when_committed(
+        last_seq_, deps_.options.ack_timeout,
+        [this, ok, fail](IngestQueue::Outcome outcome) {
+          const grpc::Status s = ack_status(outcome, deps_.queue);
+          if (s.ok()) return ok();
+          fail(s);
+        },
+        failures_before_);
+  }
+
+ private:
+  ReceiverDeps& deps_;
+  std::uint64_t last_seq_ = 0;
+  std::uint64_t first_failures_ = 0, failures_before_ = 0;
+};
+
 // IOAMService/Report: a client stream of IOAMTrace messages, answered with
 // Empty once every report of the stream is committed.
 class IoamReportReactor : public grpc::ServerGenericBidiReactor {
  public:
-  explicit IoamReportReactor(ReceiverDeps& deps) : deps_(deps) {
+  explicit IoamReportReactor(ReceiverDeps& deps) : deps_(deps), commits_(deps) {
     count(deps_.metrics.ioam_streams);
     deps_.metrics.ioam_streams_open.fetch_add(1, std::memory_order_relaxed);
     hops_.reserve(kMaxHopsPerReport);
@@ -111,9 +147,7 @@ class IoamReportReactor : public grpc::ServerGenericBidiReactor {
                          "of this stream were accepted"});
     }
     hops_.clear();
-    // Taken before the first report is queued: a batch failing from then on
-    // fails the stream (possibly one just before it: the sender retries).
-    if (!last_seq_) first_failures_ = deps_.queue.failures();
+    commits_.before_queueing();
     if (!read_report(report_, now_us(), key_, meta_, hops_, error_)) {
       count(deps_.metrics.ioam_reports_rejected);
       return Finish(
@@ -152,8 +186,7 @@ class IoamReportReactor : public grpc::ServerGenericBidiReactor {
   }
 
   void accepted(std::uint64_t seq) {
-    if (!last_seq_) failures_before_ = first_failures_;
-    last_seq_ = seq;
+    commits_.queued(seq);
     count(deps_.metrics.ioam_reports_received);
     count(deps_.metrics.ioam_messages_received);
     count(deps_.metrics.ioam_packets_received);
@@ -161,15 +194,7 @@ class IoamReportReactor : public grpc::ServerGenericBidiReactor {
   }
 
   void end_of_stream() {
-    if (!last_seq_) return reply_ok();
-    deps_.waiter.when_committed(
-        last_seq_, deps_.options.ack_timeout,
-        [this](IngestQueue::Outcome outcome) {
-          const grpc::Status s = ack_status(outcome, deps_.queue);
-          if (s.ok()) return reply_ok();
-          Finish(s);
-        },
-        failures_before_);
+    commits_.at_end([this] { reply_ok(); }, [this](const grpc::Status& s) { Finish(s); });
   }
 
   void reply_ok() {
@@ -186,8 +211,7 @@ class IoamReportReactor : public grpc::ServerGenericBidiReactor {
   std::vector<HopSample> hops_;
   std::string error_;
   std::uint64_t count_ = 0;
-  std::uint64_t last_seq_ = 0;
-  std::uint64_t first_failures_ = 0, failures_before_ = 0;
+  StreamCommits commits_;
 };
 
 // The key a summary is stored under: its ids, or for packets without ids the
@@ -207,7 +231,7 @@ JoinKey summary_key(const aggregate::SpanAggregate& a) {
 // messages, answered with SummaryAck once every batch is committed.
 class SummaryReactor : public grpc::ServerGenericBidiReactor {
  public:
-  explicit SummaryReactor(ReceiverDeps& deps) : deps_(deps) {
+  explicit SummaryReactor(ReceiverDeps& deps) : deps_(deps), commits_(deps) {
     count(deps_.metrics.ioam_streams);
     deps_.metrics.ioam_streams_open.fetch_add(1, std::memory_order_relaxed);
     StartRead(&buffer_);
@@ -230,7 +254,7 @@ class SummaryReactor : public grpc::ServerGenericBidiReactor {
       count(deps_.metrics.ioam_summaries_rejected);
       return Finish({grpc::StatusCode::INVALID_ARGUMENT, error_});
     }
-    if (!last_seq_) first_failures_ = deps_.queue.failures();
+    commits_.before_queueing();
     if (deps_.queue.storage_refused(error_)) {
       count(deps_.metrics.requests_refused_storage);
       return Finish({grpc::StatusCode::UNAVAILABLE, error_});
@@ -290,8 +314,7 @@ class SummaryReactor : public grpc::ServerGenericBidiReactor {
   }
 
   void accepted(std::uint64_t seq) {
-    if (!last_seq_) failures_before_ = first_failures_;
-    last_seq_ = seq;
+    commits_.queued(seq);
     count(deps_.metrics.ioam_messages_received);
     count(deps_.metrics.ioam_packets_received, batch_packets_);
     count(deps_.metrics.ioam_summaries_received, batch_spans_);
@@ -301,15 +324,7 @@ class SummaryReactor : public grpc::ServerGenericBidiReactor {
   }
 
   void end_of_stream() {
-    if (!last_seq_) return reply_ok();
-    deps_.waiter.when_committed(
-        last_seq_, deps_.options.ack_timeout,
-        [this](IngestQueue::Outcome outcome) {
-          const grpc::Status s = ack_status(outcome, deps_.queue);
-          if (s.ok()) return reply_ok();
-          Finish(s);
-        },
-        failures_before_);
+    commits_.at_end([this] { reply_ok(); }, [this](const grpc::Status& s) { Finish(s); });
   }
 
   void reply_ok() {
@@ -328,8 +343,7 @@ class SummaryReactor : public grpc::ServerGenericBidiReactor {
   std::uint64_t batch_packets_ = 0;
   std::size_t batch_spans_ = 0;
   std::uint64_t count_ = 0;
-  std::uint64_t last_seq_ = 0;
-  std::uint64_t first_failures_ = 0, failures_before_ = 0;
+  StreamCommits commits_;
 };
 
 // TraceService/Export: one request, answered once its spans are committed
