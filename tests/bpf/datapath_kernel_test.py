@@ -267,18 +267,22 @@ def agent_gone_mid_span():
 
 
 def clt_programs():
-    out = subprocess.run(["bpftool", "prog", "show"], capture_output=True, text=True).stdout
-    return [l for l in out.splitlines() if "name clt_" in l]
+    """Ids of the datapath programs loaded anywhere on the machine."""
+    out = subprocess.run(["bpftool", "-j", "prog", "show"], capture_output=True, text=True).stdout
+    return {p["id"] for p in json.loads(out or "[]") if p.get("name", "").startswith("clt_")}
 
 
 def no_leftovers_after_sigkill():
+    # Programs of other agents on the machine (another test's) are not ours.
+    before = clt_programs()
     agent = Agent()
-    check(len(clt_programs()) == 3, f"expected 3 datapath programs loaded: {clt_programs()}")
+    ours = clt_programs() - before
+    check(len(ours) == 3, f"expected 3 datapath programs loaded: {sorted(ours)}")
     agent.stop(signal.SIGKILL)
     deadline = time.time() + 5
-    while clt_programs() and time.time() < deadline:
+    while clt_programs() & ours and time.time() < deadline:
         time.sleep(0.1)
-    check(not clt_programs(), f"programs left after kill -9: {clt_programs()}")
+    check(not clt_programs() & ours, f"programs left after kill -9: {sorted(clt_programs() & ours)}")
 
 
 def second_agent_refused():
