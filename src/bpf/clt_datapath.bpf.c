@@ -43,13 +43,7 @@ static __always_inline const struct clt_socket_ids* clt_flow_ids_of(struct __sk_
                                                                     const struct ipv6hdr* ip6,
                                                                     const struct clt_l4* l4) {
   struct clt_flow_key key = {};
-  __builtin_memcpy(key.saddr, &ip6->saddr, 16);
-  __builtin_memcpy(key.daddr, &ip6->daddr, 16);
-  __u16 ports[2];
-  if (bpf_skb_load_bytes(skb, l3 + l4->offset, ports, sizeof ports) != 0) return 0;
-  key.sport = ports[0];
-  key.dport = ports[1];
-  key.protocol = l4->protocol;
+  if (!clt_flow_key_at(skb, l3 + l4->offset, ip6, l4->protocol, &key)) return 0;
   return bpf_map_lookup_elem(&clt_flow_ids, &key);
 }
 
@@ -105,10 +99,19 @@ int clt_encap_egress(struct __sk_buff* skb) {
     clt_count(CLT_CNT_NO_IDS);
     return TC_ACT_OK;
   }
+  /* One flow lookup per packet; a request starting in it may rebind the
+   * flow (the ids it read are then used from the stack). */
   struct clt_l4 l4 = {};
-  const int has_l4 = clt_find_l4(skb, l3, ip6.nexthdr, &l4);
-  if (has_l4 && clt_traceparent_enabled) clt_wire_read_request(skb, l3, &ip6, &l4);
-  const struct clt_socket_ids* ids = has_l4 ? clt_flow_ids_of(skb, l3, &ip6, &l4) : 0;
+  struct clt_flow_key key = {};
+  struct clt_socket_ids read = {};
+  const struct clt_socket_ids* ids = 0;
+  const int has_l4 = clt_find_l4(skb, l3, ip6.nexthdr, &l4) &&
+                     clt_flow_key_at(skb, l3 + l4.offset, &ip6, l4.protocol, &key);
+  if (has_l4) {
+    ids = bpf_map_lookup_elem(&clt_flow_ids, &key);
+    if (clt_traceparent_enabled && l4.protocol == IPPROTO_TCP)
+      ids = clt_wire_read_request(skb, l3 + l4.offset, &key, ids, &read);
+  }
   if (!ids) {
     clt_count(CLT_CNT_NO_IDS);
     return TC_ACT_OK;
@@ -143,8 +146,9 @@ int clt_wire_ingress(struct __sk_buff* skb) {
   const __u32 l3 = t->l2_len;
   struct ipv6hdr ip6;
   struct clt_l4 l4 = {};
-  if (clt_read_ipv6(skb, l3, &ip6) && clt_find_l4(skb, l3, ip6.nexthdr, &l4))
-    clt_wire_read_arriving_request(skb, l3, &ip6, &l4);
+  if (clt_read_ipv6(skb, l3, &ip6) && clt_find_l4(skb, l3, ip6.nexthdr, &l4) &&
+      l4.protocol == IPPROTO_TCP)
+    clt_wire_read_arriving_request(skb, l3 + l4.offset, &ip6);
   return TC_ACT_OK;
 }
 

@@ -11,6 +11,8 @@
 
 #include <bpf/bpf_helpers.h>
 
+#include "clt_datapath_abi.h"
+
 #define CLT_NEXTHDR_HOP 0
 #define CLT_NEXTHDR_ROUTING 43
 #define CLT_NEXTHDR_FRAGMENT 44
@@ -75,6 +77,26 @@ static __always_inline int clt_find_l4(struct __sk_buff* skb, __u32 l3, __u8 nex
     next = ext[0];
   }
   return 0;
+}
+
+/* The flow (addresses, ports, protocol) a packet belongs to. */
+static __always_inline void clt_flow_key_of(const struct ipv6hdr* ip6, __u32 ports, __u8 protocol,
+                                            struct clt_flow_key* key) {
+  __builtin_memcpy(key->saddr, &ip6->saddr, 16);
+  __builtin_memcpy(key->daddr, &ip6->daddr, 16);
+  __builtin_memcpy(&key->sport, &ports, 4);
+  key->protocol = protocol;
+}
+
+/* The flow key of the packet whose transport header is at th; 0 when its
+ * ports cannot be read. */
+static __always_inline int clt_flow_key_at(struct __sk_buff* skb, __u32 th,
+                                           const struct ipv6hdr* ip6, __u8 protocol,
+                                           struct clt_flow_key* key) {
+  __u32 ports;
+  if (bpf_skb_load_bytes(skb, th, &ports, sizeof ports) != 0) return 0;
+  clt_flow_key_of(ip6, ports, protocol, key);
+  return 1;
 }
 
 #endif

@@ -166,32 +166,51 @@ static __always_inline __u64 clt_swar_zeros(__u64 v) {
   return (v - CLT_SWAR_ONES) & ~v & CLT_SWAR_HIGHS;
 }
 
-/* Line ends in word w whose next byte could start a traceparent line ('t'
- * or 'T') or end the block ('\r', '\n'). */
-static __always_inline __u64 clt_wire_candidates(const __u64* words, __u32 w) {
-  const __u64 word = words[w];
-  const __u64 next = (word >> 8) | (words[w + 1] << 56); /* each byte's successor */
+/* Of the line ends in word w (their high bits in newlines), those whose next
+ * byte could start a traceparent line ('t' or 'T') or end the block ('\r',
+ * '\n'). */
+static __always_inline __u64 clt_wire_candidates(const __u64* words, __u32 w, __u64 newlines) {
+  const __u64 next = (words[w] >> 8) | (words[w + 1] << 56); /* each byte's successor */
   const __u64 starts = clt_swar_zeros((next | 0x2020202020202020ULL) ^ 0x7474747474747474ULL) |
                        clt_swar_zeros(next ^ 0x0d0d0d0d0d0d0d0dULL) |
                        clt_swar_zeros(next ^ CLT_SWAR_NEWLINES);
-  return clt_swar_zeros(word ^ CLT_SWAR_NEWLINES) & starts;
+  return newlines & starts;
+}
+
+/* Words a scan step covers: one test tells whether any of them holds a line
+ * end. */
+#define CLT_WIRE_STEP_WORDS 4
+
+/* Nonzero when one of the step's words at w may hold a '\n'. Exact for
+ * ASCII text; a byte of 0x80 or more sets it too, and the step's words are
+ * then looked at exactly. Without the `& ~v` of the exact test it costs a
+ * load, an xor, a subtraction and an or per word. */
+static __always_inline __u64 clt_wire_step_has_line_end(const __u64* words, __u32 w) {
+  __u64 any = 0;
+#pragma unroll
+  for (__u32 i = 0; i < CLT_WIRE_STEP_WORDS; i++)
+    any |= (words[w + i] ^ CLT_SWAR_NEWLINES) - CLT_SWAR_ONES;
+  return any & CLT_SWAR_HIGHS;
 }
 
 /* Scans the len bytes in b (the start of a request) for its traceparent
- * header, 16 bytes at a time in straight-line arithmetic: only the lines
- * that could be one, and the block's end, are looked at closer. A global
+ * header, 32 bytes at a time: a step without a line end (most of them)
+ * costs a few instructions a word; only the line ends whose next byte could
+ * start a traceparent line or end the block are looked at closer. A global
  * function: the verifier checks it once, whichever path calls it. */
 __attribute__((noinline)) int clt_wire_scan(struct clt_wire_buf* b, __u64 len) {
   if (!b) return CLT_WIRE_ABSENT;
   const __u64* words = (const __u64*)b->bytes;
-  for (__u32 w = 0; w < CLT_WIRE_SCAN_WORDS; w += 2) {
+  for (__u32 w = 0; w < CLT_WIRE_SCAN_WORDS; w += CLT_WIRE_STEP_WORDS) {
     if (w * 8 >= len) break;
-    const __u64 c0 = clt_wire_candidates(words, w);
-    const __u64 c1 = clt_wire_candidates(words, w + 1);
-    if (!(c0 | c1)) continue;
-    int r = c0 ? clt_wire_lines(b, w * 8, c0, len) : CLT_WIRE_NEXT_LINE;
-    if (r == CLT_WIRE_NEXT_LINE && c1) r = clt_wire_lines(b, w * 8 + 8, c1, len);
-    if (r != CLT_WIRE_NEXT_LINE) return r;
+    if (!clt_wire_step_has_line_end(words, w)) continue;
+#pragma unroll
+    for (__u32 i = 0; i < CLT_WIRE_STEP_WORDS; i++) {
+      const __u64 newlines = clt_swar_zeros(words[w + i] ^ CLT_SWAR_NEWLINES);
+      const __u64 c = newlines ? clt_wire_candidates(words, w + i, newlines) : 0;
+      const int r = c ? clt_wire_lines(b, (w + i) * 8, c, len) : CLT_WIRE_NEXT_LINE;
+      if (r != CLT_WIRE_NEXT_LINE) return r;
+    }
   }
   return CLT_WIRE_ABSENT;
 }
@@ -210,20 +229,10 @@ static __always_inline int clt_is_request_start(__u64 m) {
   return m == 0x20534e4f4954504fULL /* "OPTIONS " */ || m == 0x205443454e4e4f43ULL /* "CONNECT " */;
 }
 
-static __always_inline void clt_flow_key_of(const struct ipv6hdr* ip6, __u32 ports,
-                                            struct clt_flow_key* key) {
-  __builtin_memcpy(key->saddr, &ip6->saddr, 16);
-  __builtin_memcpy(key->daddr, &ip6->daddr, 16);
-  __builtin_memcpy(&key->sport, &ports, 4);
-  key->protocol = IPPROTO_TCP;
-}
-
 /* Whether the socket holds ids of the application's own (per-socket API):
- * those win over the wire's. */
+ * those win over the wire's. The storage helper tells full sockets apart. */
 static __always_inline int clt_socket_has_own_ids(struct __sk_buff* skb) {
   struct bpf_sock* sk = skb->sk;
-  if (!sk) return 0;
-  sk = bpf_sk_fullsock(sk);
   if (!sk) return 0;
   const struct clt_socket_ids* ids = bpf_sk_storage_get(&clt_socket_ids, sk, 0, 0);
   return ids && ids->origin == CLT_ORIGIN_API;
@@ -240,70 +249,73 @@ struct clt_tcp_start {
   __u8 flags;
 };
 
-/* If the segment whose payload starts at `payload` starts a request, binds
- * `key` (the flow the ids are to travel on) to its sampled traceparent's
- * ids, or unbinds it. own_ids: the application bound ids of its own. */
-static __always_inline void clt_wire_bind_request(struct __sk_buff* skb, __u32 payload,
-                                                  const struct clt_flow_key* key, int own_ids) {
-  if (payload + 8 > skb->len) return;
+/* What a segment does to the ids of the flow `key` (the flow they are to
+ * travel on; `bound`: its ids now, when the caller looked them up, else
+ * unknown): if its payload, at `payload`, starts a request, the request's
+ * sampled traceparent rebinds it (the ids written to `read`, which is
+ * returned), or unbinds it. Returns the flow's ids after the segment.
+ * check_own: the application's own ids on the socket win. */
+static __always_inline const struct clt_socket_ids* clt_wire_bind_request(
+    struct __sk_buff* skb, __u32 payload, const struct clt_flow_key* key,
+    const struct clt_socket_ids* bound, int bound_known, struct clt_socket_ids* read,
+    int check_own) {
+  if (payload + 8 > skb->len) return bound;
   __u64 method;
-  if (bpf_skb_load_bytes(skb, payload, &method, sizeof method) != 0) return;
-  if (!clt_is_request_start(method)) return;
+  if (bpf_skb_load_bytes(skb, payload, &method, sizeof method) != 0) return bound;
+  if (!clt_is_request_start(method)) return bound;
   clt_count(CLT_CNT_HTTP_REQUESTS);
-  if (own_ids) return;
+  if (check_own && clt_socket_has_own_ids(skb)) return bound;
   __u32 zero = 0;
   struct clt_wire_buf* b = bpf_map_lookup_elem(&clt_wire_scratch, &zero);
-  if (!b) return;
+  if (!b) return bound;
   /* 64-bit, so that the verifier sees the bound the helper is given. */
   __u64 len = (__u64)skb->len - payload;
   if (len > CLT_WIRE_SCAN_BYTES) len = CLT_WIRE_SCAN_BYTES;
-  if (len < 8 || bpf_skb_load_bytes(skb, payload, b->bytes, len) != 0) return;
+  if (len < 8 || bpf_skb_load_bytes(skb, payload, b->bytes, len) != 0) return bound;
   const int found = clt_wire_scan(b, len);
   if (found != CLT_WIRE_SAMPLED) {
     /* The flow's earlier request ends here, and this one gets no CLT. */
-    bpf_map_delete_elem(&clt_flow_ids, key);
+    if (bound || !bound_known) bpf_map_delete_elem(&clt_flow_ids, key);
     clt_count(found == CLT_WIRE_INVALID     ? CLT_CNT_TRACEPARENT_INVALID
               : found == CLT_WIRE_UNSAMPLED ? CLT_CNT_TRACEPARENT_UNSAMPLED
                                             : CLT_CNT_TRACEPARENT_ABSENT);
-    return;
+    return 0;
   }
-  struct clt_socket_ids ids = {};
-  __builtin_memcpy(ids.trace_id, b->ids, CLT_IDS_BYTES);
-  ids.origin = CLT_ORIGIN_WIRE;
-  if (bpf_map_update_elem(&clt_flow_ids, key, &ids, BPF_ANY) == 0)
-    clt_count(CLT_CNT_REQUESTS_BOUND);
-  else
+  __builtin_memcpy(read->trace_id, b->ids, CLT_IDS_BYTES);
+  read->origin = CLT_ORIGIN_WIRE;
+  if (bpf_map_update_elem(&clt_flow_ids, key, read, BPF_ANY) != 0) {
     clt_count(CLT_CNT_ERROR);
-}
-
-/* A TCP segment leaving the node: a request starting in it binds or unbinds
- * its flow, the flow's end unbinds it. Packets the program itself cloned for
- * insertion (no socket any more) were read on their first pass. */
-static __always_inline void clt_wire_read_request(struct __sk_buff* skb, __u32 l3,
-                                                  const struct ipv6hdr* ip6,
-                                                  const struct clt_l4* l4) {
-  if (l4->protocol != IPPROTO_TCP || !skb->sk) return;
-  struct clt_tcp_start tcp;
-  const __u32 th = l3 + l4->offset;
-  if (bpf_skb_load_bytes(skb, th, &tcp, sizeof tcp) != 0) return;
-  struct clt_flow_key key = {};
-  clt_flow_key_of(ip6, tcp.ports, &key);
-  if (tcp.flags & (CLT_TCP_FIN | CLT_TCP_RST)) {
-    bpf_map_delete_elem(&clt_flow_ids, &key);
-    return;
+    return 0;
   }
-  clt_wire_bind_request(skb, th + (tcp.offset >> 4) * 4, &key, clt_socket_has_own_ids(skb));
+  clt_count(CLT_CNT_REQUESTS_BOUND);
+  return read;
 }
 
-/* A TCP segment arriving (the server's side): a request starting in it
- * binds the flow its response leaves on (the reversed 5-tuple), so that the
- * response carries the request's ids; the peer's FIN or RST unbinds it. */
-static __always_inline void clt_wire_read_arriving_request(struct __sk_buff* skb, __u32 l3,
-                                                           const struct ipv6hdr* ip6,
-                                                           const struct clt_l4* l4) {
-  if (l4->protocol != IPPROTO_TCP) return;
+/* A TCP segment leaving the node, its header at th, its flow `key` bound to
+ * `bound` (looked up): a request starting in it rebinds or unbinds the
+ * flow, the flow's end unbinds it. Returns the flow's ids for this segment.
+ * Packets the program itself cloned for insertion (no socket any more) were
+ * read on their first pass. */
+static __always_inline const struct clt_socket_ids* clt_wire_read_request(
+    struct __sk_buff* skb, __u32 th, const struct clt_flow_key* key,
+    const struct clt_socket_ids* bound, struct clt_socket_ids* read) {
+  if (!skb->sk) return bound;
   struct clt_tcp_start tcp;
-  const __u32 th = l3 + l4->offset;
+  if (bpf_skb_load_bytes(skb, th, &tcp, sizeof tcp) != 0) return bound;
+  if (tcp.flags & (CLT_TCP_FIN | CLT_TCP_RST)) {
+    if (bound) bpf_map_delete_elem(&clt_flow_ids, key);
+    return 0;
+  }
+  return clt_wire_bind_request(skb, th + (tcp.offset >> 4) * 4, key, bound, 1, read, 1);
+}
+
+/* A TCP segment arriving (the server's side), its header at th: a request
+ * starting in it binds the flow its response leaves on (the reversed
+ * 5-tuple), so that the response carries the request's ids; the peer's FIN
+ * or RST unbinds it. */
+static __always_inline void clt_wire_read_arriving_request(struct __sk_buff* skb, __u32 th,
+                                                           const struct ipv6hdr* ip6) {
+  struct clt_tcp_start tcp;
   if (bpf_skb_load_bytes(skb, th, &tcp, sizeof tcp) != 0) return;
   struct clt_flow_key key = {};
   __builtin_memcpy(key.saddr, &ip6->daddr, 16);
@@ -315,7 +327,8 @@ static __always_inline void clt_wire_read_arriving_request(struct __sk_buff* skb
     bpf_map_delete_elem(&clt_flow_ids, &key);
     return;
   }
-  clt_wire_bind_request(skb, th + (tcp.offset >> 4) * 4, &key, 0);
+  struct clt_socket_ids read = {};
+  clt_wire_bind_request(skb, th + (tcp.offset >> 4) * 4, &key, 0, 0, &read, 0);
 }
 
 /* A TCP socket's packet may not grow while the socket owns it (its memory
