@@ -160,31 +160,47 @@ void Reader::read_networks(const std::string& sql, std::vector<NetworkSummary>& 
 }
 
 void Reader::find_traces(const SpanSearch& q, std::vector<core::TraceId>& out) {
-  std::string where = " WHERE start_ns >= " + std::to_string(us_to_ns(q.start_us)) +
-                      " AND start_ns <= " + std::to_string(us_to_ns(q.end_us));
-  if (!q.service.empty()) where += " AND service = " + quote(q.service);
-  if (!q.operation.empty()) where += " AND operation = " + quote(q.operation);
+  std::string filter;
+  if (!q.service.empty()) filter += " AND service = " + quote(q.service);
+  if (!q.operation.empty()) filter += " AND operation = " + quote(q.operation);
   if (q.min_duration_us)
-    where += " AND duration_ns >= " + std::to_string(us_to_ns(*q.min_duration_us));
+    filter += " AND duration_ns >= " + std::to_string(us_to_ns(*q.min_duration_us));
   if (q.max_duration_us)
-    where += " AND duration_ns <= " + std::to_string(us_to_ns(*q.max_duration_us));
+    filter += " AND duration_ns <= " + std::to_string(us_to_ns(*q.max_duration_us));
   for (const auto& [k, v] : q.tags)
-    where += " AND arrayExists((k, v) -> k = " + quote(k) + " AND v = " + quote(v) +
-             ", tag_keys, tag_values)";
+    filter += " AND arrayExists((k, v) -> k = " + quote(k) + " AND v = " + quote(v) +
+              ", tag_keys, tag_values)";
   // The newest matching spans (at most max_scanned_spans), then their
-  // traces, newest first.
-  const std::string sql = "SELECT trace_id FROM (SELECT trace_id, start_ns FROM " + t_.span_index +
-                          where + " ORDER BY start_ns DESC LIMIT " +
-                          std::to_string(q.max_scanned_spans) +
-                          ") GROUP BY trace_id ORDER BY max(start_ns) DESC LIMIT " +
-                          std::to_string(q.limit) + " FORMAT RowBinary";
-  if (!http_.select(sql, answer_)) return;
-  RowBinaryReader r(answer_);
-  while (!r.at_end() && out.size() < q.limit) {
-    core::TraceId id;
-    if (!r.fixed(id)) break;
-    out.push_back(id);
+  // traces, newest first. Asked of the newest part of the time range first,
+  // then of more of it: a trace's newest span there is newer than any
+  // outside, so once that part holds `limit` traces they are the answer,
+  // and span_index, ordered by (service, start_ns), reads only that part.
+  const std::int64_t first = us_to_ns(q.start_us), last = us_to_ns(q.end_us);
+  if (last < first) return;
+  const std::uint64_t range = static_cast<std::uint64_t>(last) - static_cast<std::uint64_t>(first);
+  std::uint64_t width = 10'000'000'000;  // 10 s
+  std::vector<core::TraceId> found;
+  for (;;) {
+    const bool whole = width >= range;
+    const std::int64_t from = whole ? first : last - static_cast<std::int64_t>(width);
+    const std::string sql = "SELECT trace_id FROM (SELECT trace_id, start_ns FROM " +
+                            t_.span_index + " WHERE start_ns >= " + std::to_string(from) +
+                            " AND start_ns <= " + std::to_string(last) + filter +
+                            " ORDER BY start_ns DESC LIMIT " + std::to_string(q.max_scanned_spans) +
+                            ") GROUP BY trace_id ORDER BY max(start_ns) DESC LIMIT " +
+                            std::to_string(q.limit) + " FORMAT RowBinary";
+    if (!http_.select(sql, answer_)) return;
+    found.clear();
+    RowBinaryReader r(answer_);
+    while (!r.at_end() && found.size() < q.limit) {
+      core::TraceId id;
+      if (!r.fixed(id)) break;
+      found.push_back(id);
+    }
+    if (whole || found.size() >= q.limit) break;
+    width = width > range / 8 ? range : width * 8;
   }
+  out.insert(out.end(), found.begin(), found.end());
 }
 
 void Reader::scan_networks(std::int64_t start_us, std::int64_t end_us,
