@@ -3,14 +3,16 @@
   1. ingest: the same IOAM report streams and OTLP/gRPC exports
      (bench_collector_load) into a collector on SQLite and one on ClickHouse;
   2. disk bytes per span of what that ingest stored, in each;
-  3. 10 M spans bulk-loaded into the ClickHouse database (INSERT ... SELECT
+  3. 2 M, then 10 M spans bulk-loaded into the ClickHouse database (INSERT ... SELECT
      from numbers(), 10 spans per trace, 20 services, 1 ms apart; each row
      carries the OTLP protobuf and tags of a span the collector stored, and
      every tenth span a network summary), then through the collector's query
      API: trace by id (random traces), search (a service and a time window,
      with and without a tag) and the path overview's search (service ioam:
      network summaries by time), p50 and p99 of each.
-usage: bench/clickhouse_bench.py BUILD_DIR [SPANS]"""
+   The queries run at each of the sizes given (default: at 2 M, then at 10 M
+   spans), the same query set at each, for a baseline in the same run.
+usage: bench/clickhouse_bench.py BUILD_DIR [SPANS...]"""
 import http.client
 import json
 import os
@@ -30,7 +32,8 @@ sys.path.insert(0, os.path.join(here, "..", "tests", "collector"))
 from clickhouse_server import ClickHouse  # noqa: E402
 from collector_harness import listening_ports  # noqa: E402
 
-SPANS = int(sys.argv[2]) if len(sys.argv) > 2 else 10_000_000
+# Spans stored at each round of queries: loaded up to each in turn.
+STAGES = [int(a) for a in sys.argv[2:]] or [2_000_000, 10_000_000]
 BASE_NS = 1_760_000_000_000_000_000  # the bulk spans' first start
 
 
@@ -76,27 +79,33 @@ def timed_gets(port, paths):
     return p(0.5), p(0.99), sum(sizes) / len(sizes)
 
 
-def bulk_load(ch, db):
+def bulk_load(ch, db, first, count):
+    """Spans first .. first + count - 1 (and their traces, summaries), each
+    table written the way the collector writes it (network and
+    network_by_time the same rows)."""
+    numbers = "(SELECT number + %d AS n FROM numbers(%d))" % (first, count)
     sample_span = "(SELECT any(otlp) FROM %s.spans)" % db
-    tid = ("toFixedString(concat(toFixedString(reinterpretAsString(toUInt64(intDiv(number, 10) + 1)), 8), "
+    tid = ("toFixedString(concat(toFixedString(reinterpretAsString(toUInt64(intDiv(n, 10) + 1)), 8), "
            "toFixedString(reinterpretAsString(toUInt64(4242)), 8)), 16)")
-    sid = "toFixedString(reinterpretAsString(toUInt64(number + 1)), 8)"
-    start = "toInt64(%d + number * 1000000)" % BASE_NS
+    sid = "toFixedString(reinterpretAsString(toUInt64(n + 1)), 8)"
+    start = "toInt64(%d + n * 1000000)" % BASE_NS
     t = time.monotonic()
-    ch.query("INSERT INTO %s.spans SELECT %s, %s, toFixedString('', 8), concat('svc', toString(number %% 20)), "
-             "concat('op', toString(number %% 50)), %s, toInt64(1000000 + (number %% 1000) * 1000), "
-             "%s, toInt64(1) FROM numbers(%d)" % (db, tid, sid, start, sample_span, SPANS))
-    ch.query("INSERT INTO %s.span_index SELECT concat('svc', toString(number %% 20)), "
-             "concat('op', toString(number %% 50)), %s, toInt64(1000000 + (number %% 1000) * 1000), %s, %s, "
-             "['http.method', 'http.status_code'], ['GET', toString(200 + (number %% 4) * 100)] "
-             "FROM numbers(%d)" % (db, start, tid, sid, SPANS))
+    ch.query("INSERT INTO %s.spans SELECT %s, %s, toFixedString('', 8), concat('svc', toString(n %% 20)), "
+             "concat('op', toString(n %% 50)), %s, toInt64(1000000 + (n %% 1000) * 1000), "
+             "%s, toInt64(1) FROM %s" % (db, tid, sid, start, sample_span, numbers))
+    ch.query("INSERT INTO %s.span_index SELECT concat('svc', toString(n %% 20)), "
+             "concat('op', toString(n %% 50)), %s, toInt64(1000000 + (n %% 1000) * 1000), %s, %s, "
+             "['http.method', 'http.status_code'], ['GET', toString(200 + (n %% 4) * 100)] "
+             "FROM %s" % (db, start, tid, sid, numbers))
     # A stored summary with this row's ids in its JSON.
     sample = "(SELECT any(summary) FROM %s.network)" % db
     summary = ("concat('{\"trace_id\":\"', lower(hex(%s)), '\",\"span_id\":\"', lower(hex(%s)), "
                "substring(%s, position(%s, '\",\"ids_lost\"')))" % (tid, sid, sample, sample))
-    ch.query("INSERT INTO %s.network SELECT %s, %s, intDiv(%s, 1000), toInt64(900), toUInt32(8), %s, "
-             "intDiv(%s, 1000) FROM numbers(%d) WHERE number %% 10 = 0"
-             % (db, tid, sid, start, summary, start, SPANS))
+    summaries = ("SELECT %s, %s, intDiv(%s, 1000), toInt64(900), toUInt32(8), %s, intDiv(%s, 1000) "
+                 "FROM %s WHERE n %% 10 = 0" % (tid, sid, start, summary, start, numbers))
+    # (Once bulk summaries are stored, the sample may be one: same form.)
+    ch.query("INSERT INTO %s.network %s" % (db, summaries))
+    ch.query("INSERT INTO %s.network_by_time %s" % (db, summaries))
     ch.query("OPTIMIZE TABLE %s.spans" % db)
     return time.monotonic() - t
 
@@ -109,6 +118,37 @@ def disk_per_span_clickhouse(ch, db):
     rows = int(ch.query("SELECT count() FROM %s.spans" % db))
     size = int(ch.query("SELECT sum(bytes_on_disk) FROM system.parts WHERE active AND database = '%s'" % db))
     return size, rows
+
+
+def load_average():
+    return " ".join(open("/proc/loadavg").read().split()[:3])
+
+
+def queries(port, spans):
+    """Through the collector's query API, with `spans` bulk spans stored."""
+    rnd = random.Random(1)
+    traces = spans // 10
+    ids = ["/api/traces/" + trace_hex(rnd.randrange(traces)) for _ in range(300)]
+    p50, p99, n = timed_gets(port, ids)
+    print("trace by id: p50 %.1f ms, p99 %.1f ms (%.0f trace per answer)" % (p50, p99, n))
+    end_us = (BASE_NS + spans * 1_000_000) // 1000
+    # One hour, or half the stored time range when that is shorter.
+    width_us = min(3_600_000_000, (end_us - BASE_NS // 1000) // 2)
+    print("search window: %.0f s" % (width_us / 1e6))
+
+    def window(extra):
+        paths = []
+        for _ in range(50):
+            s = rnd.randrange(BASE_NS // 1000, end_us - width_us)
+            paths.append("/api/traces?limit=20&start=%d&end=%d&%s" % (s, s + width_us, extra))
+        return paths
+    for what, extra in (("search service", "service=svc3"),
+                        ("search service + operation", "service=svc3&operation=op13"),
+                        ("search service + tag", "service=svc3&tags=" +
+                         urllib.parse.quote(json.dumps({"http.status_code": "500"}))),
+                        ("path overview (service ioam)", "service=ioam")):
+        p50, p99, n = timed_gets(port, window(extra))
+        print("%s: p50 %.1f ms, p99 %.1f ms (%.0f traces per answer)" % (what, p50, p99, n))
 
 
 def main():
@@ -140,38 +180,19 @@ def main():
         size, spans = disk_per_span_clickhouse(ch, "clt")
         print("ClickHouse disk: %d bytes, %d spans (+ reports): %.0f bytes/span" % (size, spans, size / spans))
 
-        print("-- bulk load of %d spans into ClickHouse" % SPANS)
-        print("loaded in %.1f s" % bulk_load(ch, "clt"))
-        size, spans = disk_per_span_clickhouse(ch, "clt")
-        print("ClickHouse disk with the bulk spans: %.0f bytes/span (one OTLP blob repeated: "
-              "compresses better than real spans)" % (size / spans))
         p, ports = start_collector(clt, work, "ClickHouse-query", ["--store", ch.url])
         procs.append(p)
-        q = ports["query"]
-        rnd = random.Random(1)
-        traces = SPANS // 10
-        ids = ["/api/traces/" + trace_hex(rnd.randrange(traces)) for _ in range(300)]
-        p50, p99, n = timed_gets(q, ids)
-        print("trace by id: p50 %.1f ms, p99 %.1f ms (%.0f trace per answer)" % (p50, p99, n))
-        end_us = (BASE_NS + SPANS * 1_000_000) // 1000
-
-        # One hour, or half the stored time range when that is shorter.
-        width_us = min(3_600_000_000, (end_us - BASE_NS // 1000) // 2)
-        print("search window: %.0f s" % (width_us / 1e6))
-
-        def window(extra):
-            paths = []
-            for _ in range(50):
-                s = rnd.randrange(BASE_NS // 1000, end_us - width_us)
-                paths.append("/api/traces?limit=20&start=%d&end=%d&%s" % (s, s + width_us, extra))
-            return paths
-        for what, extra in (("search service", "service=svc3"),
-                            ("search service + operation", "service=svc3&operation=op13"),
-                            ("search service + tag", "service=svc3&tags=" +
-                             urllib.parse.quote(json.dumps({"http.status_code": "500"}))),
-                            ("path overview (service ioam)", "service=ioam")):
-            p50, p99, n = timed_gets(q, window(extra))
-            print("%s: p50 %.1f ms, p99 %.1f ms (%.0f traces per answer)" % (what, p50, p99, n))
+        loaded = 0
+        for stage in STAGES:
+            print("-- bulk load up to %d spans into ClickHouse" % stage)
+            print("loaded %d spans in %.1f s; load average %s" % (
+                stage - loaded, bulk_load(ch, "clt", loaded, stage - loaded), load_average()))
+            loaded = stage
+            size, spans = disk_per_span_clickhouse(ch, "clt")
+            print("ClickHouse disk with the bulk spans: %.0f bytes/span (one OTLP blob repeated: "
+                  "compresses better than real spans)" % (size / spans))
+            queries(ports["query"], loaded)
+            print("load average after the queries: %s" % load_average())
         return 0
     finally:
         for p in procs:

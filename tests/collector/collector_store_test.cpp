@@ -343,6 +343,135 @@ TEST_P(StoreTest, SearchFiltersByServiceOperationTagsAndDuration) {
   EXPECT_TRUE(found({{"service", "api"}, {"tag", "http.method:PUT"}, {"start", "0"}}).empty());
 }
 
+// The hex id of test trace i.
+std::string trace_hex_of(int i) {
+  char hex[33];
+  std::snprintf(hex, sizeof hex, "5eac%028x", i);
+  return hex;
+}
+
+// A search reads its traces together; each must be what trace by id gives:
+// every application span, every network and hop span, in the same order.
+TEST_P(StoreTest, SearchAnswersEachTraceAsTraceByIdDoes) {
+  const std::int64_t t = 1'700'000'000'000'000;
+  IngestBatch b;
+  for (int i = 0; i < 5; ++i) {
+    const std::string trace = trace_hex_of(i);
+    const std::int64_t start = t + i * 1000;
+    b.spans.push_back(
+        app_span("api", "GET /a", "00000000000000a1", start, 900, "[]", trace.c_str()));
+    // Two spans starting together: their order is the store's, the same in both reads.
+    b.spans.push_back(
+        app_span("db", "SELECT", "00000000000000a2", start + 10, 100, "[]", trace.c_str()));
+    b.spans.push_back(
+        app_span("db", "UPDATE", "00000000000000a3", start + 10, 200, "[]", trace.c_str()));
+    if (i % 2 == 0) {
+      const auto secs = static_cast<std::uint32_t>(1'700'000'000 + i);
+      add_to_batch(b, make_report(trace, "00000000000000a1", {{1, secs, 0}, {2, secs, 300}}), t);
+      add_to_batch(b, make_report(trace, "00000000000000a2", {{1, secs, 20}, {3, secs, 90}}), t);
+    }
+  }
+  ASSERT_TRUE(loop_->process(b, t));
+  ASSERT_TRUE(loop_->flush_all(t + 10'000'000));
+  // A late packet: trace 0's first summary is rewritten.
+  IngestBatch late;
+  add_to_batch(late,
+               make_report(trace_hex_of(0), "00000000000000a1",
+                           {{1, 1'700'000'000, 500}, {2, 1'700'000'000, 900}}),
+               t + 20'000'000);
+  ASSERT_TRUE(loop_->process(late, t + 20'000'000));
+  ASSERT_TRUE(loop_->flush_all(t + 40'000'000));
+
+  ReaderPool pool(readers());
+  QueryService q(pool);
+  auto search = [&](std::multimap<std::string, std::string> params) {
+    TraceQuery query;
+    std::string error, body;
+    EXPECT_TRUE(parse_trace_query(params, t + 100'000'000, query, error)) << error;
+    EXPECT_EQ(q.search(query, body), 200) << body;
+    return json::parse(body)["data"];
+  };
+  auto expect_as_by_id = [&](const json& traces) {
+    for (const json& found : traces) {
+      std::string body;
+      ASSERT_EQ(q.trace(found["traceID"].get<std::string>(), body), 200) << body;
+      EXPECT_EQ(found, json::parse(body)["data"][0]) << found["traceID"];
+    }
+  };
+  const json apps = search({{"service", "db"}, {"start", "0"}});
+  ASSERT_EQ(apps.size(), 5u);
+  for (const json& trace : apps) {
+    const bool reported = trace["traceID"] == trace_hex_of(0) ||
+                          trace["traceID"] == trace_hex_of(2) ||
+                          trace["traceID"] == trace_hex_of(4);
+    // 3 application spans; per reported span a network path and a span per node.
+    EXPECT_EQ(trace["spans"].size(), reported ? 3u + 2 * 3 : 3u) << trace["traceID"];
+  }
+  expect_as_by_id(apps);
+  const json networks = search({{"service", "ioam"}, {"start", "0"}});
+  std::set<std::string> ids;
+  for (const json& trace : networks) ids.insert(trace["traceID"].get<std::string>());
+  EXPECT_EQ(ids, (std::set<std::string>{trace_hex_of(0), trace_hex_of(2), trace_hex_of(4)}));
+  expect_as_by_id(networks);
+  // Trace 0's rewritten summary: the newest, with both packets.
+  std::size_t rewritten = 0;
+  for (const json& trace : networks)
+    if (trace["traceID"] == trace_hex_of(0))
+      for (const json& span : trace["spans"])
+        if (span["operationName"] == "network path")
+          for (const json& tag : span["tags"])
+            if (tag["key"] == "ioam.packets") rewritten += tag["value"].get<std::size_t>();
+  EXPECT_EQ(rewritten, 2u + 1u);  // span a1's two packets, span a2's one
+}
+
+// The path overview's scan by time: every summary once (the newest of a
+// rewritten one), newest first, across the pages a store reads in.
+TEST_P(StoreTest, ScanByTimeVisitsEachSummaryOnceNewestFirst) {
+  const std::int64_t t = 1'700'000'000'000'000;
+  constexpr int kSpans = 700;  // more than one page of the ClickHouse scan
+  IngestBatch b;
+  for (int i = 0; i < kSpans; ++i) {
+    char span[17];
+    std::snprintf(span, sizeof span, "%016x", i + 1);
+    const auto secs = static_cast<std::uint32_t>(1'700'000'000 + i / 4);
+    add_to_batch(b, make_report(trace_hex_of(i / 3), span, {{1, secs, 0}, {2, secs, 100}}), t);
+  }
+  ASSERT_TRUE(loop_->process(b, t));
+  ASSERT_TRUE(loop_->flush_all(t + 10'000'000));
+  IngestBatch late;  // rewrites one summary
+  add_to_batch(late,
+               make_report(trace_hex_of(0), "0000000000000001",
+                           {{1, 1'700'000'000, 50}, {2, 1'700'000'000, 150}}),
+               t + 20'000'000);
+  ASSERT_TRUE(loop_->process(late, t + 20'000'000));
+  ASSERT_TRUE(loop_->flush_all(t + 40'000'000));
+
+  std::string error;
+  auto reader = store_->open_reader(error);
+  ASSERT_TRUE(reader) << error;
+  std::set<JoinKey> seen;
+  std::int64_t previous = INT64_MAX;
+  std::uint32_t rewritten_packets = 0;
+  reader->scan_networks(0, INT64_MAX, [&](const NetworkSummary& n) {
+    EXPECT_TRUE(seen.insert(n.key).second) << core::to_hex(n.key.span_id);
+    EXPECT_LE(n.start_us, previous);
+    previous = n.start_us;
+    if (core::to_hex(n.key.span_id) == "0000000000000001") rewritten_packets = n.packets;
+    return true;
+  });
+  EXPECT_EQ(seen.size(), static_cast<std::size_t>(kSpans));
+  EXPECT_EQ(rewritten_packets, 2u);
+  // A time range: the summaries of its seconds only; and a scan stops when told.
+  std::size_t in_range = 0;
+  reader->scan_networks((1'700'000'000 + 10) * 1'000'000LL,
+                        (1'700'000'000 + 19) * 1'000'000LL + 999'999,
+                        [&](const NetworkSummary&) { return ++in_range, true; });
+  EXPECT_EQ(in_range, 40u);
+  std::size_t visited = 0;
+  reader->scan_networks(0, INT64_MAX, [&](const NetworkSummary&) { return ++visited < 300; });
+  EXPECT_EQ(visited, 300u);
+}
+
 TEST(TraceQuery, RejectsBadParameters) {
   TraceQuery q;
   std::string error;
@@ -405,6 +534,56 @@ TEST_P(StoreTest, AnswersOverTheResponseBudgetAreRefused) {
 
 INSTANTIATE_TEST_SUITE_P(Sqlite, StoreTest, ::testing::Values("sqlite"));
 INSTANTIATE_TEST_SUITE_P(ClickHouse, StoreTest, ::testing::Values("clickhouse"));
+
+// Cases of the ClickHouse store alone.
+class ClickHouseStoreTest : public StoreTest {
+ protected:
+  std::string scalar(clickhouse::Http& http, const std::string& sql) {
+    std::string answer;
+    EXPECT_TRUE(http.select(sql + " FORMAT TabSeparated", answer)) << http.error();
+    while (!answer.empty() && answer.back() == '\n') answer.pop_back();
+    return answer;
+  }
+};
+
+// A database of schema version 2 (no network_by_time yet) brought to version
+// 3: the summaries stored before are in the scan by time, copied once
+// however often the step runs (collectors starting together both run it).
+TEST_P(ClickHouseStoreTest, Version2DatabaseGetsItsSummariesOrderedByTime) {
+  const std::int64_t t = 1'700'000'000'000'000;
+  IngestBatch b;
+  for (const char* span : {"00000000000000c1", "00000000000000c2", "00000000000000c3"})
+    add_to_batch(b, make_report(kTrace, span, {{1, 1'700'000'000, 0}, {2, 1'700'000'000, 100}}), t);
+  ASSERT_TRUE(loop_->process(b, t));
+  ASSERT_TRUE(loop_->flush_all(t + 10'000'000));
+  clickhouse::Http http(clickhouse_.endpoint, std::chrono::seconds(10));
+  const std::string db = clickhouse_.endpoint.database;
+  auto make_version_2 = [&] {
+    ASSERT_TRUE(http.execute("DROP TABLE IF EXISTS " + db + ".schema_version")) << http.error();
+    ASSERT_TRUE(http.execute("CREATE TABLE " + db +
+                             ".schema_version (version UInt32, applied_us Int64) ENGINE = "
+                             "MergeTree ORDER BY version SETTINGS index_granularity = 8192"))
+        << http.error();
+    ASSERT_TRUE(http.execute("INSERT INTO " + db + ".schema_version VALUES (1, 0), (2, 0)"))
+        << http.error();
+  };
+  ASSERT_TRUE(http.execute("DROP TABLE " + db + ".network_by_time")) << http.error();
+  make_version_2();
+  open();
+  EXPECT_EQ(scalar(http, "SELECT max(version) FROM " + db + ".schema_version"), "3");
+  EXPECT_EQ(scalar(http, "SELECT count() FROM " + db + ".network_by_time"), "3");
+  make_version_2();
+  open();
+  EXPECT_EQ(scalar(http, "SELECT count() FROM " + db + ".network_by_time"), "3");
+  std::string error;
+  auto reader = store_->open_reader(error);
+  ASSERT_TRUE(reader) << error;
+  std::size_t visited = 0;
+  reader->scan_networks(0, INT64_MAX, [&](const NetworkSummary&) { return ++visited, true; });
+  EXPECT_EQ(visited, 3u);
+}
+
+INSTANTIATE_TEST_SUITE_P(ClickHouse, ClickHouseStoreTest, ::testing::Values("clickhouse"));
 
 TEST(TraceIds, LooseParsingPadsShortIds) {
   auto id = parse_trace_id_loose("abc");

@@ -1,6 +1,7 @@
 #include "collector/clickhouse/clickhouse_reader.h"
 
-#include <set>
+#include <span>
+#include <unordered_set>
 
 #include "collector/clickhouse/clickhouse_http.h"
 #include "collector/clickhouse/clickhouse_schema.h"
@@ -18,6 +19,16 @@ std::int64_t us_to_ns(std::int64_t us) {
   if (us > INT64_MAX / 1000) return INT64_MAX;
   if (us < INT64_MIN / 1000) return INT64_MIN;
   return us * 1000;
+}
+
+// Trace ids as a literal set for `trace_id IN ...`.
+std::string trace_id_set(std::span<const core::TraceId> ids) {
+  std::string out = "(";
+  for (const core::TraceId& id : ids) {
+    if (out.size() > 1) out += ", ";
+    out += id_literal(id);
+  }
+  return out + ")";
 }
 
 class Reader final : public StoreReader {
@@ -46,6 +57,10 @@ class Reader final : public StoreReader {
   bool trace_spans(const core::TraceId& id, std::vector<StoredSpan>& out,
                    std::size_t max_bytes) override;
   void trace_networks(const core::TraceId& id, std::vector<NetworkSummary>& out) override;
+  bool traces_spans(std::span<const core::TraceId> ids, std::vector<StoredSpan>& out,
+                    std::size_t max_bytes) override;
+  void traces_networks(std::span<const core::TraceId> ids,
+                       std::vector<NetworkSummary>& out) override;
   void find_traces(const SpanSearch& search, std::vector<core::TraceId>& out) override;
   void scan_networks(std::int64_t start_us, std::int64_t end_us,
                      const std::function<bool(const NetworkSummary&)>& visit) override;
@@ -55,6 +70,8 @@ class Reader final : public StoreReader {
 
  private:
   bool list(const std::string& sql, std::vector<std::string>& out, std::size_t max_bytes);
+  bool read_spans(const std::string& sql, std::vector<StoredSpan>& out, std::size_t max_bytes);
+  void read_networks(const std::string& sql, std::vector<NetworkSummary>& out);
 
   Http http_;
   Tables t_;
@@ -79,11 +96,29 @@ bool Reader::trace_spans(const core::TraceId& id, std::vector<StoredSpan>& out,
                          std::size_t max_bytes) {
   // A span written twice (a retry, an update) is in the table twice until
   // ClickHouse merges the parts: the newest write is the span.
-  const std::string sql =
+  return read_spans(
       "SELECT trace_id, span_id, parent_id, service, operation, start_ns, duration_ns, otlp "
       "FROM " +
-      t_.spans + " WHERE trace_id = " + id_literal(id) +
-      " ORDER BY span_id, written_us DESC LIMIT 1 BY span_id FORMAT RowBinary";
+          t_.spans + " WHERE trace_id = " + id_literal(id) +
+          " ORDER BY span_id, written_us DESC LIMIT 1 BY span_id FORMAT RowBinary",
+      out, max_bytes);
+}
+
+bool Reader::traces_spans(std::span<const core::TraceId> ids, std::vector<StoredSpan>& out,
+                          std::size_t max_bytes) {
+  if (ids.empty()) return true;
+  // Each trace's spans in the order trace_spans gives them.
+  return read_spans(
+      "SELECT trace_id, span_id, parent_id, service, operation, start_ns, duration_ns, otlp "
+      "FROM " +
+          t_.spans + " WHERE trace_id IN " + trace_id_set(ids) +
+          " ORDER BY trace_id, span_id, written_us DESC LIMIT 1 BY trace_id, span_id "
+          "FORMAT RowBinary",
+      out, max_bytes);
+}
+
+bool Reader::read_spans(const std::string& sql, std::vector<StoredSpan>& out,
+                        std::size_t max_bytes) {
   if (!http_.select(sql, answer_)) return true;
   RowBinaryReader r(answer_);
   std::size_t bytes = 0;
@@ -93,8 +128,7 @@ bool Reader::trace_spans(const core::TraceId& id, std::vector<StoredSpan>& out,
         !r.string(s.service) || !r.string(s.operation) || !r.i64(s.start_ns) ||
         !r.i64(s.duration_ns) || !r.string(s.otlp))
       break;
-    // Its Jaeger form is about three times the protobuf.
-    bytes += s.bytes() + 2 * s.otlp.size();
+    bytes += s.answer_bytes();
     out.push_back(std::move(s));
     if (bytes > max_bytes) return false;
   }
@@ -102,9 +136,20 @@ bool Reader::trace_spans(const core::TraceId& id, std::vector<StoredSpan>& out,
 }
 
 void Reader::trace_networks(const core::TraceId& id, std::vector<NetworkSummary>& out) {
-  const std::string sql = "SELECT argMax(summary, updated_us) FROM " + t_.network +
-                          " WHERE trace_id = " + id_literal(id) +
-                          " GROUP BY span_id FORMAT RowBinary";
+  read_networks("SELECT argMax(summary, updated_us) FROM " + t_.network + " WHERE trace_id = " +
+                    id_literal(id) + " GROUP BY span_id ORDER BY span_id FORMAT RowBinary",
+                out);
+}
+
+void Reader::traces_networks(std::span<const core::TraceId> ids, std::vector<NetworkSummary>& out) {
+  if (ids.empty()) return;
+  read_networks("SELECT argMax(summary, updated_us) FROM " + t_.network + " WHERE trace_id IN " +
+                    trace_id_set(ids) +
+                    " GROUP BY trace_id, span_id ORDER BY trace_id, span_id FORMAT RowBinary",
+                out);
+}
+
+void Reader::read_networks(const std::string& sql, std::vector<NetworkSummary>& out) {
   if (!http_.select(sql, answer_)) return;
   RowBinaryReader r(answer_);
   std::string json;
@@ -115,56 +160,91 @@ void Reader::trace_networks(const core::TraceId& id, std::vector<NetworkSummary>
 }
 
 void Reader::find_traces(const SpanSearch& q, std::vector<core::TraceId>& out) {
-  std::string where = " WHERE start_ns >= " + std::to_string(us_to_ns(q.start_us)) +
-                      " AND start_ns <= " + std::to_string(us_to_ns(q.end_us));
-  if (!q.service.empty()) where += " AND service = " + quote(q.service);
-  if (!q.operation.empty()) where += " AND operation = " + quote(q.operation);
+  std::string filter;
+  if (!q.service.empty()) filter += " AND service = " + quote(q.service);
+  if (!q.operation.empty()) filter += " AND operation = " + quote(q.operation);
   if (q.min_duration_us)
-    where += " AND duration_ns >= " + std::to_string(us_to_ns(*q.min_duration_us));
+    filter += " AND duration_ns >= " + std::to_string(us_to_ns(*q.min_duration_us));
   if (q.max_duration_us)
-    where += " AND duration_ns <= " + std::to_string(us_to_ns(*q.max_duration_us));
+    filter += " AND duration_ns <= " + std::to_string(us_to_ns(*q.max_duration_us));
   for (const auto& [k, v] : q.tags)
-    where += " AND arrayExists((k, v) -> k = " + quote(k) + " AND v = " + quote(v) +
-             ", tag_keys, tag_values)";
+    filter += " AND arrayExists((k, v) -> k = " + quote(k) + " AND v = " + quote(v) +
+              ", tag_keys, tag_values)";
   // The newest matching spans (at most max_scanned_spans), then their
-  // traces, newest first.
-  const std::string sql = "SELECT trace_id FROM (SELECT trace_id, start_ns FROM " + t_.span_index +
-                          where + " ORDER BY start_ns DESC LIMIT " +
-                          std::to_string(q.max_scanned_spans) +
-                          ") GROUP BY trace_id ORDER BY max(start_ns) DESC LIMIT " +
-                          std::to_string(q.limit) + " FORMAT RowBinary";
-  if (!http_.select(sql, answer_)) return;
-  RowBinaryReader r(answer_);
-  while (!r.at_end() && out.size() < q.limit) {
-    core::TraceId id;
-    if (!r.fixed(id)) break;
-    out.push_back(id);
+  // traces, newest first. Asked of the newest part of the time range first,
+  // then of more of it: a trace's newest span there is newer than any
+  // outside, so once that part holds `limit` traces they are the answer,
+  // and span_index, ordered by (service, start_ns), reads only that part.
+  const std::int64_t first = us_to_ns(q.start_us), last = us_to_ns(q.end_us);
+  if (last < first) return;
+  const std::uint64_t range = static_cast<std::uint64_t>(last) - static_cast<std::uint64_t>(first);
+  std::uint64_t width = 10'000'000'000;  // 10 s
+  std::vector<core::TraceId> found;
+  for (;;) {
+    const bool whole = width >= range;
+    const std::int64_t from = whole ? first : last - static_cast<std::int64_t>(width);
+    const std::string sql = "SELECT trace_id FROM (SELECT trace_id, start_ns FROM " +
+                            t_.span_index + " WHERE start_ns >= " + std::to_string(from) +
+                            " AND start_ns <= " + std::to_string(last) + filter +
+                            " ORDER BY start_ns DESC LIMIT " + std::to_string(q.max_scanned_spans) +
+                            ") GROUP BY trace_id ORDER BY max(start_ns) DESC LIMIT " +
+                            std::to_string(q.limit) + " FORMAT RowBinary";
+    if (!http_.select(sql, answer_)) return;
+    found.clear();
+    RowBinaryReader r(answer_);
+    while (!r.at_end() && found.size() < q.limit) {
+      core::TraceId id;
+      if (!r.fixed(id)) break;
+      found.push_back(id);
+    }
+    if (whole || found.size() >= q.limit) break;
+    width = width > range / 8 ? range : width * 8;
   }
+  out.insert(out.end(), found.begin(), found.end());
 }
 
 void Reader::scan_networks(std::int64_t start_us, std::int64_t end_us,
                            const std::function<bool(const NetworkSummary&)>& visit) {
-  // Pages of growing size: most scans stop early.
-  std::size_t offset = 0, page = 256;
+  // network_by_time is ordered by start_us, so a time range is a range of
+  // its primary key. Pages of growing size (most scans stop early), each in
+  // two queries: the start of the page's oldest summary from the start_us
+  // column alone, then the summaries from there to the page's newest. A
+  // summary rewritten by late packets is there once per write until
+  // ClickHouse merges them: the first met (the newest start, then the
+  // newest write) is the summary.
+  std::size_t page = 256;
+  std::int64_t newest = end_us;
+  std::unordered_set<JoinKey, JoinKeyHash> seen;
   NetworkSummary n;
-  std::string json;
-  for (;;) {
-    const std::string sql =
-        "SELECT summary FROM " + t_.network + " WHERE start_us >= " + std::to_string(start_us) +
-        " AND start_us <= " + std::to_string(end_us) +
-        " ORDER BY start_us DESC, updated_us DESC LIMIT 1 BY trace_id, span_id "
-        "LIMIT " +
-        std::to_string(offset) + ", " + std::to_string(page) + " FORMAT RowBinary";
-    if (!http_.select(sql, answer_)) return;
-    RowBinaryReader r(answer_);
+  while (newest >= start_us) {
+    const std::string range = " WHERE start_us >= " + std::to_string(start_us) +
+                              " AND start_us <= " + std::to_string(newest);
+    if (!http_.select("SELECT start_us FROM " + t_.network_by_time + range +
+                          " ORDER BY start_us DESC LIMIT " + std::to_string(page) +
+                          " FORMAT RowBinary",
+                      answer_))
+      return;
     std::size_t rows = 0;
-    while (!r.at_end() && r.string(json)) {
-      ++rows;
-      if (!summary_from_json(json, n)) continue;
+    std::int64_t oldest = start_us;
+    for (RowBinaryReader r(answer_); !r.at_end() && r.i64(oldest);) ++rows;
+    if (rows < page) oldest = start_us;  // the rest of the range is in this page
+    if (rows == 0) return;
+    if (!http_.select("SELECT trace_id, span_id, summary FROM " + t_.network_by_time +
+                          " WHERE start_us >= " + std::to_string(oldest) +
+                          " AND start_us <= " + std::to_string(newest) +
+                          " ORDER BY start_us DESC, updated_us DESC FORMAT RowBinary",
+                      answer_))
+      return;
+    RowBinaryReader r(answer_);
+    JoinKey key;
+    std::string_view json;
+    while (!r.at_end() && r.fixed(key.trace_id) && r.fixed(key.span_id) && r.string(json)) {
+      if (!seen.insert(key).second) continue;
+      if (!summary_from_json(std::string(json), n)) continue;
       if (!visit(n)) return;
     }
-    if (rows < page) return;
-    offset += page;
+    if (oldest == INT64_MIN) return;
+    newest = oldest - 1;
     page = std::min<std::size_t>(page * 4, 65'536);
   }
 }

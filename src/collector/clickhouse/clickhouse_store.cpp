@@ -41,6 +41,10 @@ void append_index_row(std::string& rows, const StoredSpan& s) {
   for (const auto& tag : s.search_tags) w.string(tag.second);
 }
 
+// network and network_by_time: the same rows, ordered by id and by time.
+constexpr const char* kNetworkColumns =
+    "trace_id, span_id, start_us, duration_us, packets, summary, updated_us";
+
 // The keys as a literal set for `(trace_id, span_id) IN ...`.
 std::string key_set(std::span<const JoinKey> keys) {
   std::string out = "(";
@@ -135,10 +139,8 @@ bool ClickHouseStore::write(const StoreWrite& w) {
                            "service, operation, start_ns, duration_ns, trace_id, "
                            "span_id, tag_keys, tag_values"),
                 index_rows_) &&
-         insert(insert_sql(t.network,
-                           "trace_id, span_id, start_us, duration_us, packets, "
-                           "summary, updated_us"),
-                network_rows_) &&
+         insert(insert_sql(t.network, kNetworkColumns), network_rows_) &&
+         insert(insert_sql(t.network_by_time, kNetworkColumns), network_rows_) &&
          insert(insert_sql(t.span_aggregates, "trace_id, span_id, data, updated_us"),
                 aggregate_rows_) &&
          insert(insert_sql(t.operations, "service, operation"), operations_rows_) &&
@@ -301,8 +303,8 @@ std::int64_t ClickHouseStore::delete_older_than(std::int64_t cutoff_us) {
   const std::string sql =
       "SELECT table, partition, toInt64(sum(rows)) FROM system.parts WHERE database = " +
       quote(db) +
-      " AND active AND table IN ('spans', 'span_index', 'network', 'ioam_records', "
-      "'span_aggregates') AND "
+      " AND active AND table IN ('spans', 'span_index', 'network', 'network_by_time', "
+      "'ioam_records', 'span_aggregates') AND "
       "toUInt32(partition) < " +
       day + " GROUP BY table, partition FORMAT RowBinary";
   if (!http_->select(sql, answer)) return 0;
@@ -320,7 +322,9 @@ std::int64_t ClickHouseStore::delete_older_than(std::int64_t cutoff_us) {
       error_ = http_->error();
       continue;
     }
-    if (table != "span_index" && table != "span_aggregates") deleted += rows;
+    // Rows, not copies: the index tables repeat rows of the others.
+    if (table != "span_index" && table != "span_aggregates" && table != "network_by_time")
+      deleted += rows;
   }
   return deleted;
 }

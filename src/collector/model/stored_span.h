@@ -32,6 +32,9 @@ struct StoredSpan {
     for (const auto& [k, v] : search_tags) n += k.size() + v.size() + 2 * sizeof(std::string);
     return n;
   }
+  // What it takes in a query's answer: its Jaeger form is about three
+  // times the protobuf.
+  std::size_t answer_bytes() const { return bytes() + 2 * otlp.size(); }
 };
 
 }  // namespace clt::collector

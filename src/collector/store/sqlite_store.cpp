@@ -125,8 +125,7 @@ bool SqliteStoreReader::trace_spans(const core::TraceId& id, std::vector<StoredS
   while (within && trace_spans_.step() == SQLITE_ROW) {
     out.emplace_back();
     read_span(trace_spans_, out.back());
-    // Its Jaeger form is about three times the protobuf.
-    bytes += out.back().bytes() + 2 * out.back().otlp.size();
+    bytes += out.back().answer_bytes();
     within = bytes <= max_bytes;
   }
   trace_spans_.reset();
