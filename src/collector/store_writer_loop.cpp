@@ -381,7 +381,8 @@ void StoreWriterLoop::run() {
     } else if (queue_.closed()) {
       if (now - last_retention_us_ >= retention_every_us) apply_retention(now);
       break;
-    } else if (joiner_.size() > 0 && storage_retry_at_us_ == 0) {
+    } else if ((joiner_.size() > 0 || !merge_order_.empty() || !from_store_.empty()) &&
+               storage_retry_at_us_ == 0) {
       summarize_due(now, false);
     }
     retry_storage(now);
