@@ -213,7 +213,11 @@ int run_summaries(const std::string& target, int streams, int batches, int spans
       writer->WritesDone();
       // OK comes once everything is stored; the ack's counts say what was
       // (a discarding sink sends none).
-      if (writer->Finish().ok()) {
+      const grpc::Status status = writer->Finish();
+      if (!status.ok())
+        std::fprintf(stderr, "summaries: stream %d failed: %s\n", s,
+                     status.error_message().c_str());
+      if (status.ok()) {
         acked_packets += static_cast<long>(batches) * spans_per_batch * per_span;
         acked_spans += static_cast<long>(batches) * spans_per_batch;  // summaries
         ack_packets += static_cast<long>(ack.packets());

@@ -46,8 +46,15 @@ for clt in "${binaries[@]}"; do
     pids+=("$collector")
     wait_collector_listening "$work/collector.log" 10 || { cat "$work/collector.log" >&2; exit 1; }
     ioam=$(collector_port "$work/collector.log" ioam)
+    # The listening line may be read before its end is written.
+    while [ -z "$ioam" ]; do sleep 0.05; ioam=$(collector_port "$work/collector.log" ioam); done
     echo "-- $clt, $k summaries per span"
-    "$load" summaries "127.0.0.1:$ioam" "$streams" "$batches" 100 10 "$k"
+    if ! "$load" summaries "127.0.0.1:$ioam" "$streams" "$batches" 100 10 "$k"; then
+      echo "(run failed: not counted)"
+      kill "$collector"
+      wait "$collector" 2>/dev/null || true
+      continue
+    fi
     spans=$((streams * batches * 100 / k))
     start=$(date +%s.%N)
     until [ "$(network_rows "$work/bench.db")" -ge "$spans" ]; do
