@@ -24,26 +24,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-ip netns add "$tx"
-ip netns add "$rx"
-ip -n "$tx" link add tx0 type veth peer name rx0 netns "$rx"
-ip -n "$tx" addr add fd00:99::1/64 dev tx0 nodad
-ip -n "$rx" addr add fd00:99::2/64 dev rx0 nodad
-ip -n "$tx" link set tx0 up
-ip -n "$rx" link set rx0 up
-ip -n "$tx" link set lo up
-ip -n "$rx" link set lo up
-ip netns exec "$rx" sysctl -qw net.ipv6.ioam6_id=3 net.ipv6.conf.rx0.ioam6_enabled=1 \
-  net.ipv6.conf.rx0.ioam6_id=31
-ip -n "$rx" ioam namespace add 123 data 0xa0000003
-# Static neighbours: address resolution must not eat the first packets of a run.
-ip -n "$tx" neigh replace fd00:99::2 lladdr "$(ip netns exec "$rx" cat /sys/class/net/rx0/address)" \
-  dev tx0 nud permanent
-ip -n "$rx" neigh replace fd00:99::1 lladdr "$(ip netns exec "$tx" cat /sys/class/net/tx0/address)" \
-  dev rx0 nud permanent
-# Replies to the unbound UDP port are not part of the measurement.
-ip netns exec "$rx" sysctl -qw net.ipv6.icmp.ratelimit=1000000 2>/dev/null || true
-sleep 0.5
+source "$(dirname "$0")/live_netns.sh"
+live_netns_up
 
 "$build/tests/agent/ioam_test_collector" "unix:$tmp/c.sock" /dev/null &
 pids+=($!)
@@ -52,16 +34,6 @@ while [ ! -S "$tmp/c.sock" ]; do sleep 0.05; done
 generate() {
   ip netns exec "$tx" "$build/bench/bench_agent_traffic" fd00:99::2 9999 "$1" "$seconds"
 }
-# Packets lost in the kernel before any capture sees them (veth / backlog).
-link_drops() {
-  local tx_d rx_d backlog
-  tx_d=$(ip netns exec "$tx" cat /sys/class/net/tx0/statistics/tx_dropped)
-  rx_d=$(ip netns exec "$rx" cat /sys/class/net/rx0/statistics/rx_dropped)
-  backlog=0
-  while read -r _ dropped _; do backlog=$((backlog + 16#$dropped)); done </proc/net/softnet_stat
-  echo $((tx_d + rx_d + backlog))
-}
-
 # Per run: packets the generator sent, packets the capture saw, ring drops;
 # for the agent also reports sent to the collector and reports dropped.
 printf '%-8s | %-30s | %-52s | %s\n' offered "bare: sent / seen / ring drops" \

@@ -1,7 +1,9 @@
 // CLT traffic generator for the live agent benchmark: UDP datagrams with the
 // CLT Hop-by-Hop header set on the socket (IPV6_HOPOPTS), sent with sendmmsg
-// in batches at a paced rate. Prints what it sent as JSON.
-//   bench_agent_traffic DST PORT RATE_PPS SECONDS
+// in batches at a paced rate. With SPANS > 1, as many sockets, each with its
+// own span id (00f067aa0ba90001 up), take the batches in turn. Prints what it
+// sent as JSON.
+//   bench_agent_traffic DST PORT RATE_PPS SECONDS [SPANS]
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -18,37 +20,48 @@
 #include "core/encode.h"
 
 int main(int argc, char** argv) {
-  if (argc != 5) {
-    std::fprintf(stderr, "usage: bench_agent_traffic DST PORT RATE_PPS SECONDS\n");
+  if (argc != 5 && argc != 6) {
+    std::fprintf(stderr, "usage: bench_agent_traffic DST PORT RATE_PPS SECONDS [SPANS]\n");
     return 2;
   }
   const double rate = std::atof(argv[3]);
   const double seconds = std::atof(argv[4]);
+  const int spans = argc == 6 ? std::atoi(argv[5]) : 1;
   sockaddr_in6 to{};
   to.sin6_family = AF_INET6;
   to.sin6_port = htons(static_cast<std::uint16_t>(std::atoi(argv[2])));
-  const int fd = socket(AF_INET6, SOCK_DGRAM, 0);
-  if (fd < 0 || inet_pton(AF_INET6, argv[1], &to.sin6_addr) != 1 || rate <= 0) {
+  if (inet_pton(AF_INET6, argv[1], &to.sin6_addr) != 1 || rate <= 0 || spans < 1 || spans > 4096) {
     std::fprintf(stderr, "bench_agent_traffic: bad arguments\n");
     return 2;
   }
-  const int sndbuf = 8 << 20;
-  (void)setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof sndbuf);
   clt::core::HopByHopSpec spec;
   clt::core::NodeData own;
   own.hop_limit = 64;
   own.id = 1;
   own.egress_id = 11;
   own.namespace_data = 0xa0000001;
-  std::array<std::uint8_t, 256> hbh{};
-  std::size_t len = 0;
   const auto trace_id = *clt::core::parse_trace_id("4bf92f3577b34da6a3ce929d0e0e4736");
-  const auto span_id = *clt::core::parse_span_id("00f067aa0ba902b7");
-  if (clt::core::encode_hop_by_hop(spec, trace_id, span_id, &own, hbh, len) !=
-          clt::core::EncodeError::kOk ||
-      setsockopt(fd, IPPROTO_IPV6, IPV6_HOPOPTS, hbh.data(), static_cast<socklen_t>(len)) != 0) {
-    std::perror("bench_agent_traffic: IPV6_HOPOPTS (needs CAP_NET_RAW)");
-    return 1;
+  std::vector<int> fds;
+  for (int s = 0; s < spans; ++s) {
+    const int fd = socket(AF_INET6, SOCK_DGRAM, 0);
+    if (fd < 0) {
+      std::perror("bench_agent_traffic: socket");
+      return 1;
+    }
+    fds.push_back(fd);
+    const int sndbuf = 8 << 20;
+    (void)setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof sndbuf);
+    char span_hex[17];
+    std::snprintf(span_hex, sizeof span_hex, "00f067aa0ba9%04x", spans == 1 ? 0x02b7 : s + 1);
+    const auto span_id = *clt::core::parse_span_id(span_hex);
+    std::array<std::uint8_t, 256> hbh{};
+    std::size_t len = 0;
+    if (clt::core::encode_hop_by_hop(spec, trace_id, span_id, &own, hbh, len) !=
+            clt::core::EncodeError::kOk ||
+        setsockopt(fd, IPPROTO_IPV6, IPV6_HOPOPTS, hbh.data(), static_cast<socklen_t>(len)) != 0) {
+      std::perror("bench_agent_traffic: IPV6_HOPOPTS (needs CAP_NET_RAW)");
+      return 1;
+    }
   }
 
   constexpr unsigned kBatch = 32;
@@ -66,6 +79,7 @@ int main(int argc, char** argv) {
   const auto start = Clock::now();
   const auto end = start + std::chrono::duration<double>(seconds);
   std::uint64_t sent = 0, failed = 0;
+  std::size_t next = 0;
   for (;;) {
     const auto now = Clock::now();
     if (now >= end) break;
@@ -75,7 +89,8 @@ int main(int argc, char** argv) {
       std::this_thread::sleep_for(std::chrono::microseconds(50));
       continue;
     }
-    const int n = sendmmsg(fd, msgs.data(), kBatch, 0);
+    const int n = sendmmsg(fds[next], msgs.data(), kBatch, 0);
+    next = (next + 1) % fds.size();
     if (n > 0) {
       sent += static_cast<unsigned>(n);
     } else {
@@ -86,6 +101,6 @@ int main(int argc, char** argv) {
   std::printf("{\"sent\": %llu, \"seconds\": %.3f, \"rate\": %.0f, \"send_failures\": %llu}\n",
               static_cast<unsigned long long>(sent), took, static_cast<double>(sent) / took,
               static_cast<unsigned long long>(failed));
-  close(fd);
+  for (const int fd : fds) close(fd);
   return 0;
 }

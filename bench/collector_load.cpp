@@ -11,11 +11,14 @@
 //   query HOST:PORT QUERIES THREADS_USED REQUESTS_USED TRACES_PER_REQUEST RUN
 //         GET /api/traces/{id} for random stored traces; prints p50/p99.
 //   summaries TARGET STREAMS BATCHES SPANS_PER_BATCH PACKETS_PER_SPAN
+//             [SUMMARIES_PER_SPAN]
 //         concurrent clt.v1.TelemetryService/Summaries streams of span
 //         summaries as the agent sends them (built by the agent's own
 //         aggregate and encoding code: 3 hops, delay and queue sketches, up
-//         to 4 raw packets each); prints packets represented/s, spans/s and
-//         messages/s acknowledged (= stored).
+//         to 4 raw packets each); prints packets represented/s, summaries/s,
+//         spans/s and messages/s acknowledged (= stored). With
+//         SUMMARIES_PER_SPAN = k (default 1), k consecutive messages carry
+//         the same spans, as several agents or the flushes of long spans do.
 //   sink  PORT   a gRPC server that discards Report and Summaries streams
 //         (the transport baseline).
 // With CLT_LOAD_TLS_CA=FILE every mode but sink speaks TLS to a collector
@@ -174,7 +177,7 @@ clt::v1::SpanSummary base_summary(int per_span) {
 }
 
 int run_summaries(const std::string& target, int streams, int batches, int spans_per_batch,
-                  int per_span) {
+                  int per_span, int summaries_per_span) {
   const std::uint64_t run = static_cast<std::uint64_t>(std::time(nullptr));
   const clt::v1::SpanSummary summary = base_summary(per_span);
   std::atomic<long> acked_packets{0}, acked_spans{0}, ack_packets{0}, failed{0};
@@ -192,7 +195,8 @@ int run_summaries(const std::string& target, int streams, int batches, int spans
       unsigned char id[16] = {};
       for (int b = 0; b < batches; ++b) {
         for (int i = 0; i < spans_per_batch; ++i) {
-          const std::uint64_t span = static_cast<std::uint64_t>(b) * spans_per_batch + i;
+          const std::uint64_t span =
+              static_cast<std::uint64_t>(b / summaries_per_span) * spans_per_batch + i;
           const std::uint64_t hi = run, lo = (static_cast<std::uint64_t>(s) << 32) | (span / 5);
           for (int k = 0; k < 8; ++k) {
             id[k] = static_cast<unsigned char>(hi >> (56 - 8 * k));
@@ -209,9 +213,13 @@ int run_summaries(const std::string& target, int streams, int batches, int spans
       writer->WritesDone();
       // OK comes once everything is stored; the ack's counts say what was
       // (a discarding sink sends none).
-      if (writer->Finish().ok()) {
+      const grpc::Status status = writer->Finish();
+      if (!status.ok())
+        std::fprintf(stderr, "summaries: stream %d failed: %s\n", s,
+                     status.error_message().c_str());
+      if (status.ok()) {
         acked_packets += static_cast<long>(batches) * spans_per_batch * per_span;
-        acked_spans += static_cast<long>(batches) * spans_per_batch;
+        acked_spans += static_cast<long>(batches) * spans_per_batch;  // summaries
         ack_packets += static_cast<long>(ack.packets());
       } else {
         ++failed;
@@ -223,12 +231,14 @@ int run_summaries(const std::string& target, int streams, int batches, int spans
   const long messages = failed ? 0 : static_cast<long>(streams) * batches;
   std::printf(
       "summaries: %ld packets in %ld span summaries acknowledged in %.2f s = %.0f packets/s, %.0f "
-      "spans/s, %.0f messages/s (%d streams, %d spans/message, %d packets/span, %ld failed "
-      "streams; acks counted %ld packets)\n",
+      "summaries/s, %.0f spans/s, %.0f messages/s (%d streams, %d summaries/message, %d "
+      "packets/summary, %d summaries/span, %ld failed streams; acks counted %ld packets)\n",
       acked_packets.load(), acked_spans.load(), secs,
       static_cast<double>(acked_packets.load()) / secs,
-      static_cast<double>(acked_spans.load()) / secs, static_cast<double>(messages) / secs, streams,
-      spans_per_batch, per_span, failed.load(), ack_packets.load());
+      static_cast<double>(acked_spans.load()) / secs,
+      static_cast<double>(acked_spans.load()) / summaries_per_span / secs,
+      static_cast<double>(messages) / secs, streams, spans_per_batch, per_span, summaries_per_span,
+      failed.load(), ack_packets.load());
   return failed ? 1 : 0;
 }
 
@@ -437,9 +447,9 @@ int main(int argc, char** argv) {
   if (mode == "query" && argc == 8)
     return run_query(argv[2], std::atoi(argv[3]), std::atoi(argv[4]), std::atoi(argv[5]),
                      std::atoi(argv[6]), std::strtoull(argv[7], nullptr, 10));
-  if (mode == "summaries" && argc == 7)
+  if (mode == "summaries" && (argc == 7 || argc == 8))
     return run_summaries(argv[2], std::atoi(argv[3]), std::atoi(argv[4]), std::atoi(argv[5]),
-                         std::atoi(argv[6]));
+                         std::atoi(argv[6]), argc == 8 ? std::max(1, std::atoi(argv[7])) : 1);
   if (mode == "sink" && argc == 3) return run_sink(argv[2]);
   std::fprintf(stderr,
                "usage: bench_collector_load ioam TARGET STREAMS REPORTS PACKETS_PER_SPAN\n"
@@ -449,7 +459,7 @@ int main(int argc, char** argv) {
                "       bench_collector_load query HOST:PORT QUERIES THREADS REQUESTS "
                "TRACES_PER_REQUEST RUN\n"
                "       bench_collector_load summaries TARGET STREAMS BATCHES SPANS_PER_BATCH "
-               "PACKETS_PER_SPAN\n"
+               "PACKETS_PER_SPAN [SUMMARIES_PER_SPAN]\n"
                "       bench_collector_load sink PORT\n");
   return 2;
 }

@@ -107,23 +107,29 @@ bool StoreWriterLoop::summarize_due(std::int64_t now, bool everything) {
   const std::int64_t interval = std::min(kDueScanIntervalUs, options_.join.quiet_us / 2);
   if (!everything && now - last_due_scan_us_ < interval && now >= last_due_scan_us_) return true;
   last_due_scan_us_ = now;
-  forget_merged(now);
   due_.clear();
   joiner_.due(everything ? INT64_MAX / 2 : now, due_);
-  if (due_.empty()) return true;
   write_.clear();
   // Which of them were summarized before: one lookup for the whole pass.
-  if (!store_.network_packets(due_, stored_packets_)) {
+  if (!due_.empty() && !store_.network_packets(due_, stored_packets_)) {
     note_write_error();
     return false;
   }
   for (const JoinKey& key : due_)
     if (!summarize(key, joiner_.find(key), now)) return false;
+  if (!add_merged_networks(now, everything)) {
+    note_write_error();
+    write_.clear();
+    return false;
+  }
+  if (write_.summaries.empty()) return true;
   const std::size_t written = write_.summaries.size();
   derived_.clear();
   if (exporter_)
     for (const SummaryWrite& s : write_.summaries) append_network_spans(s.summary, derived_);
-  if (!commit_write()) return false;
+  const bool ok = commit_write();
+  end_merged_networks(ok);
+  if (!ok) return false;
   for (const JoinKey& key : due_) joiner_.erase(key);
   metrics_.join_pending_keys.store(static_cast<std::int64_t>(joiner_.size()),
                                    std::memory_order_relaxed);
@@ -137,6 +143,84 @@ bool StoreWriterLoop::summarize_due(std::int64_t now, bool everything) {
   return true;
 }
 
+namespace {
+
+// A stored aggregate (clt.v1.SpanSummary bytes) read back; false when
+// unreadable.
+bool read_stored_aggregate(const std::string& bytes, clt::v1::SpanSummary& message,
+                           aggregate::SpanAggregate& out) {
+  std::string error;
+  return message.ParseFromString(bytes) && aggregate::decode_summary(message, out, error);
+}
+
+}  // namespace
+
+void StoreWriterLoop::add_network(const JoinKey& key, const aggregate::SpanAggregate& a,
+                                  std::int64_t now) {
+  SummaryWrite& w = write_.summaries.emplace_back();
+  w.summary = collector::summarize(key, a, names_);
+  w.json = summary_to_json(w.summary);
+  w.updated_us = now;
+  note_operation(kIoamService, kNetworkOperation);
+  for (const HopSummary& h : w.summary.hops) note_operation(kIoamService, hop_operation_name(h));
+}
+
+bool StoreWriterLoop::add_merged_networks(std::int64_t now, bool everything) {
+  networked_.clear();
+  if (!from_store_.empty()) {
+    std::sort(from_store_.begin(), from_store_.end());
+    from_store_.erase(std::unique(from_store_.begin(), from_store_.end()), from_store_.end());
+    if (!store_.span_aggregates(from_store_, stored_aggregates_)) return false;
+    clt::v1::SpanSummary message;
+    aggregate::SpanAggregate a;
+    for (const JoinKey& key : from_store_) {
+      const auto it = stored_aggregates_.find(key);
+      // A span merged again since is written from memory.
+      if (it == stored_aggregates_.end() || merged_.count(key)) continue;
+      a = {};
+      if (read_stored_aggregate(it->second, message, a)) add_network(key, a, now);
+    }
+  }
+  std::size_t leaving = 0;  // quiet spans of this pass, forgotten once written
+  while (!merge_order_.empty()) {
+    const auto [key, touched] = merge_order_.front();
+    const bool crowded = merged_.size() - leaving > options_.join.max_pending;
+    if (!everything && !crowded && now - touched < options_.join.quiet_us) break;
+    merge_order_.pop_front();
+    const auto it = merged_.find(key);
+    if (it == merged_.end()) continue;
+    MergedSpan& m = it->second;
+    // A later merge has its own place further back; a span merged for
+    // longer than max_wait_us is written meanwhile, so that it shows.
+    const bool quiet = m.touched_us == touched;
+    const bool waited = m.unwritten_us != 0 && now - m.unwritten_us >= options_.join.max_wait_us;
+    if (!quiet && !waited && !everything) continue;
+    networked_.push_back({key, m.unwritten_us, quiet});
+    leaving += quiet ? 1 : 0;
+    if (m.unwritten_us == 0) continue;  // written already, only to forget
+    add_network(key, m.aggregate, now);
+    m.unwritten_us = 0;
+  }
+  return true;
+}
+
+void StoreWriterLoop::end_merged_networks(bool written) {
+  if (written) {
+    from_store_.clear();
+    for (const Networked& n : networked_)
+      if (n.quiet) merged_.erase(n.key);
+  } else {
+    // Retried by the next pass, in their order.
+    for (auto n = networked_.rbegin(); n != networked_.rend(); ++n) {
+      const auto it = merged_.find(n->key);
+      if (it == merged_.end()) continue;
+      it->second.unwritten_us = n->unwritten_us;
+      if (n->quiet) merge_order_.emplace_front(n->key, it->second.touched_us);
+    }
+  }
+  networked_.clear();
+}
+
 bool StoreWriterLoop::load_merged(const IngestBatch& batch) {
   // Summaries of these spans stored before (earlier flushes, other agents, a
   // restart) are their start: read in one lookup for the batch.
@@ -148,13 +232,11 @@ bool StoreWriterLoop::load_merged(const IngestBatch& batch) {
   to_load_.erase(std::unique(to_load_.begin(), to_load_.end()), to_load_.end());
   if (!store_.span_aggregates(to_load_, stored_aggregates_)) return false;
   clt::v1::SpanSummary message;
-  std::string error;
   for (const JoinKey& key : to_load_) {
     MergedSpan& m = merged_[key];
     const auto it = stored_aggregates_.find(key);
     if (it == stored_aggregates_.end()) continue;
-    if (!message.ParseFromString(it->second) ||
-        !aggregate::decode_summary(message, m.aggregate, error))
+    if (!read_stored_aggregate(it->second, message, m.aggregate))
       m.aggregate = {};  // unreadable: this span starts again
   }
   return true;
@@ -169,6 +251,7 @@ bool StoreWriterLoop::merge_summaries(IngestBatch& batch, std::int64_t now) {
     if (m.mark != batch_mark_) merged_touched_.push_back(r.key);
     m.mark = batch_mark_;
     m.touched_us = now;
+    if (m.unwritten_us == 0) m.unwritten_us = now;
     m.aggregate.merge(r.aggregate);
     if (r.sample_count > 0)
       write_.records.push_back({r.key, !r.key.has_ids() || r.aggregate.ids_lost, r.received_us,
@@ -176,28 +259,15 @@ bool StoreWriterLoop::merge_summaries(IngestBatch& batch, std::int64_t now) {
   }
   clt::v1::SpanSummary message;
   for (const JoinKey& key : merged_touched_) {
-    const aggregate::SpanAggregate& a = merged_[key].aggregate;
     SummaryWrite& w = write_.summaries.emplace_back();
-    w.summary = collector::summarize(key, a, names_);
-    w.json = summary_to_json(w.summary);
+    w.summary.key = key;
+    w.network = false;  // written when the span goes quiet
     w.updated_us = now;
-    aggregate::encode_summary(a, message);
+    aggregate::encode_summary(merged_[key].aggregate, message);
     message.SerializeToString(&w.aggregate);
-    note_operation(kIoamService, kNetworkOperation);
-    for (const HopSummary& h : w.summary.hops) note_operation(kIoamService, hop_operation_name(h));
+    merge_order_.emplace_back(key, now);
   }
   return true;
-}
-
-void StoreWriterLoop::forget_merged(std::int64_t now) {
-  // What is stored can be read again: the cache only saves the reads.
-  const bool over = merged_.size() > options_.join.max_pending;
-  for (auto it = merged_.begin(); it != merged_.end();) {
-    if (over || now - it->second.touched_us > options_.join.max_wait_us)
-      it = merged_.erase(it);
-    else
-      ++it;
-  }
 }
 
 bool StoreWriterLoop::store_batch(IngestBatch& batch) {
@@ -228,25 +298,17 @@ bool StoreWriterLoop::store_batch(IngestBatch& batch) {
     joiner_.abort_batch();
     return false;
   }
-  const std::size_t summaries = write_.summaries.size();
-  derived_.clear();
-  if (exporter_)
-    for (const SummaryWrite& s : write_.summaries) append_network_spans(s.summary, derived_);
   const bool ok = commit_write();
   if (ok) {
     joiner_.end_batch();
-    metrics_.network_spans_written.fetch_add(summaries, std::memory_order_relaxed);
-    if (exporter_ && !derived_.empty()) {
-      derived_stored_.resize(derived_.size());
-      for (std::size_t i = 0; i < derived_.size(); ++i)
-        jaeger_to_stored(derived_[i], derived_stored_[i]);
-      exporter_->enqueue(std::move(derived_stored_));
-      derived_stored_.clear();
-    }
   } else {
     joiner_.abort_batch();
-    // Not stored: these spans are read back from the store next time.
-    for (const JoinKey& key : merged_touched_) merged_.erase(key);
+    // Not stored: these spans are read back from the store next time, and
+    // a network row an earlier batch left unwritten comes from there.
+    for (const JoinKey& key : merged_touched_) {
+      merged_.erase(key);
+      from_store_.push_back(key);
+    }
   }
   return ok;
 }
@@ -271,12 +333,18 @@ void StoreWriterLoop::recover() {
   const std::int64_t since = options_.retention_age_us > 0 ? now_us() - options_.retention_age_us
                                                            : now_us() - 3'600'000'000LL;
   const std::vector<JoinKey> keys = store_.keys_needing_summary(since);
-  if (keys.empty()) return;
-  write_.clear();
   const std::int64_t now = now_us();
-  for (const JoinKey& key : keys) summarize(key, nullptr, now);
-  const std::size_t written = write_.summaries.size();
-  if (commit_write()) metrics_.network_spans_written.fetch_add(written, std::memory_order_relaxed);
+  if (!keys.empty()) {
+    write_.clear();
+    for (const JoinKey& key : keys) summarize(key, nullptr, now);
+    const std::size_t written = write_.summaries.size();
+    if (commit_write())
+      metrics_.network_spans_written.fetch_add(written, std::memory_order_relaxed);
+  }
+  // Aggregates stored without their network row (it waits for the span to
+  // go quiet): a crash came first.
+  from_store_ = store_.keys_needing_network(since);
+  if (!from_store_.empty()) summarize_due(now, true);
 }
 
 void StoreWriterLoop::apply_retention(std::int64_t now) {
@@ -313,7 +381,8 @@ void StoreWriterLoop::run() {
     } else if (queue_.closed()) {
       if (now - last_retention_us_ >= retention_every_us) apply_retention(now);
       break;
-    } else if (joiner_.size() > 0 && storage_retry_at_us_ == 0) {
+    } else if ((joiner_.size() > 0 || !merge_order_.empty() || !from_store_.empty()) &&
+               storage_retry_at_us_ == 0) {
       summarize_due(now, false);
     }
     retry_storage(now);

@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <deque>
 #include <set>
 #include <string>
 #include <unordered_map>
@@ -35,8 +36,8 @@ struct WriterOptions {
 // The single thread that owns the store's writing side: stores each batch
 // from the ingest queue in one write (then acknowledges it), keeps the join,
 // writes network summaries when spans go quiet (a write of their own: they
-// are derived from stored records, and recover() redoes what a crash lost),
-// and applies retention.
+// are derived from stored records or stored aggregates, and recover() redoes
+// what a crash lost), and applies retention.
 class StoreWriterLoop {
  public:
   // write_errors (may be null) says why writes fail, rate-limited, beside
@@ -57,12 +58,20 @@ class StoreWriterLoop {
  private:
   bool store_batch(IngestBatch& batch);
   // Merges the agents' summaries of the batch into the spans' stored
-  // aggregates and adds their rows to write_.
+  // aggregates and adds the merged aggregates (not yet their network rows)
+  // to write_.
   bool merge_summaries(IngestBatch& batch, std::int64_t now_us);
   // Reads the stored aggregates of the batch's spans not cached in merged_.
   bool load_merged(const IngestBatch& batch);
-  void forget_merged(std::int64_t now_us);
   bool summarize_due(std::int64_t now_us, bool everything);
+  // Adds to write_ the network rows of merged spans gone quiet (or waiting
+  // longer than max_wait_us, or crowding memory), and of the spans in
+  // from_store_; remembers them in networked_.
+  bool add_merged_networks(std::int64_t now_us, bool everything);
+  void add_network(const JoinKey& key, const aggregate::SpanAggregate& a, std::int64_t now_us);
+  // After the write of add_merged_networks: quiet spans leave memory; or,
+  // when it failed, they wait for the next pass.
+  void end_merged_networks(bool written);
   bool summarize(const JoinKey& key, PendingSpan* pending, std::int64_t now_us);
   // Writes write_ and remembers its operations once stored.
   bool commit_write();
@@ -88,15 +97,32 @@ class StoreWriterLoop {
   StoreWrite write_;
   std::vector<JaegerSpan> derived_;
   std::vector<StoredSpan> derived_stored_;
-  // Aggregates of spans summarized by agents, as stored, for the next
-  // summaries of the same spans; touched_us says when last merged.
+  // Aggregates of spans summarized by agents, as stored, whose network row
+  // waits until the span goes quiet: a span summarized several times (agents
+  // flushing a long span, several agents) gets one network row, not one per
+  // summary. The aggregate itself is stored with each batch (what the
+  // acknowledgement promises); a crash loses only network rows, which
+  // recover() derives again from the stored aggregates.
   struct MergedSpan {
     aggregate::SpanAggregate aggregate;
-    std::int64_t touched_us = 0;
-    std::uint64_t mark = 0;  // the batch that last merged into it
+    std::int64_t touched_us = 0;    // when last merged
+    std::int64_t unwritten_us = 0;  // merged since its network row, from then; 0: none
+    std::uint64_t mark = 0;         // the batch that last merged into it
   };
   std::uint64_t batch_mark_ = 0;
   std::unordered_map<JoinKey, MergedSpan, JoinKeyHash> merged_;
+  // Each batch's merges in order (key, touched_us): the quiet spans are at
+  // the front, so a pass does not walk every merged span.
+  std::deque<std::pair<JoinKey, std::int64_t>> merge_order_;
+  struct Networked {
+    JoinKey key;
+    std::int64_t unwritten_us = 0;
+    bool quiet = false;
+  };
+  std::vector<Networked> networked_;
+  // Spans whose network row is derived from their stored aggregate (after a
+  // crash, or after a failed batch dropped their merged state).
+  std::vector<JoinKey> from_store_;
   std::vector<JoinKey> merged_touched_;
   std::vector<JoinKey> to_load_;
   KeyAggregates stored_aggregates_;

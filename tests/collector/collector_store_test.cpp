@@ -20,6 +20,7 @@ namespace {
 using nlohmann::json;
 using testing::add_to_batch;
 using testing::make_report;
+using testing::span_summary;
 
 constexpr const char* kTrace = "0af7651916cd43dd8448eb211c80319c";
 constexpr const char* kSpan = "b7ad6b7169203331";
@@ -182,6 +183,29 @@ TEST_P(StoreTest, LatePacketsRewriteTheSummaryWithAllPackets) {
   for (auto& t : spans["hop 2 porthos"]["tags"]) tags[t["key"]] = t["value"];
   EXPECT_EQ(tags["ioam.packets"], 3);
   EXPECT_EQ(tags["ioam.delay_us"], 300);  // median of 100, 300, 300
+}
+
+// Span summaries are acknowledged once their aggregate is stored; their
+// network row waits for the span to go quiet. A crash in between: the next
+// start derives it from the stored aggregate.
+TEST_P(StoreTest, RecoveryWritesNetworkRowsOfStoredAggregates) {
+  IngestBatch b;
+  b.summaries.push_back(span_summary(kTrace, kSpan, 6));
+  ASSERT_TRUE(loop_->process(b, now_us()));  // acknowledged, not yet quiet
+  const JoinKey key = b.summaries[0].key;
+  KeyPackets networks;
+  ASSERT_TRUE(store_->network_packets({&key, 1}, networks));
+  EXPECT_TRUE(networks.empty());
+  open();  // a new process on the same file
+  loop_->recover();
+  auto spans = spans_by_operation(trace_json());
+  ASSERT_TRUE(spans.count("network path"));
+  std::map<std::string, json> tags;
+  for (auto& t : spans["network path"]["tags"]) tags[t["key"]] = t["value"];
+  EXPECT_EQ(tags["ioam.packets"], 6);
+  // Written now: the next start finds nothing to do.
+  open();
+  EXPECT_TRUE(store_->keys_needing_network(0).empty());
 }
 
 TEST_P(StoreTest, RecoveryWritesSummariesMissingAfterACrash) {

@@ -1,10 +1,13 @@
 #pragma once
 
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "collector/ingest/ingest_queue.h"
+#include "collector/model/clock.h"
 #include "collector/model/ioam_record.h"
+#include "core/ioam_trace.h"
 #include "ioam_api.pb.h"
 
 namespace clt::collector::testing {
@@ -56,6 +59,33 @@ inline void add_to_batch(IngestBatch& b, const ioam_api::IOAMTrace& r, std::int6
   b.hops.insert(b.hops.end(), hops.begin(), hops.end());
   b.raw += r.SerializeAsString();
   b.raw_ends.push_back(static_cast<std::uint32_t>(b.raw.size()));
+}
+
+// A span summary of `packets` packets over nodes 1 and 2 (100 us apart), as
+// the receivers decode it.
+inline ReceivedSummary span_summary(const std::string& trace_hex, const std::string& span_hex,
+                                    int packets) {
+  ReceivedSummary r;
+  r.key = JoinKey{*core::parse_trace_id(trace_hex), *core::parse_span_id(span_hex)};
+  auto trace = std::make_unique<core::Trace>();
+  trace->namespace_id = 123;
+  trace->trace_type = 0xf60000;
+  trace->node_len = 6;
+  trace->ids_intact = true;
+  trace->node_count = 2;
+  trace->trace_id = r.key.trace_id;
+  trace->span_id = r.key.span_id;
+  for (std::uint32_t i = 0; i < 2; ++i) {
+    trace->nodes[i].id = i + 1;
+    trace->nodes[i].hop_limit = static_cast<std::uint8_t>(64 - i);
+    trace->nodes[i].timestamp_secs = 1'700'000'000;
+    trace->nodes[i].timestamp_frac = i * 100;
+  }
+  const core::Ipv6Address address{};
+  r.aggregate.reset(*trace, address, address);
+  for (int p = 0; p < packets; ++p) r.aggregate.add(*trace, 1'700'000'000'000'000 + p);
+  r.received_us = now_us();
+  return r;
 }
 
 }  // namespace clt::collector::testing

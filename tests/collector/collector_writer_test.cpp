@@ -17,6 +17,7 @@ namespace {
 
 using testing::add_to_batch;
 using testing::make_report;
+using testing::span_summary;
 
 constexpr const char* kTrace = "0af7651916cd43dd8448eb211c80319c";
 constexpr const char* kSpan = "b7ad6b7169203331";
@@ -50,7 +51,7 @@ class FakeStore final : public Store {
     writes.push_back({w.records.size(), w.spans.size(), w.summaries.size(), w.operations.size()});
     for (const auto& r : w.records) raw.emplace_back(r.blob);
     for (const auto& s : w.summaries) {
-      packets[s.summary.key] = s.summary.packets;
+      if (s.network) packets[s.summary.key] = s.summary.packets;
       if (!s.aggregate.empty()) aggregates[s.summary.key] = s.aggregate;
     }
     for (const auto& op : w.operations) ops[op] = true;
@@ -86,6 +87,7 @@ class FakeStore final : public Store {
     return true;
   }
   std::vector<JoinKey> keys_needing_summary(std::int64_t) override { return {}; }
+  std::vector<JoinKey> keys_needing_network(std::int64_t) override { return {}; }
   std::vector<std::pair<std::string, std::string>> operations() override { return {}; }
   std::int64_t delete_older_than(std::int64_t) override { return 0; }
   std::optional<std::int64_t> oldest_us() override { return std::nullopt; }
@@ -264,6 +266,41 @@ TEST_F(WriterTest, AnotherFailureDoesNotRefuseNewData) {
   std::string reason;
   EXPECT_FALSE(queue_.storage_refused(reason));
   EXPECT_EQ(metrics_.store_refusing.load(), 0);
+}
+
+// Two summaries of one span (two agents, or two flushes): each batch stores
+// the merged aggregate before it is acknowledged; the network row waits for
+// the span to go quiet and is written once, counting both.
+TEST_F(WriterTest, ASpanSummarizedTwiceGetsOneNetworkRowWhenQuiet) {
+  IngestBatch first, second;
+  first.summaries.push_back(span_summary(kTrace, kSpan, 3));
+  second.summaries.push_back(span_summary(kTrace, kSpan, 4));
+  ASSERT_TRUE(loop_->process(first, now_us()));
+  ASSERT_TRUE(loop_->process(second, now_us()));
+  ASSERT_EQ(store_.writes.size(), 2u);
+  EXPECT_EQ(store_.writes[0].summaries, 1u);
+  EXPECT_EQ(store_.writes[1].summaries, 1u);
+  EXPECT_FALSE(store_.packets_of(make_key(kTrace, kSpan)));
+  EXPECT_EQ(metrics_.network_spans_written.load(), 0u);
+  IngestBatch empty;
+  const std::int64_t quiet = now_us() + 2000;  // past the 1 ms quiet time
+  ASSERT_TRUE(loop_->process(empty, quiet));
+  EXPECT_EQ(store_.packets_of(make_key(kTrace, kSpan)), 7u);
+  EXPECT_EQ(metrics_.network_spans_written.load(), 1u);
+  // Written once: nothing more to write at shutdown.
+  const std::size_t writes = store_.writes.size();
+  ASSERT_TRUE(loop_->flush_all(quiet + 10'000));
+  EXPECT_EQ(store_.writes.size(), writes);
+}
+
+// A span still merged at shutdown gets its network row then.
+TEST_F(WriterTest, AMergedSpanIsWrittenAtShutdown) {
+  IngestBatch b;
+  b.summaries.push_back(span_summary(kTrace, kSpan, 5));
+  ASSERT_TRUE(loop_->process(b, now_us()));
+  EXPECT_FALSE(store_.packets_of(make_key(kTrace, kSpan)));
+  ASSERT_TRUE(loop_->flush_all(now_us()));
+  EXPECT_EQ(store_.packets_of(make_key(kTrace, kSpan)), 5u);
 }
 
 }  // namespace

@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """System test of the durability rule: what the collector acknowledged
-survives `kill -9`. Several IOAM report streams and OTLP/HTTP exports run
-concurrently; the collector is killed with SIGKILL mid-load and restarted on
+survives `kill -9`. Several IOAM report streams, clt.v1 span summary
+streams (each span summarized twice, as two agents do) and OTLP/HTTP
+exports run concurrently; the collector is killed with SIGKILL mid-load and restarted on
 the same database. Every acknowledged stream's reports and every
 acknowledged export's spans must be there, network summaries included (the
 restart writes the missing ones), and `PRAGMA integrity_check` must say ok.
@@ -22,9 +23,12 @@ import grpc
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from collector_harness import Collector  # noqa: E402
 from ioam_report_client import encode_trace  # noqa: E402
+from summaries_input_test import batch, summary  # noqa: E402
 
 REPORTS_PER_STREAM = 500
 SPANS_PER_EXPORT = 50
+SUMMARY_SPANS = 10  # per summary stream, each in two messages of 5 packets
+SUMMARY_PACKETS = 5
 
 
 def stream_trace_id(worker, n):
@@ -49,6 +53,25 @@ def ioam_worker(col, worker, acked, stop):
                                     request_serializer=lambda b: b, response_deserializer=lambda b: b)
         try:
             call(iter(msgs), timeout=10)
+            acked.append(trace)
+        except grpc.RpcError:
+            pass
+        finally:
+            channel.close()
+
+
+def summaries_worker(col, worker, acked, stop):
+    n = 0
+    while not stop.is_set():
+        n += 1
+        trace = "%08x%08x%016x" % (0x5a5a, worker, n)
+        message = batch(*[summary("%016x" % (i + 1), SUMMARY_PACKETS, trace=trace)
+                          for i in range(SUMMARY_SPANS)])
+        channel = grpc.insecure_channel("127.0.0.1:%d" % col.ioam)
+        call = channel.stream_unary("/clt.v1.TelemetryService/Summaries",
+                                    request_serializer=lambda b: b, response_deserializer=lambda b: b)
+        try:
+            call(iter([message, message]), timeout=10)
             acked.append(trace)
         except grpc.RpcError:
             pass
@@ -81,13 +104,16 @@ def main():
     try:
         col.start()
         stop = threading.Event()
-        ioam_acked, otlp_acked = [], []
+        ioam_acked, otlp_acked, summaries_acked = [], [], []
         threads = [threading.Thread(target=ioam_worker, args=(col, w, ioam_acked, stop)) for w in range(3)]
+        threads += [threading.Thread(target=summaries_worker, args=(col, w, summaries_acked, stop))
+                    for w in range(2)]
         threads.append(threading.Thread(target=otlp_worker, args=(col, otlp_acked, stop)))
         for t in threads:
             t.start()
         deadline = time.time() + 30
-        while (len(ioam_acked) < 6 or len(otlp_acked) < 5) and time.time() < deadline:
+        while ((len(ioam_acked) < 6 or len(otlp_acked) < 5 or len(summaries_acked) < 10)
+               and time.time() < deadline):
             time.sleep(0.05)
         time.sleep(0.3)  # kill in the middle of streams, not between them
         col.proc.send_signal(signal.SIGKILL)
@@ -97,10 +123,13 @@ def main():
             t.join(30)
         acked_reports = list(ioam_acked)
         acked_exports = list(otlp_acked)
-        print("acknowledged before kill -9: %d streams (%d reports), %d exports (%d spans)"
-              % (len(acked_reports), len(acked_reports) * REPORTS_PER_STREAM,
-                 len(acked_exports), len(acked_exports) * SPANS_PER_EXPORT))
-        if len(acked_reports) < 6 or len(acked_exports) < 5:
+        acked_summaries = list(summaries_acked)
+        print("acknowledged before kill -9: %d streams (%d reports), %d summary streams (%d spans), "
+              "%d exports (%d spans)"
+              % (len(acked_reports), len(acked_reports) * REPORTS_PER_STREAM, len(acked_summaries),
+                 len(acked_summaries) * SUMMARY_SPANS, len(acked_exports),
+                 len(acked_exports) * SPANS_PER_EXPORT))
+        if len(acked_reports) < 6 or len(acked_exports) < 5 or len(acked_summaries) < 10:
             raise AssertionError("not enough load was acknowledged before the kill")
 
         col.start()  # same database; recovery runs before it serves
@@ -135,6 +164,16 @@ def main():
             if len(nets) != 10 or packets != REPORTS_PER_STREAM:
                 raise AssertionError("trace %s: %d network spans, %d packets" % (trace, len(nets), packets))
         print("ok: network spans complete for every acknowledged stream")
+        # Span summaries: each span's network row counts both messages, the
+        # restarted collector having written those the killed one had not.
+        for trace in acked_summaries:
+            t = col.get("/api/traces/" + trace)["data"][0]
+            nets = [s for s in t["spans"] if s["operationName"] == "network path"]
+            packets = sorted(next(x["value"] for x in s["tags"] if x["key"] == "ioam.packets")
+                             for s in nets)
+            if packets != [2 * SUMMARY_PACKETS] * SUMMARY_SPANS:
+                raise AssertionError("summarized trace %s: network spans' packets %s" % (trace, packets))
+        print("ok: network spans complete for every acknowledged summary stream")
         print("PASS")
         return 0
     finally:

@@ -108,6 +108,7 @@ bool ClickHouseStore::write(const StoreWrite& w) {
           .fixed(n.summary.key.span_id)
           .string(n.aggregate)
           .i64(n.updated_us);
+    if (!n.network) continue;
     RowBinaryWriter(network_rows_)
         .fixed(n.summary.key.trace_id)
         .fixed(n.summary.key.span_id)
@@ -231,6 +232,24 @@ bool ClickHouseStore::load_records(const JoinKey& key, std::vector<PacketMeta>& 
   return ok;
 }
 
+namespace {
+
+// Rows of (trace_id, span_id, UInt64) in RowBinary.
+std::map<std::pair<core::TraceId, core::SpanId>, std::uint64_t> read_key_values(
+    const std::string& answer) {
+  std::map<std::pair<core::TraceId, core::SpanId>, std::uint64_t> out;
+  RowBinaryReader r(answer);
+  while (!r.at_end()) {
+    JoinKey k;
+    std::uint64_t n = 0;
+    if (!r.fixed(k.trace_id) || !r.fixed(k.span_id) || !r.u64(n)) break;
+    out[{k.trace_id, k.span_id}] = n;
+  }
+  return out;
+}
+
+}  // namespace
+
 std::vector<JoinKey> ClickHouseStore::keys_needing_summary(std::int64_t since_us) {
   // The reports' packet counts beside their summary's, compared here: one
   // query each on every server version.
@@ -250,21 +269,31 @@ std::vector<JoinKey> ClickHouseStore::keys_needing_summary(std::int64_t since_us
   std::vector<JoinKey> keys;
   std::string a, b;
   if (!http_->select(received, a) || !http_->select(summarized, b)) return keys;
-  auto read = [](const std::string& answer) {
-    std::map<std::pair<core::TraceId, core::SpanId>, std::uint64_t> out;
-    RowBinaryReader r(answer);
-    while (!r.at_end()) {
-      JoinKey k;
-      std::uint64_t n = 0;
-      if (!r.fixed(k.trace_id) || !r.fixed(k.span_id) || !r.u64(n)) break;
-      out[{k.trace_id, k.span_id}] = n;
-    }
-    return out;
-  };
-  const auto counted = read(a), packets = read(b);
+  const auto counted = read_key_values(a), packets = read_key_values(b);
   for (const auto& [k, n] : counted) {
     auto it = packets.find(k);
     if (it == packets.end() || it->second != n) keys.push_back({k.first, k.second});
+  }
+  return keys;
+}
+
+std::vector<JoinKey> ClickHouseStore::keys_needing_network(std::int64_t since_us) {
+  const std::string recent = "SELECT trace_id, span_id FROM " + tables_->span_aggregates +
+                             " WHERE updated_us >= " + std::to_string(since_us);
+  const std::string aggregated = "SELECT trace_id, span_id, toUInt64(max(updated_us)) FROM " +
+                                 tables_->span_aggregates +
+                                 " WHERE updated_us >= " + std::to_string(since_us) +
+                                 " GROUP BY trace_id, span_id FORMAT RowBinary";
+  const std::string networked = "SELECT trace_id, span_id, toUInt64(max(updated_us)) FROM " +
+                                tables_->network + " WHERE (trace_id, span_id) IN (" + recent +
+                                ") GROUP BY trace_id, span_id FORMAT RowBinary";
+  std::vector<JoinKey> keys;
+  std::string a, b;
+  if (!http_->select(aggregated, a) || !http_->select(networked, b)) return keys;
+  const auto aggregates = read_key_values(a), networks = read_key_values(b);
+  for (const auto& [k, updated] : aggregates) {
+    auto it = networks.find(k);
+    if (it == networks.end() || it->second < updated) keys.push_back({k.first, k.second});
   }
   return keys;
 }

@@ -37,6 +37,7 @@ class ClickHouseStore final : public Store {
   bool load_records(const JoinKey& key, std::vector<PacketMeta>& metas,
                     std::vector<HopSample>& hops, bool& ids_lost) override;
   std::vector<JoinKey> keys_needing_summary(std::int64_t since_us) override;
+  std::vector<JoinKey> keys_needing_network(std::int64_t since_us) override;
   std::vector<std::pair<std::string, std::string>> operations() override;
   std::int64_t delete_older_than(std::int64_t cutoff_us) override;
   std::optional<std::int64_t> oldest_us() override;

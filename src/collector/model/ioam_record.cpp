@@ -16,6 +16,12 @@ std::size_t JoinKeyHash::operator()(const JoinKey& k) const noexcept {
   std::uint64_t h = a * 0x9e3779b97f4a7c15ull;
   h ^= b + 0x7f4a7c159e3779b9ull + (h << 6) + (h >> 2);
   h ^= c + 0x94d049bb133111ebull + (h << 6) + (h >> 2);
+  // Ids that differ only in their last bytes (counters, as some generators
+  // make them) differ only in the top bits so far: mixed down, or they
+  // share buckets.
+  h ^= h >> 33;
+  h *= 0xff51afd7ed558ccdull;
+  h ^= h >> 33;
   return static_cast<std::size_t>(h);
 }
 

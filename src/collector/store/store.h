@@ -42,6 +42,9 @@ struct SummaryWrite {
   // clt.v1.SpanSummary without samples, kept to merge later summaries into
   // (Store::span_aggregate). Empty for a summary derived from stored reports.
   std::string aggregate;
+  // False: only the aggregate is written (summary holds just the key); the
+  // network row follows once the span goes quiet.
+  bool network = true;
 };
 
 // What one write stores, all or nothing: the unit a batching store (SQLite's
@@ -148,6 +151,9 @@ class Store {
   // counts a different number of packets (after a crash); keys with a stored
   // aggregate are not among them (their records are samples only).
   virtual std::vector<JoinKey> keys_needing_summary(std::int64_t since_us) = 0;
+  // Keys whose aggregate was stored since `since_us` after their network
+  // row, or without one (the writer died before the span went quiet).
+  virtual std::vector<JoinKey> keys_needing_network(std::int64_t since_us) = 0;
   virtual std::vector<std::pair<std::string, std::string>> operations() = 0;
 
   // Retention: deletes what started before cutoff_us; returns rows deleted.
