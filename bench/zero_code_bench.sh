@@ -48,10 +48,15 @@ ip netns exec "${prefix}aramis" setpriv --reuid=65534 --regid=65534 --clear-grou
   OTEL_EXPORTER_OTLP_TRACES_ENDPOINT="unix://$tmp/otlp.sock" OTEL_EXPORTER_OTLP_TRACES_INSECURE=true \
   node --require "$zc/tracing.js" "$zc/backend.js" 8081 0 0 >"$tmp/backend.log" 2>&1 &
 pids+=($!)
+ready=
 for _ in $(seq 300); do
-  ip netns exec "${prefix}athos" curl -sf -o /dev/null "http://[fd00:2::2]:8081/healthz" && break
+  if ip netns exec "${prefix}athos" curl -sf -o /dev/null "http://[fd00:2::2]:8081/healthz"; then
+    ready=1
+    break
+  fi
   sleep 0.1
 done
+[ -n "$ready" ] || { cat "$tmp/backend.log" >&2; echo "zero_code_bench.sh: the backend did not start" >&2; exit 1; }
 
 start_agents() {
   for node in athos aramis; do
@@ -73,13 +78,14 @@ stop_agents() {
 }
 run_load() {  # mode round
   ip netns exec "${prefix}athos" "$load" fd00:2::2 8081 /check "$connections" "$seconds" 512 \
-    >"$tmp/$1-$2.json"
+    >"$tmp/$1-$2.json" || { cat "$tmp/$1-$2.json" >&2; exit 1; }
   /usr/bin/python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print("%s round %s: %.0f requests/s (%d requests, %d errors)" % (sys.argv[2], sys.argv[3], d["rps"], d["requests"], d["errors"]))' \
     "$tmp/$1-$2.json" "$1" "$2"
 }
 
 # A warm-up round: the Node.js JIT and the connections' first requests.
-ip netns exec "${prefix}athos" "$load" fd00:2::2 8081 /check "$connections" 2 512 >/dev/null
+ip netns exec "${prefix}athos" "$load" fd00:2::2 8081 /check "$connections" 2 512 >"$tmp/warm-up.json" ||
+  { cat "$tmp/warm-up.json" "$tmp/backend.log" >&2; exit 1; }
 echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 for round in $(seq "$rounds"); do
   run_load off "$round"

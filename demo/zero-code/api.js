@@ -34,7 +34,7 @@ function call(method, path, body) {
 }
 
 function reply(res, status, type, text) {
-  res.writeHead(status, { 'Content-Type': type });
+  res.writeHead(status, { 'Content-Type': type, 'Content-Length': Buffer.byteLength(text) });
   res.end(text);
 }
 

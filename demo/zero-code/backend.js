@@ -17,7 +17,7 @@ const server = http.createServer((req, res) => {
     return;
   }
   if (req.method !== 'POST' || (req.url !== '/check' && req.url !== '/validate')) {
-    res.writeHead(404, { 'Content-Type': 'text/plain' });
+    res.writeHead(404, { 'Content-Type': 'text/plain', 'Content-Length': 14 });
     res.end('no such route\n');
     return;
   }
@@ -26,8 +26,9 @@ const server = http.createServer((req, res) => {
   req.on('end', () => {
     const delay = minDelay + Math.floor(Math.random() * (maxDelay - minDelay + 1));
     setTimeout(() => {
-      res.writeHead(200, { 'Content-Type': 'application/json' });
-      res.end(JSON.stringify({ ok: true, bytes: size, delay_ms: delay }));
+      const body = JSON.stringify({ ok: true, bytes: size, delay_ms: delay });
+      res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) });
+      res.end(body);
     }, delay);
   });
 });

@@ -6,12 +6,16 @@
 // agent reads the `traceparent` this instrumentation writes on the wire.
 'use strict';
 const { NodeTracerProvider } = require('@opentelemetry/sdk-trace-node');
+const { Resource, detectResourcesSync, envDetectorSync } = require('@opentelemetry/resources');
 const { BatchSpanProcessor } = require('@opentelemetry/sdk-trace-base');
 const { OTLPTraceExporter } = require('@opentelemetry/exporter-trace-otlp-grpc');
 const { registerInstrumentations } = require('@opentelemetry/instrumentation');
 const { HttpInstrumentation } = require('@opentelemetry/instrumentation-http');
 
-const provider = new NodeTracerProvider();
+// The resource from OTEL_SERVICE_NAME and OTEL_RESOURCE_ATTRIBUTES.
+const provider = new NodeTracerProvider({
+  resource: Resource.default().merge(detectResourcesSync({ detectors: [envDetectorSync] })),
+});
 provider.addSpanProcessor(new BatchSpanProcessor(new OTLPTraceExporter(), { scheduledDelayMillis: 200 }));
 provider.register();
 registerInstrumentations({ instrumentations: [new HttpInstrumentation()] });
