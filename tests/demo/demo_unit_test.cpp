@@ -110,6 +110,13 @@ auto fields(const CongestionSite& s) {
   return std::tie(s.netns, s.device, s.ingress, s.destination, s.egress_ioam_id);
 }
 
+// The fields above, as a site is expected to have them.
+std::tuple<std::string, std::string, std::string, std::string, unsigned> expected_site(
+    std::string netns, std::string device, std::string ingress, std::string destination,
+    unsigned egress_ioam_id) {
+  return {netns, device, ingress, destination, egress_ioam_id};
+}
+
 TEST(DemoTopology, ReadsItsFactsFromTheDefaultTopology) {
   std::string error;
   auto topology = topo::parse_topology(topo::default_topology_text(), "default.topo", error);
@@ -125,11 +132,12 @@ TEST(DemoTopology, ReadsItsFactsFromTheDefaultTopology) {
   EXPECT_EQ(d->namespaces(), (std::vector<std::string>{"t-athos", "t-porthos", "t-aramis"}));
   using Ids = std::vector<std::pair<std::uint32_t, std::string>>;
   EXPECT_EQ(d->node_ids(), (Ids{{1, "athos"}, {2, "porthos"}, {3, "aramis"}}));
-  EXPECT_EQ(fields(d->congestion_site()), fields({"t-porthos", "eth1", "eth0", "fd00:2::/64", 22}));
+  EXPECT_EQ(fields(d->congestion_site()),
+            expected_site("t-porthos", "eth1", "eth0", "fd00:2::/64", 22));
   // The way back: porthos's link towards athos, entered from aramis's side.
   auto back = d->reverse_congestion_site(error);
   ASSERT_TRUE(back) << error;
-  EXPECT_EQ(fields(*back), fields({"t-porthos", "eth0", "eth1", "fd00:1::/64", 21}));
+  EXPECT_EQ(fields(*back), expected_site("t-porthos", "eth0", "eth1", "fd00:1::/64", 21));
   EXPECT_EQ(back->next_node, "athos");
   EXPECT_NE(back->delay_device, d->congestion_site().delay_device);
   EXPECT_NE(back->delay_table, d->congestion_site().delay_table);
@@ -149,7 +157,8 @@ TEST(DemoTopology, FollowsTheTopologyNotFixedNames) {
   ASSERT_TRUE(d) << error;
   EXPECT_EQ(d->server_address(), "fd00:8::2");
   EXPECT_EQ(d->server_interface(), "veth3");
-  EXPECT_EQ(fields(d->congestion_site()), fields({"p-r", "veth2", "veth1", "fd00:8::/64", 82}));
+  EXPECT_EQ(fields(d->congestion_site()),
+            expected_site("p-r", "veth2", "veth1", "fd00:8::/64", 82));
   // No IOAM id on r:veth1: the way back cannot be congested, and says why.
   EXPECT_FALSE(d->reverse_congestion_site(error));
   EXPECT_NE(error.find("r:veth1"), std::string::npos) << error;
