@@ -5,12 +5,15 @@ ASAN_BUILD ?= build-asan
 JOBS       ?= $(shell nproc)
 CMAKE_GEN  := -G Ninja
 
-.PHONY: all deps test-deps build build-tests build-asan test unit-test system-test demo bench fuzz install package format format-check clean
+.PHONY: all deps zero-code-deps test-deps build demo-zero-code build-tests build-asan test unit-test system-test demo bench fuzz install package format format-check clean
 
 all: build
 
 deps:
 	@scripts/install-deps.sh build
+
+zero-code-deps:
+	@scripts/install-deps.sh zero-code
 
 test-deps:
 	@scripts/install-deps.sh test
@@ -50,6 +53,11 @@ system-test: build-tests
 
 demo: build
 	$(BUILD)/clt demo
+
+# The same scenario with unmodified Node.js services traced by the official
+# OpenTelemetry SDK: Node.js and its npm packages are installed for it only.
+demo-zero-code: build zero-code-deps
+	$(BUILD)/clt demo --zero-code
 
 bench: build-tests
 	scripts/run-benchmarks.sh $(BUILD)

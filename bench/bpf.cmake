@@ -15,3 +15,8 @@ add_executable(bench_bpf_wire bpf_wire_bench.cpp)
 target_include_directories(bench_bpf_wire PRIVATE ${CLT_SOURCE_DIR}/tests)
 target_link_libraries(bench_bpf_wire PRIVATE clt_bpf benchmark::benchmark)
 clt_target_warnings(bench_bpf_wire)
+
+# Zero-code HTTP requests/s through the default topology (bench/zero_code_bench.sh).
+add_executable(bench_zero_code_load zero_code_load.cpp)
+target_link_libraries(bench_zero_code_load PRIVATE clt_demo Threads::Threads)
+clt_target_warnings(bench_zero_code_load)

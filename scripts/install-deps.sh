@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Installs what clt needs from Debian 12 packages (and, for the tests, npm).
 # Idempotent and quiet when everything is already present.
-#   scripts/install-deps.sh build   # to build and run clt (make, make demo, make package)
-#   scripts/install-deps.sh test    # plus what the test suite drives (make test)
+#   scripts/install-deps.sh build      # to build and run clt (make, make demo, make package)
+#   scripts/install-deps.sh zero-code  # plus Node.js and the zero-code demo's npm packages
+#                                      # (make demo-zero-code: `clt demo --zero-code`)
+#   scripts/install-deps.sh test       # plus what the test suite drives (make test)
 set -euo pipefail
 level=${1:-build}
 here=$(cd "$(dirname "$0")/.." && pwd)
@@ -26,7 +28,15 @@ test_pkgs=(
   clickhouse-server  # the ClickHouse store's tests start their own server (no service)
 )
 
+# The zero-code demo's services run on Node.js; only that demo needs it.
+zero_code_pkgs=(nodejs npm)
+
+case "$level" in
+  build | zero-code | test) ;;
+  *) echo "usage: scripts/install-deps.sh build|zero-code|test (got '$level')" >&2; exit 2 ;;
+esac
 pkgs=("${build_pkgs[@]}")
+[ "$level" = zero-code ] && pkgs+=("${zero_code_pkgs[@]}")
 [ "$level" = test ] && pkgs+=("${test_pkgs[@]}")
 
 missing=()
@@ -54,12 +64,21 @@ if [ ${#missing[@]} -gt 0 ]; then
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-if [ "$level" = test ]; then
-  js="$here/tests/js"
-  stamp="$js/node_modules/.clt-installed"
-  if [ ! -f "$stamp" ] || [ "$js/package-lock.json" -nt "$stamp" ]; then
-    echo "clt: installing test packages from npm (tests/js)"
-    (cd "$js" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+# npm ci of a directory's package-lock.json, again only when the lock changed.
+npm_install() {
+  local dir=$1 what=$2
+  local stamp="$dir/node_modules/.clt-installed"
+  if [ ! -f "$stamp" ] || [ "$dir/package-lock.json" -nt "$stamp" ]; then
+    echo "clt: installing $what from npm (${dir#"$here"/})"
+    (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
     touch "$stamp"
   fi
+}
+
+if [ "$level" = test ]; then
+  npm_install "$here/tests/js" "test packages"
+fi
+if [ "$level" = zero-code ] || [ "$level" = test ]; then
+  # The test suite runs the zero-code demo too.
+  npm_install "$here/demo/zero-code" "the zero-code demo's OpenTelemetry packages"
 fi

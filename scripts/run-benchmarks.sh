@@ -49,6 +49,9 @@ echo "== Agent: decode / pair / encode per core, live capture vs a bare capture 
 bench/agent_live.sh "$build" 3
 bench/agent_summary_messages.sh "$build" 200
 
+echo "== Zero-code: HTTP requests/s through the default topology, agents on vs off (root)"
+bench/zero_code_bench.sh "$build" 10 3 4
+
 echo "== Collector: IOAM reports/s, OTLP spans/s, trace-by-id latency with 1M spans, memory"
 bench/collector_bench.sh "$build"
 

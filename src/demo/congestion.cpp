@@ -50,9 +50,22 @@ std::optional<CongestionSpec> parse_congestion(const std::string& text, std::str
   }
   spec.node = text.substr(0, colon);
   std::string what = text.substr(colon + 1);
+  if (auto arrow = spec.node.find('>'); arrow != std::string::npos) {
+    const std::string next = spec.node.substr(arrow + 1);
+    spec.node.resize(arrow);
+    if (next == "athos") {
+      spec.direction = CongestionSpec::Direction::kTowardsClient;
+    } else if (next != "aramis") {
+      error = "--congest '" + text +
+              "': porthos links to aramis (porthos>aramis, the requests) and to athos "
+              "(porthos>athos, the responses)";
+      return std::nullopt;
+    }
+  }
   if (spec.node != "porthos") {
     error = "--congest '" + text +
-            "': only porthos (the router; congestion goes on its link towards aramis) is supported";
+            "': only porthos (the router; congestion goes on its link towards aramis, or with "
+            "porthos>athos towards athos) is supported";
     return std::nullopt;
   }
   if (what.rfind("rate=", 0) == 0) {

@@ -7,13 +7,19 @@
 
 namespace clt::demo {
 
-// `--congest NODE:SPEC`: what to do to a node's link on the traced path.
-//   porthos:200ms        fixed delay on porthos's link towards aramis
-//   porthos:delay=200ms  the same
-//   porthos:rate=1mbit   rate limit on that link: a queue builds under load
+// `--congest NODE[>NEXT]:SPEC`: what to do to a node's link on the traced path.
+//   porthos:200ms          fixed delay on porthos's link towards aramis (requests)
+//   porthos>aramis:200ms   the same
+//   porthos>athos:200ms    fixed delay on porthos's link towards athos (responses)
+//   porthos:delay=200ms    the same as porthos:200ms
+//   porthos:rate=1mbit     rate limit on that link: a queue builds under load
 struct CongestionSpec {
   enum class Kind { kDelay, kRate };
+  // Which way the congested traffic goes: towards the server (the requests)
+  // or back towards the client (the responses).
+  enum class Direction { kTowardsServer, kTowardsClient };
   Kind kind = Kind::kDelay;
+  Direction direction = Direction::kTowardsServer;
   std::string node;                    // "porthos"
   std::chrono::microseconds delay{0};  // kDelay
   std::string rate;                    // kRate, as tc writes it ("1mbit")
@@ -31,6 +37,12 @@ struct CongestionSite {
   std::string ingress;      // "eth0": where the traced traffic enters the node
   std::string destination;  // "fd00:2::/64"
   unsigned egress_ioam_id = 0;
+  // The user-space delay line's TUN device and policy routing table (also the
+  // rule's preference): one per direction, so both can be delayed at once.
+  std::string delay_device = "cltdelay";
+  std::string delay_table = "4242";
+  std::string node;       // "porthos"
+  std::string next_node;  // "aramis": the node at the end of the link
 };
 
 }  // namespace clt::demo

@@ -7,11 +7,6 @@ namespace clt::demo {
 
 namespace {
 
-constexpr const char* kDelayDevice = "cltdelay";
-constexpr const char* kDelayTable = "4242";
-constexpr const char* kDelayRulePref = "4242";
-constexpr const char* kDelayLineChild = "delay-line";
-
 std::string format_delay(std::chrono::microseconds d) {
   if (d.count() % 1000 == 0) return std::to_string(d.count() / 1000) + "ms";
   return std::to_string(d.count()) + "us";
@@ -27,22 +22,28 @@ int CongestionControl::tc(const std::vector<std::string>& args, std::string* out
   return result.exit_code;
 }
 
+std::string CongestionControl::delay_line_child() const {
+  return "delay-line-" + site_.next_node;
+}
+
 bool CongestionControl::start_delay_line(std::chrono::microseconds delay, std::string& error) {
+  const std::string child = delay_line_child();
+  const std::string& device = site_.delay_device;
+  const std::string& table = site_.delay_table;  // also the rule's preference
   std::vector<std::string> argv = {
-      "ip",      "netns", "exec",     site_.netns,  clt_binary_,  "demo",
-      "service", "delay", "--device", kDelayDevice, "--delay-us", std::to_string(delay.count())};
-  if (!children_.start(kDelayLineChild, argv, error)) return false;
+      "ip",      "netns", "exec",     site_.netns, clt_binary_,  "demo",
+      "service", "delay", "--device", device,      "--delay-us", std::to_string(delay.count())};
+  if (!children_.start(child, argv, error)) return false;
   delay_line_running_ = true;
   // The device exists once the delay line has opened it.
   bool present = false;
   for (int i = 0; i < 100 && !present; ++i) {
     present =
-        os::run_command({"ip", "-n", site_.netns, "link", "show", "dev", kDelayDevice}).exit_code ==
-        0;
+        os::run_command({"ip", "-n", site_.netns, "link", "show", "dev", device}).exit_code == 0;
     if (!present) std::this_thread::sleep_for(std::chrono::milliseconds(30));
   }
   if (!present) {
-    error = "the delay line did not create its device: " + children_.log_tail(kDelayLineChild);
+    error = "the delay line did not create its device: " + children_.log_tail(child);
     stop_delay_line();
     return false;
   }
@@ -50,13 +51,11 @@ bool CongestionControl::start_delay_line(std::chrono::microseconds delay, std::s
   const std::string ns = site_.netns;
   const std::vector<std::vector<std::string>> steps = {
       {"ip", "netns", "exec", ns, "sysctl", "-qw",
-       std::string("net.ipv6.conf.") + kDelayDevice +
-           ".ioam6_id=" + std::to_string(site_.egress_ioam_id)},
-      {"ip", "-n", ns, "link", "set", "dev", kDelayDevice, "up"},
-      {"ip", "-n", ns, "-6", "route", "replace", "default", "dev", kDelayDevice, "table",
-       kDelayTable},
-      {"ip", "-n", ns, "-6", "rule", "add", "pref", kDelayRulePref, "iif", site_.ingress, "to",
-       site_.destination, "lookup", kDelayTable},
+       "net.ipv6.conf." + device + ".ioam6_id=" + std::to_string(site_.egress_ioam_id)},
+      {"ip", "-n", ns, "link", "set", "dev", device, "up"},
+      {"ip", "-n", ns, "-6", "route", "replace", "default", "dev", device, "table", table},
+      {"ip", "-n", ns, "-6", "rule", "add", "pref", table, "iif", site_.ingress, "to",
+       site_.destination, "lookup", table},
   };
   for (const auto& step : steps) {
     if (os::run_command(step, out) != 0) {
@@ -72,8 +71,8 @@ bool CongestionControl::start_delay_line(std::chrono::microseconds delay, std::s
 
 void CongestionControl::stop_delay_line() {
   if (!delay_line_running_) return;
-  os::run_command({"ip", "-n", site_.netns, "-6", "rule", "del", "pref", kDelayRulePref});
-  children_.stop(kDelayLineChild);
+  os::run_command({"ip", "-n", site_.netns, "-6", "rule", "del", "pref", site_.delay_table});
+  children_.stop(delay_line_child());
   delay_line_running_ = false;
 }
 
@@ -134,6 +133,10 @@ bool CongestionControl::set(std::optional<std::chrono::microseconds> delay,
   delay_ = delay;
   rate_ = std::move(rate);
   return true;
+}
+
+std::string CongestionControl::link() const {
+  return site_.node + " > " + site_.next_node;
 }
 
 std::string CongestionControl::describe() const {

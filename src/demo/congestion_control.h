@@ -28,10 +28,13 @@ class CongestionControl {
   const std::optional<std::string>& rate() const { return rate_; }
   // "delay 200ms (tc netem)", "rate 1mbit (tc tbf)", "none"
   std::string describe() const;
+  // "porthos > aramis"
+  std::string link() const;
 
  private:
   bool start_delay_line(std::chrono::microseconds delay, std::string& error);
   void stop_delay_line();
+  std::string delay_line_child() const;
   int tc(const std::vector<std::string>& args, std::string* output = nullptr);
 
   CongestionSite site_;

@@ -49,7 +49,8 @@ int clt::cli::run_demo(int argc, char** argv) {
   app.add_option("--rate", o.rate, "requests per second")->check(CLI::Range(0.05, 100.0));
   app.add_option("--congest", congest,
                  "congestion on porthos's link towards aramis: porthos:200ms (delay) or "
-                 "porthos:rate=1mbit (rate limit: a queue builds); repeatable");
+                 "porthos:rate=1mbit (rate limit: a queue builds); porthos>athos:200ms delays "
+                 "its link towards athos instead (the responses); repeatable");
   app.add_option("--prefix", o.prefix, "namespace name prefix")->capture_default_str();
   app.add_option("--ui-port", o.ui_port, "collector query API + UI port on 127.0.0.1")
       ->capture_default_str();
@@ -82,6 +83,15 @@ int clt::cli::run_demo(int argc, char** argv) {
                  "without CAP_NET_RAW) or sockopt (sticky IPV6_HOPOPTS header)")
       ->check(CLI::IsMember({"ebpf", "sockopt"}))
       ->capture_default_str();
+  app.add_flag("--zero-code", o.zero_code,
+               "the services are unmodified Node.js HTTP servers traced by the official "
+               "OpenTelemetry SDK (demo/zero-code), run without any capability; the agents read "
+               "the ids from each request's traceparent and trace both directions");
+  o.zero_code_dir = CLT_ZERO_CODE_DIR;
+  app.add_option("--zero-code-dir", o.zero_code_dir,
+                 "the zero-code services' directory, npm packages installed "
+                 "(scripts/install-deps.sh zero-code)")
+      ->capture_default_str();
   app.add_flag("--cleanup", o.cleanup, "first remove what an earlier run left behind");
   try {
     app.parse(argc, argv);
@@ -96,6 +106,12 @@ int clt::cli::run_demo(int argc, char** argv) {
       return 2;
     }
     o.congestion.push_back(*spec);
+  }
+  if (o.zero_code && o.encap != "ebpf") {
+    std::fprintf(stderr,
+                 "clt demo: --zero-code reads the ids on the wire with the eBPF datapath; "
+                 "--encap sockopt needs the services to call the library\n");
+    return 2;
   }
   if (o.min_delay_ms > o.max_delay_ms) {
     std::fprintf(stderr, "clt demo: --min-delay-ms must not exceed --max-delay-ms\n");

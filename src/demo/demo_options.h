@@ -32,7 +32,14 @@ struct DemoOptions {
   // loaded by an agent on athos; the service holds no CAP_NET_RAW) or
   // "sockopt" (the sticky IPV6_HOPOPTS header, CAP_NET_RAW).
   std::string encap = "ebpf";
-  std::string clt_binary;  // this executable
+  // The services are the Node.js ones of demo/zero-code, traced by the
+  // OpenTelemetry SDK alone; the agents read their ids on the wire
+  // (`--encap IF --traceparent` on both ends) and capture both directions.
+  bool zero_code = false;
+  std::string zero_code_dir;          // where api.js, backend.js, tracing.js, node_modules are
+  std::uint32_t service_uid = 65534;  // the Node.js services run as this uid/gid (nobody),
+  std::uint32_t service_gid = 65534;  // without any capability
+  std::string clt_binary;             // this executable
 };
 
 // Runs the whole demo; returns the process exit status.

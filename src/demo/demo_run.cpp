@@ -6,8 +6,10 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdarg>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -22,6 +24,7 @@
 #include "demo/load_client.h"
 #include "demo/preflight.h"
 #include "demo/request_report.h"
+#include "demo/zero_code.h"
 #include "os/process.h"
 #include "os/signals.h"
 #include "topo/default_topology.h"
@@ -95,7 +98,10 @@ class Demo {
   bool start_collector();
   bool start_agent();
   bool start_datapath();
+  bool start_wire_agent(const std::string& node, const std::string& interface);
   bool start_services();
+  bool start_zero_code_services();
+  bool apply_congestion();
   bool first_trace();
   int request_loop();
   void handle_key(int key);
@@ -118,8 +124,10 @@ class Demo {
   const DemoTopology& topo_;
   std::string log_dir_;
   ChildProcesses children_;
-  std::unique_ptr<CongestionControl> congestion_;
+  std::unique_ptr<CongestionControl> congestion_;       // towards the server
+  std::unique_ptr<CongestionControl> congestion_back_;  // towards the client, made when asked
   std::unique_ptr<LoadClient> load_;
+  tracing::RandomIdGenerator ids_;
   bool topology_up_ = false;
   bool torn_down_ = false;
   bool keep_logs_ = false;
@@ -189,6 +197,12 @@ bool Demo::start_collector() {
   for (auto deadline = Clock::now() + std::chrono::seconds(15); Clock::now() < deadline;) {
     if (auto res = client.Get("/api/services");
         res && res->status == 200 && fs::exists(ioam_socket()) && fs::exists(otlp_socket())) {
+      // The zero-code services run as an unprivileged user: the OTLP socket
+      // is theirs to connect to (the IOAM socket stays root's).
+      if (o_.zero_code && ::chown(otlp_socket().c_str(), o_.service_uid, o_.service_gid) != 0) {
+        return fail("cannot give " + otlp_socket() + " to uid " + std::to_string(o_.service_uid) +
+                    ": " + std::strerror(errno));
+      }
       return true;
     }
     std::string exited = children_.reap_exited();
@@ -200,6 +214,13 @@ bool Demo::start_collector() {
 }
 
 bool Demo::start_agent() {
+  if (o_.zero_code) {
+    // Both ends stamp what they send with the ids read on the wire (the
+    // client its requests, the server its responses) and capture what they
+    // receive: the server the request paths, the client the response paths.
+    return start_wire_agent(topo_.client(), topo_.client_interface()) &&
+           start_wire_agent(topo_.server(), topo_.server_interface());
+  }
   if (o_.encap == "ebpf" && !start_datapath()) return false;
   say("starting the agent on %s", topo_.netns(topo_.server()).c_str());
   auto argv =
@@ -232,7 +253,65 @@ bool Demo::start_datapath() {
   return fail("the eBPF datapath did not start within 10 s: " + children_.log_tail(agent));
 }
 
+// An agent that reads ids on the wire (`--encap IF --traceparent`) and
+// captures on the same interface; its stats file appears once its programs
+// are attached.
+bool Demo::start_wire_agent(const std::string& node, const std::string& interface) {
+  say("starting the agent on %s %s (ids read from each request's traceparent, both directions)",
+      topo_.netns(node).c_str(), interface.c_str());
+  const std::string stats = o_.run_dir + "/agent-" + node + "-stats.json";
+  const std::string agent = "agent-" + node;
+  auto argv = in_netns(node, {o_.clt_binary, "agent", "--encap", interface, "--traceparent",
+                              "--interface", interface, "--collector", "unix:" + ioam_socket(),
+                              "--stats", stats, "--stats-interval-ms", "500"});
+  if (!start_child(agent, argv)) return false;
+  for (auto deadline = Clock::now() + std::chrono::seconds(10); Clock::now() < deadline;) {
+    if (fs::exists(stats)) return true;
+    std::string exited = children_.reap_exited();
+    if (!exited.empty()) return fail("the agent on " + node + " did not start: " + exited);
+    if (!sleep_unless_signalled(signals_, milliseconds(100))) return fail("interrupted");
+  }
+  return fail("the agent on " + node + " did not start within 10 s: " + children_.log_tail(agent));
+}
+
+// The Node.js services: the demo's own code is not in them, only the
+// OpenTelemetry SDK preloaded; each runs as an unprivileged user.
+bool Demo::start_zero_code_services() {
+  say("starting the Node.js services (OpenTelemetry SDK, HTTP auto-instrumentation, uid %u, no "
+      "capability): backend on %s [%s]:%u, API on %s [::]:%u",
+      o_.service_uid, topo_.server().c_str(), topo_.server_address().c_str(), o_.backend_port,
+      topo_.client().c_str(), o_.api_port);
+  ZeroCodeService backend{"backend.js",
+                          "backend",
+                          topo_.server(),
+                          otlp_socket(),
+                          {std::to_string(o_.backend_port), std::to_string(o_.min_delay_ms),
+                           std::to_string(o_.max_delay_ms)}};
+  ZeroCodeService api{"api.js",
+                      "api",
+                      topo_.client(),
+                      otlp_socket(),
+                      {std::to_string(o_.api_port), topo_.server_address(),
+                       std::to_string(o_.backend_port), std::to_string(o_.payload_bytes)}};
+  if (!start_child("backend",
+                   in_netns(topo_.server(), zero_code_argv(o_.zero_code_dir, backend,
+                                                           o_.service_uid, o_.service_gid))) ||
+      !start_child("api", in_netns(topo_.client(), zero_code_argv(o_.zero_code_dir, api,
+                                                                  o_.service_uid, o_.service_gid))))
+    return false;
+  std::string body, error;
+  for (auto deadline = Clock::now() + std::chrono::seconds(20); Clock::now() < deadline;) {
+    if (api_get(topo_.netns(topo_.client()), o_.api_port, "/healthz", body, error)) return true;
+    std::string exited = children_.reap_exited();
+    if (!exited.empty()) return fail(exited);
+    if (!sleep_unless_signalled(signals_, milliseconds(100))) return fail("interrupted");
+  }
+  return fail("the Node.js services are not ready after 20 s: " + error + " (api log: " +
+              children_.log_tail("api") + "; backend log: " + children_.log_tail("backend") + ")");
+}
+
 bool Demo::start_services() {
+  if (o_.zero_code) return start_zero_code_services();
   const std::string backend_address =
       "[" + topo_.server_address() + "]:" + std::to_string(o_.backend_port);
   say("starting the services: backend on %s %s, API on %s [::]:%u", topo_.server().c_str(),
@@ -309,11 +388,14 @@ bool Demo::first_trace() {
   std::string body, error;
   auto deadline = Clock::now() + std::chrono::seconds(30);
   while (Clock::now() < deadline) {
-    if (!api_get(topo_.netns(topo_.client()), o_.api_port, "/api/request", body, error)) {
+    StartedTrace trace;
+    if (o_.zero_code) trace = start_trace(ids_);
+    if (!api_get(topo_.netns(topo_.client()), o_.api_port, "/api/request", body, error,
+                 trace.traceparent)) {
       return fail("the first /api/request failed: " + error +
                   " (api log: " + children_.log_tail("api") + ")");
     }
-    auto answer = parse_api_answer(body, error);
+    auto answer = parse_api_answer(body, error, trace.trace_id);
     if (!answer) return fail(error);
     bool complete = false;
     RequestReport report = resolve(*answer, milliseconds(5000), complete);
@@ -373,8 +455,8 @@ int Demo::request_loop() {
                 "total");
     std::fflush(stdout);
   }
-  load_ =
-      std::make_unique<LoadClient>(topo_.netns(topo_.client()), o_.api_port, o_.rate, o_.requests);
+  load_ = std::make_unique<LoadClient>(topo_.netns(topo_.client()), o_.api_port, o_.rate,
+                                       o_.requests, o_.zero_code);
   load_->start();
   json summary = json::array();
   int incomplete = 0;
@@ -433,12 +515,15 @@ int Demo::request_loop() {
     }
   }
   if (o_.json) {
-    json out = {{"ok", failure_.empty() && incomplete == 0 && !interrupted},
-                {"requests", std::move(summary)},
-                {"congestion", congestion_->describe()},
-                {"encap", o_.encap},
-                {"ui", "http://127.0.0.1:" + std::to_string(o_.ui_port)},
-                {"namespaces", topo_.namespaces()}};
+    json out = {
+        {"ok", failure_.empty() && incomplete == 0 && !interrupted},
+        {"requests", std::move(summary)},
+        {"congestion", congestion_->describe()},
+        {"congestion_back", congestion_back_ ? congestion_back_->describe() : std::string("none")},
+        {"encap", o_.encap},
+        {"zero_code", o_.zero_code},
+        {"ui", "http://127.0.0.1:" + std::to_string(o_.ui_port)},
+        {"namespaces", topo_.namespaces()}};
     if (!failure_.empty()) out["error"] = failure_;
     if (incomplete > 0) {
       out["incomplete"] = incomplete;
@@ -461,6 +546,7 @@ void Demo::teardown() {
   torn_down_ = true;
   if (load_) load_->request_stop();
   if (congestion_) congestion_->clear();
+  if (congestion_back_) congestion_back_->clear();
   children_.stop_all();
   if (load_) load_->stop();
   if (topology_up_) {
@@ -483,6 +569,32 @@ void Demo::teardown() {
   fs::remove_all(o_.run_dir, ec);
 }
 
+// Each direction's link gets what --congest asked for it.
+bool Demo::apply_congestion() {
+  using Direction = CongestionSpec::Direction;
+  for (Direction direction : {Direction::kTowardsServer, Direction::kTowardsClient}) {
+    std::optional<std::chrono::microseconds> delay;
+    std::optional<std::string> rate;
+    for (const auto& c : o_.congestion) {
+      if (c.direction != direction) continue;
+      if (c.kind == CongestionSpec::Kind::kDelay) delay = c.delay;
+      if (c.kind == CongestionSpec::Kind::kRate) rate = c.rate;
+    }
+    if (!delay && !rate) continue;
+    std::string error;
+    CongestionControl* control = congestion_.get();
+    if (direction == Direction::kTowardsClient) {
+      auto site = topo_.reverse_congestion_site(error);
+      if (!site) return fail("cannot congest the way back: " + error);
+      congestion_back_ = std::make_unique<CongestionControl>(*site, children_, o_.clt_binary);
+      control = congestion_back_.get();
+    }
+    if (!control->set(delay, rate, error)) return fail("cannot apply the congestion: " + error);
+    say("congestion on %s: %s", control->link().c_str(), control->describe().c_str());
+  }
+  return true;
+}
+
 int Demo::run() {
   std::error_code ec;
   fs::remove_all(o_.run_dir, ec);  // stale files of a finished run (preflight checked)
@@ -499,21 +611,7 @@ int Demo::run() {
         std::make_unique<CongestionControl>(topo_.congestion_site(), children_, o_.clt_binary);
     started = first_trace();
   }
-  if (started && !o_.congestion.empty()) {
-    std::optional<std::chrono::microseconds> delay;
-    std::optional<std::string> rate;
-    for (const auto& c : o_.congestion) {
-      if (c.kind == CongestionSpec::Kind::kDelay) delay = c.delay;
-      if (c.kind == CongestionSpec::Kind::kRate) rate = c.rate;
-    }
-    std::string error;
-    if (!congestion_->set(delay, rate, error)) {
-      started = fail("cannot apply the congestion: " + error);
-    } else {
-      say("congestion on %s > %s: %s", topo_.router().c_str(), topo_.server().c_str(),
-          congestion_->describe().c_str());
-    }
-  }
+  if (started && !o_.congestion.empty()) started = apply_congestion();
   int status;
   if (!started) {
     say("%s", failure_.c_str());
@@ -555,6 +653,10 @@ int run_demo(const DemoOptions& options) {
     }
     say("removed the leftovers of an earlier run");
     problems = preflight(options);
+  }
+  if (options.zero_code) {
+    if (std::string problem = zero_code_problem(options.zero_code_dir); !problem.empty())
+      problems.push_back(problem);
   }
   if (!problems.empty()) {
     for (const auto& p : problems) say("%s", p.c_str());

@@ -68,6 +68,18 @@ std::optional<DemoTopology> DemoTopology::from(const topo::Topology& t, std::str
     return std::nullopt;
   }
   d.router_egress_ioam_id_ = egress->id;
+  // The way back: the server reaches the client's subnet through the router.
+  const std::string router_server_side = without_length(to_server->first.address);
+  for (const auto& r : t.routes)
+    if (r.node == d.server_ && r.via == router_server_side) d.client_prefix_ = r.prefix;
+  const auto* towards_client = ioam_interface(t, d.router_, d.router_ingress_);
+  if (d.client_prefix_.empty() || !towards_client) {
+    d.no_reverse_site_ = "the topology has no route from " + d.server_ + " via " +
+                         router_server_side + " or no IOAM interface id on " + d.router_ + ":" +
+                         d.router_ingress_;
+  } else {
+    d.router_ingress_ioam_id_ = towards_client->id;
+  }
   return d;
 }
 
@@ -76,7 +88,33 @@ std::vector<std::string> DemoTopology::namespaces() const {
 }
 
 CongestionSite DemoTopology::congestion_site() const {
-  return {netns(router_), router_egress_, router_ingress_, server_prefix_, router_egress_ioam_id_};
+  CongestionSite site;
+  site.netns = netns(router_);
+  site.device = router_egress_;
+  site.ingress = router_ingress_;
+  site.destination = server_prefix_;
+  site.egress_ioam_id = router_egress_ioam_id_;
+  site.node = router_;
+  site.next_node = server_;
+  return site;
+}
+
+std::optional<CongestionSite> DemoTopology::reverse_congestion_site(std::string& error) const {
+  if (!no_reverse_site_.empty()) {
+    error = no_reverse_site_;
+    return std::nullopt;
+  }
+  CongestionSite site;
+  site.netns = netns(router_);
+  site.device = router_ingress_;
+  site.ingress = router_egress_;
+  site.destination = client_prefix_;
+  site.egress_ioam_id = router_ingress_ioam_id_;
+  site.delay_device = "cltdelayback";
+  site.delay_table = "4243";
+  site.node = router_;
+  site.next_node = client_;
+  return site;
 }
 
 }  // namespace clt::demo

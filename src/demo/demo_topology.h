@@ -36,13 +36,17 @@ class DemoTopology {
   const std::vector<std::pair<std::uint32_t, std::string>>& node_ids() const { return node_ids_; }
   // The router's link towards the server, where traced requests queue.
   CongestionSite congestion_site() const;
+  // Its link towards the client, where the responses go; nullopt with error
+  // when the topology lacks the route back or that interface's IOAM id.
+  std::optional<CongestionSite> reverse_congestion_site(std::string& error) const;
 
  private:
   std::string prefix_;
   std::string client_, router_, server_;
   std::string client_interface_, server_interface_, server_address_;
-  std::string router_ingress_, router_egress_, server_prefix_;
-  unsigned router_egress_ioam_id_ = 0;
+  std::string router_ingress_, router_egress_, server_prefix_, client_prefix_;
+  unsigned router_egress_ioam_id_ = 0, router_ingress_ioam_id_ = 0;
+  std::string no_reverse_site_;  // why there is no reverse site, if there is none
   std::vector<std::pair<std::uint32_t, std::string>> node_ids_;
 };
 

@@ -2,15 +2,19 @@
 
 #include <httplib.h>
 
+#include "core/ids.h"
 #include "os/netns.h"
+#include "tracing/propagation.h"
 
 namespace clt::demo {
 
 namespace {
 
 bool get_once(httplib::Client& client, const std::string& path, std::string& body,
-              std::string& error) {
-  auto res = client.Get(path.c_str());
+              std::string& error, const std::string& traceparent = {}) {
+  httplib::Headers headers;
+  if (!traceparent.empty()) headers.emplace("traceparent", traceparent);
+  auto res = client.Get(path, headers);
   if (!res) {
     error = "no answer from the API service: " + httplib::to_string(res.error());
     return false;
@@ -33,15 +37,23 @@ httplib::Client make_client(std::uint16_t port) {
 
 }  // namespace
 
+StartedTrace start_trace(tracing::IdGenerator& ids) {
+  tracing::SpanContext context;
+  context.trace_id = ids.new_trace_id();
+  context.span_id = ids.new_span_id();
+  context.trace_flags = tracing::kTraceFlagSampled;
+  return {tracing::format_traceparent(context), core::to_hex(context.trace_id)};
+}
+
 bool api_get(const std::string& netns, std::uint16_t port, const std::string& path,
-             std::string& body, std::string& error) {
+             std::string& body, std::string& error, const std::string& traceparent) {
   bool ok = false;
   std::string netns_error;
   if (!os::run_in_netns(
           netns,
           [&] {
             auto client = make_client(port);
-            ok = get_once(client, path, body, error);
+            ok = get_once(client, path, body, error, traceparent);
           },
           netns_error)) {
     error = netns_error;
@@ -95,8 +107,10 @@ void LoadClient::loop() {
     next_at += period;
     Result r;
     std::string body;
-    if (get_once(client, "/api/request", body, r.error)) {
-      r.answer = parse_api_answer(body, r.error);
+    StartedTrace trace;
+    if (start_traces_) trace = start_trace(ids_);
+    if (get_once(client, "/api/request", body, r.error, trace.traceparent)) {
+      r.answer = parse_api_answer(body, r.error, trace.trace_id);
     }
     std::lock_guard lock(mutex_);
     results_.push_back(std::move(r));

@@ -80,22 +80,70 @@ std::string format_delay_us(std::int64_t us) {
 
 }  // namespace
 
-std::optional<ApiAnswer> parse_api_answer(const std::string& body, std::string& error) {
+std::optional<ApiAnswer> parse_api_answer(const std::string& body, std::string& error,
+                                          const std::string& started_trace_id) {
   json j = json::parse(body, nullptr, false);
-  if (j.is_discarded() || !j.is_object() || !j.contains("trace_id") ||
-      !j.contains("sub_requests")) {
+  if (j.is_discarded() || !j.is_object() || (!j.contains("trace_id") && started_trace_id.empty()) ||
+      !j.contains("sub_requests") || !j["sub_requests"].is_array()) {
     error = "the API service answered something that is not its JSON: " + body.substr(0, 120);
     return std::nullopt;
   }
   ApiAnswer a;
-  a.trace_id = lower(j.value("trace_id", ""));
+  a.trace_id = lower(j.contains("trace_id") ? j.value("trace_id", "") : started_trace_id);
   a.duration_ms = j.value("duration_ms", 0.0);
   for (const auto& s : j["sub_requests"]) {
+    if (!s.is_object()) continue;
     a.sub_requests.push_back({s.value("name", ""), lower(s.value("span_id", "")),
                               s.value("duration_ms", 0.0), s.value("status", 0)});
   }
   return a;
 }
+
+namespace {
+
+bool ends_with(const std::string& s, const std::string& suffix) {
+  return s.size() >= suffix.size() &&
+         s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+// The client span calling `name`, by its URL (`http.url` from the Node.js
+// HTTP instrumentation, `url.full` in newer semantic conventions).
+std::string find_client_span(const json& spans, const std::string& name) {
+  for (const auto& s : spans) {
+    if (tag_string(s, "span.kind") != "client") continue;
+    std::string url = tag_string(s, "http.url");
+    if (url.empty()) url = tag_string(s, "url.full");
+    if (!name.empty() && ends_with(url, name)) return lower(s.value("spanID", ""));
+  }
+  return {};
+}
+
+PathReport read_path(const json& network, const json& spans) {
+  PathReport out;
+  out.path = tag_string(network, "ioam.path");
+  out.slowest_hop = tag_string(network, "ioam.slowest_hop");
+  out.slowest_hop_delay_us = tag_int(network, "ioam.slowest_hop_delay_us");
+  out.ids_lost = tag_bool(network, "ioam.ids_lost");
+  out.overflow = tag_bool(network, "ioam.overflow");
+  std::string network_id = lower(network.value("spanID", ""));
+  for (const auto& s : spans) {
+    if (tag_string(s, "ioam.kind") != "hop" || lower(parent_of(s)) != network_id) continue;
+    HopReport h;
+    h.hop = static_cast<int>(tag_int(s, "ioam.hop").value_or(0));
+    h.node = tag_string(s, "net.node.name");
+    h.node_id = static_cast<std::uint32_t>(tag_int(s, "ioam.node_id").value_or(0));
+    if (h.node.empty()) h.node = std::to_string(h.node_id);
+    h.delay_us = tag_int(s, "ioam.delay_us");
+    h.queue_depth = tag_int(s, "ioam.queue_depth");
+    h.packets = tag_int(s, "ioam.packets").value_or(0);
+    out.hops.push_back(std::move(h));
+  }
+  std::sort(out.hops.begin(), out.hops.end(),
+            [](const HopReport& a, const HopReport& b) { return a.hop < b.hop; });
+  return out;
+}
+
+}  // namespace
 
 bool fill_from_trace(const ApiAnswer& answer, const json& trace, RequestReport& report) {
   report.trace_id = answer.trace_id;
@@ -114,41 +162,31 @@ bool fill_from_trace(const ApiAnswer& answer, const json& trace, RequestReport& 
   for (const auto& sub : answer.sub_requests) {
     SubRequestReport out;
     out.name = sub.name;
-    out.span_id = sub.span_id;
+    out.span_id = sub.span_id.empty() ? find_client_span(spans, sub.name) : sub.span_id;
     out.duration_ms = sub.duration_ms;
-    const json* network = nullptr;
+    const json* request = nullptr;
+    const json* response = nullptr;
     for (const auto& s : spans) {
+      if (out.span_id.empty()) break;
       std::string id = lower(s.value("spanID", ""));
-      if (id == sub.span_id && s.contains("duration")) {
+      if (id == out.span_id && s.contains("duration")) {
         out.duration_ms = s["duration"].get<double>() / 1000.0;
       }
-      if (tag_string(s, "ioam.kind") == "network" && lower(parent_of(s)) == sub.span_id) {
-        network = &s;
+      if (tag_string(s, "ioam.kind") == "network" && lower(parent_of(s)) == out.span_id) {
+        (tag_string(s, "ioam.direction") == "response" ? response : request) = &s;
       }
     }
-    if (network) {
+    if (request) {
+      PathReport path = read_path(*request, spans);
       out.has_network = true;
-      out.path = tag_string(*network, "ioam.path");
-      out.slowest_hop = tag_string(*network, "ioam.slowest_hop");
-      out.slowest_hop_delay_us = tag_int(*network, "ioam.slowest_hop_delay_us");
-      out.ids_lost = tag_bool(*network, "ioam.ids_lost");
-      out.overflow = tag_bool(*network, "ioam.overflow");
-      std::string network_id = lower(network->value("spanID", ""));
-      for (const auto& s : spans) {
-        if (tag_string(s, "ioam.kind") != "hop" || lower(parent_of(s)) != network_id) continue;
-        HopReport h;
-        h.hop = static_cast<int>(tag_int(s, "ioam.hop").value_or(0));
-        h.node = tag_string(s, "net.node.name");
-        h.node_id = static_cast<std::uint32_t>(tag_int(s, "ioam.node_id").value_or(0));
-        if (h.node.empty()) h.node = std::to_string(h.node_id);
-        h.delay_us = tag_int(s, "ioam.delay_us");
-        h.queue_depth = tag_int(s, "ioam.queue_depth");
-        h.packets = tag_int(s, "ioam.packets").value_or(0);
-        out.hops.push_back(std::move(h));
-      }
-      std::sort(out.hops.begin(), out.hops.end(),
-                [](const HopReport& a, const HopReport& b) { return a.hop < b.hop; });
+      out.path = std::move(path.path);
+      out.hops = std::move(path.hops);
+      out.slowest_hop = std::move(path.slowest_hop);
+      out.slowest_hop_delay_us = path.slowest_hop_delay_us;
+      out.ids_lost = path.ids_lost;
+      out.overflow = path.overflow;
     }
+    if (response) out.response = read_path(*response, spans);
     if (!out.has_network || out.hops.empty()) complete = false;
     report.sub_requests.push_back(std::move(out));
   }
@@ -157,27 +195,57 @@ bool fill_from_trace(const ApiAnswer& answer, const json& trace, RequestReport& 
 
 SlowestLink slowest_link(const RequestReport& report) {
   SlowestLink best;
-  for (const auto& sub : report.sub_requests) {
-    for (std::size_t i = 1; i < sub.hops.size(); ++i) {
-      const auto& h = sub.hops[i];
+  auto consider = [&](const std::vector<HopReport>& hops, const std::string& sub,
+                      const char* direction) {
+    for (std::size_t i = 1; i < hops.size(); ++i) {
+      const auto& h = hops[i];
       if (h.delay_us && *h.delay_us > best.delay_us) {
-        best = {sub.hops[i - 1].node, h.node, *h.delay_us, sub.name};
+        best = {hops[i - 1].node, h.node, *h.delay_us, sub, direction};
       }
     }
+  };
+  for (const auto& sub : report.sub_requests) {
+    consider(sub.hops, sub.name, "request");
+    if (sub.response) consider(sub.response->hops, sub.name, "response");
   }
   return best;
 }
 
+namespace {
+
+json hops_json(const std::vector<HopReport>& hops) {
+  json out = json::array();
+  for (const auto& h : hops) {
+    json jh = {{"hop", h.hop}, {"node", h.node}, {"node_id", h.node_id}, {"packets", h.packets}};
+    jh["delay_us"] = h.delay_us ? json(*h.delay_us) : json(nullptr);
+    jh["queue_depth"] = h.queue_depth ? json(*h.queue_depth) : json(nullptr);
+    out.push_back(std::move(jh));
+  }
+  return out;
+}
+
+// "athos >70us> porthos >200ms> aramis(q3)"
+std::string hops_text(const std::vector<HopReport>& hops) {
+  std::string line;
+  for (std::size_t i = 0; i < hops.size(); ++i) {
+    const auto& h = hops[i];
+    if (i > 0) {
+      line += " >";
+      if (h.delay_us) line += format_delay_us(*h.delay_us);
+      line += "> ";
+    }
+    line += h.node;
+    if (h.queue_depth && *h.queue_depth > 0) line += "(q" + std::to_string(*h.queue_depth) + ")";
+  }
+  return line;
+}
+
+}  // namespace
+
 json to_json(const RequestReport& report) {
   json subs = json::array();
   for (const auto& sub : report.sub_requests) {
-    json hops = json::array();
-    for (const auto& h : sub.hops) {
-      json jh = {{"hop", h.hop}, {"node", h.node}, {"node_id", h.node_id}, {"packets", h.packets}};
-      jh["delay_us"] = h.delay_us ? json(*h.delay_us) : json(nullptr);
-      jh["queue_depth"] = h.queue_depth ? json(*h.queue_depth) : json(nullptr);
-      hops.push_back(std::move(jh));
-    }
+    json hops = hops_json(sub.hops);
     json js = {{"name", sub.name},
                {"span_id", sub.span_id},
                {"duration_ms", sub.duration_ms},
@@ -189,6 +257,12 @@ json to_json(const RequestReport& report) {
     js["slowest_hop"] = sub.slowest_hop.empty() ? json(nullptr) : json(sub.slowest_hop);
     js["slowest_hop_delay_us"] =
         sub.slowest_hop_delay_us ? json(*sub.slowest_hop_delay_us) : json(nullptr);
+    if (sub.response) {
+      js["response"] = {{"path", sub.response->path},
+                        {"hops", hops_json(sub.response->hops)},
+                        {"ids_lost", sub.response->ids_lost},
+                        {"overflow", sub.response->overflow}};
+    }
     subs.push_back(std::move(js));
   }
   json out = {{"trace_id", report.trace_id},
@@ -200,7 +274,8 @@ json to_json(const RequestReport& report) {
                           {"to", slow.to},
                           {"link", slow.from + " > " + slow.to},
                           {"delay_us", slow.delay_us},
-                          {"sub_request", slow.sub_request}};
+                          {"sub_request", slow.sub_request},
+                          {"direction", slow.direction}};
   } else {
     out["slowest_hop"] = nullptr;
   }
@@ -216,22 +291,16 @@ std::string to_line(const RequestReport& report) {
       line += "[no network data]";
       continue;
     }
-    line += "[";
-    for (std::size_t i = 0; i < sub.hops.size(); ++i) {
-      const auto& h = sub.hops[i];
-      if (i > 0) {
-        line += " >";
-        if (h.delay_us) line += format_delay_us(*h.delay_us);
-        line += "> ";
-      }
-      line += h.node;
-      if (h.queue_depth && *h.queue_depth > 0) line += "(q" + std::to_string(*h.queue_depth) + ")";
+    line += "[" + hops_text(sub.hops);
+    if (sub.response && !sub.response->hops.empty()) {
+      line += " | back: " + hops_text(sub.response->hops);
     }
     line += "]";
   }
   SlowestLink slow = slowest_link(report);
   if (slow.delay_us >= 0) {
     line += "  slowest " + slow.from + ">" + slow.to + " " + format_delay_us(slow.delay_us);
+    if (slow.direction == "response") line += " (response)";
   }
   if (!report.error.empty()) line += "  (" + report.error + ")";
   return line;

@@ -19,17 +19,31 @@ struct HopReport {
   std::int64_t packets = 0;
 };
 
-struct SubRequestReport {
-  std::string name;  // "/check"
-  std::string span_id;
-  double duration_ms = 0;
-  bool has_network = false;  // the collector joined IOAM data to the span
-  std::string path;          // "athos > porthos > aramis"
+// One direction of a sub-request on the network: a network span of the
+// client span and its hops.
+struct PathReport {
+  std::string path;  // "athos > porthos > aramis"
   std::vector<HopReport> hops;
   std::string slowest_hop;  // node at the end of the slowest link
   std::optional<std::int64_t> slowest_hop_delay_us;
   bool ids_lost = false;
   bool overflow = false;
+};
+
+struct SubRequestReport {
+  std::string name;  // "/check"
+  std::string span_id;
+  double duration_ms = 0;
+  bool has_network = false;  // the collector joined IOAM data to the span
+  std::string path;          // the request's path: "athos > porthos > aramis"
+  std::vector<HopReport> hops;
+  std::string slowest_hop;  // node at the end of the slowest link
+  std::optional<std::int64_t> slowest_hop_delay_us;
+  bool ids_lost = false;
+  bool overflow = false;
+  // The response's path, when the collector has a network span tagged
+  // `ioam.direction` = `response` (the ids read on the wire bind it).
+  std::optional<PathReport> response;
 };
 
 struct RequestReport {
@@ -53,10 +67,16 @@ struct ApiAnswer {
 };
 
 // Parses the API service's JSON answer; nullopt with error set if malformed.
-std::optional<ApiAnswer> parse_api_answer(const std::string& body, std::string& error);
+// An answer without a trace id (a service that does not know its tracing)
+// takes started_trace_id, the trace its caller started; without one it is
+// malformed. A sub-request without a span id is found in the trace later.
+std::optional<ApiAnswer> parse_api_answer(const std::string& body, std::string& error,
+                                          const std::string& started_trace_id = {});
 
 // Fills a report from the collector's Jaeger-JSON trace (`GET /api/traces/ID`).
-// Returns true when every sub-request has its network span and hops.
+// A sub-request without a span id is the trace's client span (`span.kind` =
+// client) whose URL ends with its name. Returns true when every sub-request
+// has its request path with hops.
 bool fill_from_trace(const ApiAnswer& answer, const nlohmann::json& trace, RequestReport& report);
 
 // The link (from > to) with the largest delay over all sub-requests; empty if none.
@@ -65,6 +85,7 @@ struct SlowestLink {
   std::string to;
   std::int64_t delay_us = -1;
   std::string sub_request;
+  std::string direction;  // "request" or "response"
 };
 SlowestLink slowest_link(const RequestReport& report);
 

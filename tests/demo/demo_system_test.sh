@@ -6,10 +6,19 @@
 #   congested --congest porthos:200ms: the porthos > aramis hop is >= 200 ms
 #             and is the slowest
 #   queue     --congest porthos:rate=1mbit: porthos reports a queue depth
+#   zero_code --zero-code: the Node.js services (official OpenTelemetry SDK,
+#             no capability, unprivileged uid): through the collector's query
+#             API, every client span has a request path and a response path
+#             (network spans tagged ioam.direction), each hop by hop in its order
+#   zero_code_congested    --zero-code --congest porthos:200ms: porthos > aramis
+#             is the slowest link, on the request path
+#   zero_code_congested_back  --zero-code --congest porthos>athos:200ms: porthos >
+#             athos is the slowest link, on the response path
 # and after each run nothing is left behind (namespaces, processes, run dir).
 # And (preflight) refusals with one clear message: not root, a busy port,
 # leftovers of an earlier run; then --cleanup removes the leftovers.
-# Usage: demo_system_test.sh CLT_BINARY [plain|sockopt|congested|queue|preflight|all]
+# Usage: demo_system_test.sh CLT_BINARY [plain|sockopt|congested|queue|preflight|zero_code|
+#                                        zero_code_congested|zero_code_congested_back|all]
 set -uo pipefail
 clt=${1:?usage: demo_system_test.sh CLT_BINARY [plain|congested|queue|preflight|all]}
 which=${2:-all}
@@ -76,6 +85,68 @@ run_demo() {
 check_summary() {
   "$py" "$here/check_summary.py" "$@" || fail "summary check failed: $*"
 }
+
+# The zero-code services are the Node.js processes in a node's namespace: each
+# must run as a non-root user with no effective capability.
+check_unprivileged_services() {
+  local found=0 ns pid comm
+  for ns in "${prefix}athos" "${prefix}aramis"; do
+    for pid in $(ip netns pids "$ns"); do
+      comm=$(cat "/proc/$pid/comm" 2>/dev/null) || continue
+      [ "$comm" = node ] || [ "$comm" = MainThread ] || continue
+      found=$((found + 1))
+      local uid cap
+      uid=$(awk '/^Uid:/ {print $3}' "/proc/$pid/status")
+      cap=$(awk '/^CapEff:/ {print $2}' "/proc/$pid/status")
+      [ "$uid" != 0 ] || fail "zero-code service $pid in $ns runs as root"
+      [ "$cap" = 0000000000000000 ] || fail "zero-code service $pid in $ns has capabilities: CapEff $cap"
+    done
+  done
+  [ "$found" -eq 2 ] || fail "expected the 2 Node.js services in the namespaces, found $found"
+  echo "ok: the 2 Node.js services run as an unprivileged user, CapEff 0"
+}
+
+if [ "$which" = zero_code ] || [ "$which" = all ]; then
+  # Not --exit: the collector stays up after the requests, to be queried.
+  "$clt" demo --zero-code --requests 4 --prefix "$prefix" --run-dir "$run_dir" \
+    --ui-port "$p_ui" --otlp-grpc-port "$p_grpc" --otlp-http-port "$p_http" \
+    --ioam-port "$p_ioam" >"$out_dir/zero_code.lines" 2>"$out_dir/zero_code.log" &
+  demo_pid=$!
+  for _ in $(seq 1800); do
+    grep -q "requests done" "$out_dir/zero_code.log" && break
+    kill -0 "$demo_pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  if ! grep -q "requests done" "$out_dir/zero_code.log"; then
+    cat "$out_dir/zero_code.log" "$out_dir/zero_code.lines" >&2
+    fail "zero_code: the demo did not finish its 4 requests within 180 s"
+  fi
+  cat "$out_dir/zero_code.lines"
+  check_unprivileged_services
+  mapfile -t traces < <(grep -oE '^[0-9a-f]{32}' "$out_dir/zero_code.lines")
+  [ "${#traces[@]}" -eq 4 ] || fail "zero_code: expected 4 request lines, got ${#traces[@]}"
+  "$py" "$here/check_zero_code_traces.py" "$p_ui" "${traces[@]}"
+  traces_ok=$?
+  kill -INT "$demo_pid"
+  wait "$demo_pid"
+  rc=$?
+  demo_pid=
+  [ "$traces_ok" -eq 0 ] || fail "zero_code: the collector's traces lack paths (above)"
+  [ "$rc" -eq 0 ] || { cat "$out_dir/zero_code.log" >&2; fail "zero_code: clt demo exited with status $rc"; }
+  nothing_left_behind zero_code
+fi
+if [ "$which" = zero_code_congested ] || [ "$which" = all ]; then
+  run_demo zero_code_congested --zero-code --congest porthos:200ms
+  check_summary "$out_dir/zero_code_congested.json" --requests 5 --zero-code \
+    --slowest "porthos > aramis" --min-delay-us 200000
+  echo "ok: zero-code congested run, porthos > aramis is the slowest link at >= 200 ms"
+fi
+if [ "$which" = zero_code_congested_back ] || [ "$which" = all ]; then
+  run_demo zero_code_congested_back --zero-code --congest 'porthos>athos:200ms'
+  check_summary "$out_dir/zero_code_congested_back.json" --requests 5 --zero-code \
+    --slowest-back "porthos > athos" --min-delay-us 200000
+  echo "ok: zero-code run congested on the way back, porthos > athos is the slowest link"
+fi
 
 if [ "$which" = plain ] || [ "$which" = all ]; then
   run_demo plain

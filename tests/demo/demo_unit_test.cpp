@@ -35,10 +35,26 @@ TEST(Congestion, ParsesDelaysAndRates) {
   EXPECT_EQ(r->rate, "1mbit");
 }
 
+TEST(Congestion, ParsesTheDirection) {
+  std::string error;
+  auto forward = parse_congestion("porthos>aramis:200ms", error);
+  ASSERT_TRUE(forward) << error;
+  EXPECT_EQ(forward->direction, CongestionSpec::Direction::kTowardsServer);
+  EXPECT_EQ(forward->node, "porthos");
+  EXPECT_EQ(parse_congestion("porthos:200ms", error)->direction,
+            CongestionSpec::Direction::kTowardsServer);
+  auto back = parse_congestion("porthos>athos:rate=1mbit", error);
+  ASSERT_TRUE(back) << error;
+  EXPECT_EQ(back->direction, CongestionSpec::Direction::kTowardsClient);
+  EXPECT_EQ(back->node, "porthos");
+  EXPECT_EQ(back->rate, "1mbit");
+}
+
 TEST(Congestion, RefusesWhatItCannotApply) {
   std::string error;
   for (const char* bad : {"porthos", ":200ms", "porthos:200", "porthos:fast", "porthos:-5ms",
-                          "porthos:rate=fast", "porthos:rate=", "aramis:200ms", "porthos:11s"}) {
+                          "porthos:rate=fast", "porthos:rate=", "aramis:200ms", "porthos:11s",
+                          "porthos>porthos:200ms", "porthos>:200ms", "aramis>porthos:200ms"}) {
     error.clear();
     EXPECT_FALSE(parse_congestion(bad, error)) << bad;
     EXPECT_FALSE(error.empty()) << bad;
@@ -94,6 +110,13 @@ auto fields(const CongestionSite& s) {
   return std::tie(s.netns, s.device, s.ingress, s.destination, s.egress_ioam_id);
 }
 
+// The fields above, as a site is expected to have them.
+std::tuple<std::string, std::string, std::string, std::string, unsigned> expected_site(
+    std::string netns, std::string device, std::string ingress, std::string destination,
+    unsigned egress_ioam_id) {
+  return {netns, device, ingress, destination, egress_ioam_id};
+}
+
 TEST(DemoTopology, ReadsItsFactsFromTheDefaultTopology) {
   std::string error;
   auto topology = topo::parse_topology(topo::default_topology_text(), "default.topo", error);
@@ -109,7 +132,15 @@ TEST(DemoTopology, ReadsItsFactsFromTheDefaultTopology) {
   EXPECT_EQ(d->namespaces(), (std::vector<std::string>{"t-athos", "t-porthos", "t-aramis"}));
   using Ids = std::vector<std::pair<std::uint32_t, std::string>>;
   EXPECT_EQ(d->node_ids(), (Ids{{1, "athos"}, {2, "porthos"}, {3, "aramis"}}));
-  EXPECT_EQ(fields(d->congestion_site()), fields({"t-porthos", "eth1", "eth0", "fd00:2::/64", 22}));
+  EXPECT_EQ(fields(d->congestion_site()),
+            expected_site("t-porthos", "eth1", "eth0", "fd00:2::/64", 22));
+  // The way back: porthos's link towards athos, entered from aramis's side.
+  auto back = d->reverse_congestion_site(error);
+  ASSERT_TRUE(back) << error;
+  EXPECT_EQ(fields(*back), expected_site("t-porthos", "eth0", "eth1", "fd00:1::/64", 21));
+  EXPECT_EQ(back->next_node, "athos");
+  EXPECT_NE(back->delay_device, d->congestion_site().delay_device);
+  EXPECT_NE(back->delay_table, d->congestion_site().delay_table);
 }
 
 TEST(DemoTopology, FollowsTheTopologyNotFixedNames) {
@@ -126,7 +157,11 @@ TEST(DemoTopology, FollowsTheTopologyNotFixedNames) {
   ASSERT_TRUE(d) << error;
   EXPECT_EQ(d->server_address(), "fd00:8::2");
   EXPECT_EQ(d->server_interface(), "veth3");
-  EXPECT_EQ(fields(d->congestion_site()), fields({"p-r", "veth2", "veth1", "fd00:8::/64", 82}));
+  EXPECT_EQ(fields(d->congestion_site()),
+            expected_site("p-r", "veth2", "veth1", "fd00:8::/64", 82));
+  // No IOAM id on r:veth1: the way back cannot be congested, and says why.
+  EXPECT_FALSE(d->reverse_congestion_site(error));
+  EXPECT_NE(error.find("r:veth1"), std::string::npos) << error;
 }
 
 TEST(DemoTopology, RefusesATopologyWithoutTheRoles) {
@@ -181,6 +216,75 @@ TEST(RequestReport, RejectsAnswersThatAreNotTheApis) {
   EXPECT_FALSE(parse_api_answer("<html>", error));
   EXPECT_FALSE(error.empty());
   EXPECT_FALSE(parse_api_answer(R"({"trace_id":"x"})", error));
+}
+
+// A zero-code trace: the API tells no ids, the client span is found by its
+// URL, and the collector's two network spans split by ioam.direction.
+json two_direction_trace() {
+  json spans = json::array();
+  spans.push_back(span("00000000000000a1", "", {tag("span.kind", "server")}, 12000));
+  spans.push_back(
+      span("00000000000000b1", "00000000000000a1",
+           {tag("span.kind", "client"), tag("http.url", "http://[fd00:2::2]:8081/other")}, 9000));
+  spans.push_back(
+      span("00000000000000c1", "00000000000000a1",
+           {tag("span.kind", "client"), tag("http.url", "http://[fd00:2::2]:8081/check")}, 250000));
+  spans.push_back(span("00000000000000e1", "00000000000000c1",
+                       {tag("ioam.kind", "network"), tag("ioam.direction", "request"),
+                        tag("ioam.path", "athos > porthos > aramis")}));
+  spans.push_back(span("00000000000000e2", "00000000000000c1",
+                       {tag("ioam.kind", "network"), tag("ioam.direction", "response"),
+                        tag("ioam.path", "aramis > porthos > athos")}));
+  const std::vector<std::string> request = {"athos", "porthos", "aramis"};
+  const std::vector<std::string> response = {"aramis", "porthos", "athos"};
+  for (int hop = 1; hop <= 3; ++hop) {
+    const auto i = static_cast<std::size_t>(hop - 1);
+    json up = {tag("ioam.kind", "hop"), tag("ioam.hop", hop), tag("net.node.name", request[i])};
+    json back = {tag("ioam.kind", "hop"), tag("ioam.hop", hop), tag("net.node.name", response[i])};
+    if (hop > 1) {
+      up.push_back(tag("ioam.delay_us", 40 + hop));
+      // The response's porthos > athos link is the slow one.
+      back.push_back(tag("ioam.delay_us", hop == 3 ? 200700 : 40 + hop));
+    }
+    spans.push_back(span("000000000000010" + std::to_string(hop), "00000000000000e1", up));
+    spans.push_back(span("000000000000020" + std::to_string(hop), "00000000000000e2", back));
+  }
+  return {{"data", json::array({{{"traceID", "ab"}, {"spans", spans}}})}};
+}
+
+TEST(RequestReport, ZeroCodeFindsTheClientSpanAndBothDirections) {
+  std::string error;
+  auto answer = parse_api_answer(
+      R"({"duration_ms":260.5,"sub_requests":[{"name":"/check","duration_ms":251,"status":200}]})",
+      error, "0123456789abcdef0123456789abcdef");
+  ASSERT_TRUE(answer) << error;
+  EXPECT_EQ(answer->trace_id, "0123456789abcdef0123456789abcdef");
+  EXPECT_TRUE(answer->sub_requests[0].span_id.empty());
+  // Without the trace its caller started, an answer without a trace id is refused.
+  EXPECT_FALSE(parse_api_answer(R"({"sub_requests":[]})", error));
+
+  RequestReport report;
+  ASSERT_TRUE(fill_from_trace(*answer, two_direction_trace(), report));
+  const auto& sub = report.sub_requests[0];
+  EXPECT_EQ(sub.span_id, "00000000000000c1");
+  EXPECT_DOUBLE_EQ(sub.duration_ms, 250.0);
+  ASSERT_EQ(sub.hops.size(), 3u);
+  EXPECT_EQ(sub.hops.front().node, "athos");
+  EXPECT_EQ(sub.path, "athos > porthos > aramis");
+  ASSERT_TRUE(sub.response);
+  ASSERT_EQ(sub.response->hops.size(), 3u);
+  EXPECT_EQ(sub.response->hops.front().node, "aramis");
+  EXPECT_EQ(sub.response->hops.back().node, "athos");
+  SlowestLink slow = slowest_link(report);
+  EXPECT_EQ(slow.from, "porthos");
+  EXPECT_EQ(slow.to, "athos");
+  EXPECT_EQ(slow.direction, "response");
+  json j = to_json(report);
+  EXPECT_EQ(j["slowest_hop"]["direction"], "response");
+  EXPECT_EQ(j["sub_requests"][0]["response"]["hops"][2]["node"], "athos");
+  std::string line = to_line(report);
+  EXPECT_NE(line.find("| back: aramis >42us> porthos >200.7ms> athos]"), std::string::npos) << line;
+  EXPECT_NE(line.find("slowest porthos>athos 200.7ms (response)"), std::string::npos) << line;
 }
 
 TEST(KeepAliveClient, SendsSeveralRequestsOnOneConnection) {
