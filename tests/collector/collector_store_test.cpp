@@ -256,13 +256,13 @@ TEST_P(StoreTest, RawRecordsAreRetrievable) {
   ReaderPool pool(readers());
   QueryService q(pool);
   std::string body;
-  ASSERT_EQ(q.ioam_records(kTrace, kSpan, body), 200);
+  ASSERT_EQ(q.ioam_records(kTrace, kSpan, "", body), 200);
   json j = json::parse(body);
   ASSERT_EQ(j["data"].size(), 2u);
   EXPECT_EQ(j["data"][0]["trace_id"], kTrace);
   EXPECT_EQ(j["data"][0]["nodes"][1]["queue_depth"], 4);
   EXPECT_EQ(j["data"][1]["nodes"][0]["timestamp_frac"], 5);
-  EXPECT_EQ(q.ioam_records("zz", kSpan, body), 400);
+  EXPECT_EQ(q.ioam_records("zz", kSpan, "", body), 400);
 }
 
 TEST_P(StoreTest, RetentionByAgeDeletesOldData) {

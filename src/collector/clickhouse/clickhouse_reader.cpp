@@ -104,7 +104,7 @@ bool Reader::trace_spans(const core::TraceId& id, std::vector<StoredSpan>& out,
 void Reader::trace_networks(const core::TraceId& id, std::vector<NetworkSummary>& out) {
   const std::string sql = "SELECT argMax(summary, updated_us) FROM " + t_.network +
                           " WHERE trace_id = " + id_literal(id) +
-                          " GROUP BY span_id FORMAT RowBinary";
+                          " GROUP BY span_id, direction FORMAT RowBinary";
   if (!http_.select(sql, answer_)) return;
   RowBinaryReader r(answer_);
   std::string json;
@@ -152,7 +152,7 @@ void Reader::scan_networks(std::int64_t start_us, std::int64_t end_us,
     const std::string sql =
         "SELECT summary FROM " + t_.network + " WHERE start_us >= " + std::to_string(start_us) +
         " AND start_us <= " + std::to_string(end_us) +
-        " ORDER BY start_us DESC, updated_us DESC LIMIT 1 BY trace_id, span_id "
+        " ORDER BY start_us DESC, updated_us DESC LIMIT 1 BY trace_id, span_id, direction "
         "LIMIT " +
         std::to_string(offset) + ", " + std::to_string(page) + " FORMAT RowBinary";
     if (!http_.select(sql, answer_)) return;
@@ -173,7 +173,9 @@ void Reader::records(const JoinKey& key,
                      const std::function<void(std::int64_t, std::string_view)>& visit) {
   const std::string sql =
       "SELECT data FROM " + t_.ioam_records + " WHERE trace_id = " + id_literal(key.trace_id) +
-      " AND span_id = " + id_literal(key.span_id) + " ORDER BY received_us FORMAT RowBinary";
+      " AND span_id = " + id_literal(key.span_id) +
+      " AND direction = " + (key.direction == core::Direction::kResponse ? "1" : "0") +
+      " ORDER BY received_us FORMAT RowBinary";
   if (!http_.select(sql, answer_)) return;
   RowBinaryReader r(answer_);
   std::string_view blob;

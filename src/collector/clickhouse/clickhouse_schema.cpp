@@ -65,10 +65,26 @@ std::vector<std::string> version_2(const Tables& t) {
   };
 }
 
+// A span's request and response apart: direction 0 request, 1 response (what
+// was stored before is a request). The sorting key can take a column added
+// in the same ALTER; the replacing tables keep one row per key, so the
+// direction has to be part of it.
+std::vector<std::string> version_3(const Tables& t) {
+  std::vector<std::string> steps;
+  for (const std::string* table : {&t.network, &t.span_aggregates, &t.ioam_records}) {
+    const bool records = table == &t.ioam_records;
+    steps.push_back("ALTER TABLE " + *table +
+                    " ADD COLUMN IF NOT EXISTS direction UInt8 DEFAULT 0, MODIFY ORDER BY "
+                    "(trace_id, span_id, direction" +
+                    (records ? ", received_us)" : ")"));
+  }
+  return steps;
+}
+
 // The steps of each version, in order: version_steps()[v - 1] brings a
 // database from version v - 1 to v.
 std::vector<std::vector<std::string>> version_steps(const Tables& t) {
-  return {version_1(t), version_2(t)};
+  return {version_1(t), version_2(t), version_3(t)};
 }
 
 bool stored_version(Http& http, const Tables& t, int& version, std::string& error) {

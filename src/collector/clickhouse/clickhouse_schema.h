@@ -11,7 +11,7 @@ namespace clt::collector::clickhouse {
 // spans that agents summarized). Each version's step creates its tables with
 // CREATE TABLE IF NOT EXISTS, so a database is brought up from any older
 // version by running the steps after it.
-inline constexpr int kSchemaVersion = 2;
+inline constexpr int kSchemaVersion = 3;
 
 // The table names of the store's data, as `db.table`.
 struct Tables {

@@ -41,7 +41,7 @@ void append_index_row(std::string& rows, const StoredSpan& s) {
   for (const auto& tag : s.search_tags) w.string(tag.second);
 }
 
-// The keys as a literal set for `(trace_id, span_id) IN ...`.
+// The keys as a literal set for `(trace_id, span_id, direction) IN ...`.
 std::string key_set(std::span<const JoinKey> keys) {
   std::string out = "(";
   char trace[32], span[16];
@@ -53,10 +53,23 @@ std::string key_set(std::span<const JoinKey> keys) {
     out.append(trace, sizeof trace);
     out += "'), unhex('";
     out.append(span, sizeof span);
-    out += "'))";
+    out += "'), ";
+    out += k.direction == core::Direction::kResponse ? '1' : '0';
+    out += ")";
   }
   out += ")";
   return out;
+}
+
+std::uint8_t direction_column(core::Direction d) {
+  return static_cast<std::uint8_t>(d);
+}
+
+bool read_key(RowBinaryReader& r, JoinKey& k) {
+  std::uint8_t direction = 0;
+  if (!r.fixed(k.trace_id) || !r.fixed(k.span_id) || !r.u8(direction)) return false;
+  k.direction = direction == 1 ? core::Direction::kResponse : core::Direction::kRequest;
+  return true;
 }
 
 // Keys per lookup query: about 60 bytes of SQL each, well under the
@@ -103,7 +116,8 @@ bool ClickHouseStore::write(const StoreWrite& w) {
           .fixed(n.summary.key.trace_id)
           .fixed(n.summary.key.span_id)
           .string(n.aggregate)
-          .i64(n.updated_us);
+          .i64(n.updated_us)
+          .u8(direction_column(n.summary.key.direction));
     RowBinaryWriter(network_rows_)
         .fixed(n.summary.key.trace_id)
         .fixed(n.summary.key.span_id)
@@ -111,7 +125,8 @@ bool ClickHouseStore::write(const StoreWrite& w) {
         .i64(n.summary.duration_us)
         .u32(n.summary.packets)
         .string(n.json)
-        .i64(n.updated_us);
+        .i64(n.updated_us)
+        .u8(direction_column(n.summary.key.direction));
   }
   operations_rows_.clear();
   for (const auto& [service, operation] : w.operations)
@@ -124,7 +139,8 @@ bool ClickHouseStore::write(const StoreWrite& w) {
         .u8(r.ids_lost ? 1 : 0)
         .i64(r.first_received_us)
         .u32(r.count)
-        .string(r.blob);
+        .string(r.blob)
+        .u8(direction_column(r.key.direction));
   }
   const Tables& t = *tables_;
   return insert(insert_sql(t.spans,
@@ -137,12 +153,13 @@ bool ClickHouseStore::write(const StoreWrite& w) {
                 index_rows_) &&
          insert(insert_sql(t.network,
                            "trace_id, span_id, start_us, duration_us, packets, "
-                           "summary, updated_us"),
+                           "summary, updated_us, direction"),
                 network_rows_) &&
-         insert(insert_sql(t.span_aggregates, "trace_id, span_id, data, updated_us"),
+         insert(insert_sql(t.span_aggregates, "trace_id, span_id, data, updated_us, direction"),
                 aggregate_rows_) &&
          insert(insert_sql(t.operations, "service, operation"), operations_rows_) &&
-         insert(insert_sql(t.ioam_records, "trace_id, span_id, ids_lost, received_us, count, data"),
+         insert(insert_sql(t.ioam_records,
+                           "trace_id, span_id, ids_lost, received_us, count, data, direction"),
                 records_rows_);
 }
 
@@ -158,15 +175,16 @@ bool ClickHouseStore::network_packets(std::span<const JoinKey> keys, KeyPackets&
   std::string answer;
   for (std::size_t at = 0; at < keys.size(); at += kKeysPerQuery) {
     const auto part = keys.subspan(at, std::min(kKeysPerQuery, keys.size() - at));
-    const std::string sql = "SELECT trace_id, span_id, argMax(packets, updated_us) FROM " +
-                            tables_->network + " WHERE (trace_id, span_id) IN " + key_set(part) +
-                            " GROUP BY trace_id, span_id FORMAT RowBinary";
+    const std::string sql =
+        "SELECT trace_id, span_id, direction, argMax(packets, updated_us) FROM " +
+        tables_->network + " WHERE (trace_id, span_id, direction) IN " + key_set(part) +
+        " GROUP BY trace_id, span_id, direction FORMAT RowBinary";
     if (!select(sql, answer)) return false;
     RowBinaryReader r(answer);
     while (!r.at_end()) {
       JoinKey k;
       std::uint32_t packets = 0;
-      if (!r.fixed(k.trace_id) || !r.fixed(k.span_id) || !r.u32(packets)) break;
+      if (!read_key(r, k) || !r.u32(packets)) break;
       out[k] = packets;
     }
   }
@@ -178,15 +196,16 @@ bool ClickHouseStore::span_aggregates(std::span<const JoinKey> keys, KeyAggregat
   std::string answer;
   for (std::size_t at = 0; at < keys.size(); at += kKeysPerQuery) {
     const auto part = keys.subspan(at, std::min(kKeysPerQuery, keys.size() - at));
-    const std::string sql = "SELECT trace_id, span_id, argMax(data, updated_us) FROM " +
-                            tables_->span_aggregates + " WHERE (trace_id, span_id) IN " +
-                            key_set(part) + " GROUP BY trace_id, span_id FORMAT RowBinary";
+    const std::string sql = "SELECT trace_id, span_id, direction, argMax(data, updated_us) FROM " +
+                            tables_->span_aggregates +
+                            " WHERE (trace_id, span_id, direction) IN " + key_set(part) +
+                            " GROUP BY trace_id, span_id, direction FORMAT RowBinary";
     if (!select(sql, answer)) return false;
     RowBinaryReader r(answer);
     while (!r.at_end()) {
       JoinKey k;
       std::string_view data;
-      if (!r.fixed(k.trace_id) || !r.fixed(k.span_id) || !r.string(data)) break;
+      if (!read_key(r, k) || !r.string(data)) break;
       out[k].assign(data);
     }
   }
@@ -202,6 +221,7 @@ bool ClickHouseStore::load_records(const JoinKey& key, std::vector<PacketMeta>& 
   const std::string sql = "SELECT ids_lost, data FROM " + tables_->ioam_records +
                           " WHERE trace_id = " + id_literal(key.trace_id) +
                           " AND span_id = " + id_literal(key.span_id) +
+                          " AND direction = " + std::to_string(direction_column(key.direction)) +
                           " ORDER BY received_us FORMAT RowBinary";
   if (!http_->select(sql, answer)) {
     failure_ = http_->failure();
@@ -235,34 +255,37 @@ std::vector<JoinKey> ClickHouseStore::keys_needing_summary(std::int64_t since_us
   // Spans with a stored aggregate are left out: their records are samples.
   const std::string since = std::to_string(since_us);
   const std::string received =
-      "SELECT trace_id, span_id, sum(count) FROM " + tables_->ioam_records +
-      " WHERE received_us >= " + since + " AND (trace_id, span_id) NOT IN (SELECT trace_id, " +
-      "span_id FROM " + tables_->span_aggregates + " WHERE (trace_id, span_id) IN (SELECT " +
-      "trace_id, span_id FROM " + tables_->ioam_records + " WHERE received_us >= " + since +
-      ")) GROUP BY trace_id, span_id FORMAT RowBinary";
+      "SELECT trace_id, span_id, direction, sum(count) FROM " + tables_->ioam_records +
+      " WHERE received_us >= " + since +
+      " AND (trace_id, span_id, direction) NOT IN (SELECT trace_id, span_id, direction FROM " +
+      tables_->span_aggregates +
+      " WHERE (trace_id, span_id, direction) IN (SELECT trace_id, span_id, direction FROM " +
+      tables_->ioam_records + " WHERE received_us >= " + since +
+      ")) GROUP BY trace_id, span_id, direction FORMAT RowBinary";
   const std::string summarized =
-      "SELECT trace_id, span_id, toUInt64(argMax(packets, updated_us)) FROM " + tables_->network +
-      " WHERE (trace_id, span_id) IN (SELECT trace_id, span_id FROM " + tables_->ioam_records +
-      " WHERE received_us >= " + std::to_string(since_us) +
-      ") GROUP BY trace_id, span_id FORMAT RowBinary";
+      "SELECT trace_id, span_id, direction, toUInt64(argMax(packets, updated_us)) FROM " +
+      tables_->network +
+      " WHERE (trace_id, span_id, direction) IN (SELECT trace_id, span_id, direction FROM " +
+      tables_->ioam_records + " WHERE received_us >= " + std::to_string(since_us) +
+      ") GROUP BY trace_id, span_id, direction FORMAT RowBinary";
   std::vector<JoinKey> keys;
   std::string a, b;
   if (!http_->select(received, a) || !http_->select(summarized, b)) return keys;
   auto read = [](const std::string& answer) {
-    std::map<std::pair<core::TraceId, core::SpanId>, std::uint64_t> out;
+    std::map<JoinKey, std::uint64_t> out;
     RowBinaryReader r(answer);
     while (!r.at_end()) {
       JoinKey k;
       std::uint64_t n = 0;
-      if (!r.fixed(k.trace_id) || !r.fixed(k.span_id) || !r.u64(n)) break;
-      out[{k.trace_id, k.span_id}] = n;
+      if (!read_key(r, k) || !r.u64(n)) break;
+      out[k] = n;
     }
     return out;
   };
   const auto counted = read(a), packets = read(b);
   for (const auto& [k, n] : counted) {
     auto it = packets.find(k);
-    if (it == packets.end() || it->second != n) keys.push_back({k.first, k.second});
+    if (it == packets.end() || it->second != n) keys.push_back(k);
   }
   return keys;
 }
