@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -182,6 +183,73 @@ TEST_P(StoreTest, LatePacketsRewriteTheSummaryWithAllPackets) {
   for (auto& t : spans["hop 2 porthos"]["tags"]) tags[t["key"]] = t["value"];
   EXPECT_EQ(tags["ioam.packets"], 3);
   EXPECT_EQ(tags["ioam.delay_us"], 300);  // median of 100, 300, 300
+}
+
+ioam_api::IOAMTrace response_report(std::vector<testing::NodeSpec> nodes) {
+  ioam_api::IOAMTrace r = make_report(kTrace, kSpan, nodes);
+  r.set_direction(ioam_api::CLT_DIRECTION_RESPONSE);
+  return r;
+}
+
+// One span, its request and its response: two network spans, each with its
+// hops in its own order, its own packets, its own raw records; and recovery
+// after a crash summarizes each direction apart.
+TEST_P(StoreTest, ARequestAndItsResponseAreStoredApart) {
+  IngestBatch b;
+  add_to_batch(b, make_report(kTrace, kSpan, {{1, 100, 0}, {2, 100, 100}, {3, 100, 150}}), 1000);
+  add_to_batch(b, make_report(kTrace, kSpan, {{1, 100, 10}, {2, 100, 110}, {3, 100, 160}}), 1000);
+  add_to_batch(b, response_report({{3, 100, 400}, {2, 100, 470}, {1, 100, 480}}), 1000);
+  ASSERT_TRUE(loop_->process(b, 1000));
+  ASSERT_TRUE(loop_->flush_all(3000));
+  std::map<std::string, json> networks;
+  std::map<std::string, std::vector<std::string>> hops;
+  const json trace = trace_json();
+  std::map<std::string, std::string> direction_of_span;
+  for (const auto& s : trace["spans"]) {
+    std::map<std::string, json> tags;
+    for (auto& t : s["tags"]) tags[t["key"]] = t["value"];
+    if (tags["ioam.kind"] == "network") {
+      networks[tags["ioam.direction"]] = tags;
+      direction_of_span[s["spanID"]] = tags["ioam.direction"];
+    }
+  }
+  for (const auto& s : trace["spans"])
+    for (const auto& r : s["references"])
+      if (direction_of_span.count(r["spanID"]))
+        hops[direction_of_span[r["spanID"]]].push_back(s["operationName"]);
+  ASSERT_EQ(networks.size(), 2u) << trace.dump();
+  EXPECT_EQ(networks["request"]["ioam.path"], "athos > porthos > aramis");
+  EXPECT_EQ(networks["request"]["ioam.packets"], 2);
+  EXPECT_EQ(networks["response"]["ioam.path"], "aramis > porthos > athos");
+  EXPECT_EQ(networks["response"]["ioam.packets"], 1);
+  std::sort(hops["response"].begin(), hops["response"].end());
+  EXPECT_EQ(hops["response"],
+            (std::vector<std::string>{"hop 1 aramis", "hop 2 porthos", "hop 3 athos"}));
+
+  ReaderPool pool(readers());
+  QueryService q(pool);
+  std::string body;
+  ASSERT_EQ(q.ioam_records(kTrace, kSpan, "response", body), 200) << body;
+  EXPECT_EQ(json::parse(body)["data"].size(), 1u);
+  ASSERT_EQ(q.ioam_records(kTrace, kSpan, "request", body), 200) << body;
+  EXPECT_EQ(json::parse(body)["data"].size(), 2u);
+  EXPECT_EQ(q.ioam_records(kTrace, kSpan, "sideways", body), 400);
+
+  // Stored, not summarized, then a crash: recovery finds both directions.
+  IngestBatch more;
+  const char* other = "00f067aa0ba902b7";
+  add_to_batch(more, make_report(kTrace, other, {{1, 100, 0}, {2, 100, 100}}), now_us());
+  ioam_api::IOAMTrace back = make_report(kTrace, other, {{2, 100, 0}, {1, 100, 100}});
+  back.set_direction(ioam_api::CLT_DIRECTION_RESPONSE);
+  add_to_batch(more, back, now_us());
+  ASSERT_TRUE(loop_->process(more, now_us()));
+  open();
+  loop_->recover();
+  int recovered = 0;
+  for (const auto& s : trace_json()["spans"])
+    for (const auto& r : s["references"])
+      if (r["spanID"] == other) ++recovered;
+  EXPECT_EQ(recovered, 2) << "a network span per direction under " << other;
 }
 
 TEST_P(StoreTest, RecoveryWritesSummariesMissingAfterACrash) {
