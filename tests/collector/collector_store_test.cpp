@@ -246,10 +246,12 @@ TEST_P(StoreTest, ARequestAndItsResponseAreStoredApart) {
   open();
   loop_->recover();
   int recovered = 0;
-  for (const auto& s : trace_json()["spans"])
+  const json after = trace_json();
+  for (const auto& s : after["spans"])
     for (const auto& r : s["references"])
       if (r["spanID"] == other) ++recovered;
-  EXPECT_EQ(recovered, 2) << "a network span per direction under " << other;
+  EXPECT_EQ(recovered, 2) << "a network span per direction under " << other << ": "
+                          << after.dump();
 }
 
 TEST_P(StoreTest, RecoveryWritesSummariesMissingAfterACrash) {
