@@ -317,12 +317,8 @@ server, port = sys.argv[1], int(sys.argv[2])
 s = socket.create_connection((server, port))
 s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 for value in sys.argv[3:]:
-    s.sendall(("GET /pipelined HTTP/1.1
-Host: x
-traceparent: " + value +
-               "
-
-").encode())
+    s.sendall(("GET /pipelined HTTP/1.1\r\nHost: x\r\ntraceparent: " + value +
+               "\r\n\r\n").encode())
     time.sleep(0.05)
 data = b""
 while data.count(b"HTTP/1.1 200") < len(sys.argv) - 3:
