@@ -29,7 +29,7 @@ using LocalSocketsSource = std::function<bool(LocalSockets& out, std::string& er
 LocalSocketsSource system_local_sockets();
 
 struct DirectionConfig {
-  std::uint64_t refresh_ns = 1'000'000'000;   // re-read the listeners this often
+  std::uint64_t refresh_ns = 1'000'000'000;    // re-read the listeners this often
   std::uint64_t miss_refresh_ns = 50'000'000;  // and on a miss, at most this often
 };
 

@@ -122,8 +122,7 @@ DecodeError decode_packet(std::span<const std::uint8_t> frame, LinkType link,
     return out.truncated ? DecodeError::kHopByHopNotCaptured : DecodeError::kHopByHopExceedsPacket;
   out.upper_protocol = payload[0];
   const std::span<const std::uint8_t> hbh = payload.first(hbh_len);
-  if ((out.upper_protocol == kTcp || out.upper_protocol == kUdp) &&
-      payload.size() - hbh_len >= 4) {
+  if ((out.upper_protocol == kTcp || out.upper_protocol == kUdp) && payload.size() - hbh_len >= 4) {
     out.has_ports = true;
     out.src_port = be16(payload.data() + hbh_len);
     out.dst_port = be16(payload.data() + hbh_len + 2);

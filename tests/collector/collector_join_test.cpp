@@ -284,10 +284,9 @@ TEST(Directions, TheJoinGroupsEachDirectionApart) {
   Joiner j(JoinOptions{100, 1000, 10});
   for (auto direction : {ioam_api::CLT_DIRECTION_REQUEST, ioam_api::CLT_DIRECTION_RESPONSE}) {
     for (const char* trace : {kTrace, "00000000000000000000000000000000"}) {
-      ioam_api::IOAMTrace r = make_report(trace, core::is_zero(*core::parse_trace_id(trace))
-                                                     ? "0000000000000000"
-                                                     : kSpan,
-                                          {{1, 1, 0}});
+      ioam_api::IOAMTrace r = make_report(
+          trace, core::is_zero(*core::parse_trace_id(trace)) ? "0000000000000000" : kSpan,
+          {{1, 1, 0}});
       r.set_direction(direction);
       JoinKey k;
       PacketMeta m;

@@ -2,8 +2,8 @@
 #include <unistd.h>
 
 #include <filesystem>
-#include <set>
 #include <nlohmann/json.hpp>
+#include <set>
 
 #include "collector/model/network_spans.h"
 #include "collector/query/query_service.h"
@@ -228,7 +228,8 @@ TEST_F(SchemaTest, Version2IsMigratedToDirectionsKeepingItsSummaries) {
   reader->trace_networks(request.trace_id, networks);
   ASSERT_EQ(networks.size(), 2u);
   std::set<std::string> seen;
-  for (const auto& n : networks) seen.insert(n.path + " " + std::string(core::to_string(n.key.direction)));
+  for (const auto& n : networks)
+    seen.insert(n.path + " " + std::string(core::to_string(n.key.direction)));
   EXPECT_EQ(seen, (std::set<std::string>{"athos > aramis request", "aramis > athos response"}));
 }
 

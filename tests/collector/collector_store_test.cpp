@@ -250,8 +250,7 @@ TEST_P(StoreTest, ARequestAndItsResponseAreStoredApart) {
   for (const auto& s : after["spans"])
     for (const auto& r : s["references"])
       if (r["spanID"] == other) ++recovered;
-  EXPECT_EQ(recovered, 2) << "a network span per direction under " << other << ": "
-                          << after.dump();
+  EXPECT_EQ(recovered, 2) << "a network span per direction under " << other << ": " << after.dump();
 }
 
 TEST_P(StoreTest, RecoveryWritesSummariesMissingAfterACrash) {

@@ -100,9 +100,9 @@ bool adds_an_existing_column(Http& http, const std::string& ddl, std::string& er
   const std::string column = ddl.substr(add + kAdd.size(), column_end - add - kAdd.size());
   const auto dot = table.find('.');
   std::string answer;
-  if (!http.select("SELECT count() FROM system.columns WHERE database = '" +
-                       table.substr(0, dot) + "' AND table = '" + table.substr(dot + 1) +
-                       "' AND name = '" + column + "' FORMAT TabSeparated",
+  if (!http.select("SELECT count() FROM system.columns WHERE database = '" + table.substr(0, dot) +
+                       "' AND table = '" + table.substr(dot + 1) + "' AND name = '" + column +
+                       "' FORMAT TabSeparated",
                    answer)) {
     error = http.error();
     return false;

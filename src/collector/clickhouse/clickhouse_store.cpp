@@ -197,8 +197,8 @@ bool ClickHouseStore::span_aggregates(std::span<const JoinKey> keys, KeyAggregat
   for (std::size_t at = 0; at < keys.size(); at += kKeysPerQuery) {
     const auto part = keys.subspan(at, std::min(kKeysPerQuery, keys.size() - at));
     const std::string sql = "SELECT trace_id, span_id, direction, argMax(data, updated_us) FROM " +
-                            tables_->span_aggregates +
-                            " WHERE (trace_id, span_id, direction) IN " + key_set(part) +
+                            tables_->span_aggregates + " WHERE (trace_id, span_id, direction) IN " +
+                            key_set(part) +
                             " GROUP BY trace_id, span_id, direction FORMAT RowBinary";
     if (!select(sql, answer)) return false;
     RowBinaryReader r(answer);

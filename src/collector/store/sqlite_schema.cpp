@@ -154,10 +154,10 @@ bool prepare_schema(SqliteDb& db, std::string& error) {
     return false;
   }
   if (!db.exec("BEGIN IMMEDIATE", error)) return false;
-  const bool ok = (version == 0 ? db.exec(kTables, error)
-                                : (version > 1 || migrate_from_1(db, error)) &&
-                                      migrate_from_2(db, error)) &&
-                  set_version(db, error);
+  const bool ok =
+      (version == 0 ? db.exec(kTables, error)
+                    : (version > 1 || migrate_from_1(db, error)) && migrate_from_2(db, error)) &&
+      set_version(db, error);
   std::string ignored;
   if (!ok) {
     db.exec("ROLLBACK", ignored);

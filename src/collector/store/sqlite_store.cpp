@@ -272,8 +272,8 @@ bool SqliteStore::open(const StoreOptions& options, std::string& error) {
                               "duration_us, packets, summary, updated_us, direction) "
                               "VALUES(?,?,?,?,?,?,?,?)");
   add_operation_ = Statement(h, "INSERT OR IGNORE INTO operations(service, operation) VALUES(?,?)");
-  network_packets_ = Statement(
-      h, "SELECT packets FROM network WHERE trace_id=? AND span_id=? AND direction=?");
+  network_packets_ =
+      Statement(h, "SELECT packets FROM network WHERE trace_id=? AND span_id=? AND direction=?");
   upsert_aggregate_ = Statement(h,
                                 "INSERT OR REPLACE INTO span_aggregates(trace_id, span_id, "
                                 "updated_us, data, direction) VALUES(?,?,?,?,?)");
