@@ -75,9 +75,11 @@ std::vector<std::string> version_3(const Tables& t) {
   std::vector<std::string> steps;
   for (const std::string* table : {&t.network, &t.span_aggregates, &t.ioam_records}) {
     const bool records = table == &t.ioam_records;
+    // The records table keeps every row (MergeTree): the direction only
+    // follows its key, which cannot change before its end.
     steps.push_back("ALTER TABLE " + *table +
-                    " ADD COLUMN direction UInt8, MODIFY ORDER BY (trace_id, span_id, direction" +
-                    (records ? ", received_us)" : ")"));
+                    " ADD COLUMN direction UInt8, MODIFY ORDER BY (trace_id, span_id" +
+                    (records ? ", received_us, direction)" : ", direction)"));
   }
   return steps;
 }
