@@ -138,8 +138,9 @@ BENCHMARK(BM_DecodeAndPairWithEvent);
 // the last): arg 1. Arg 0, beside it in the same run, without the decision.
 void BM_DecodeAndPairWithDirection(benchmark::State& state) {
   Sample s = make_sample();
-  s.packet[40] = 6;  // TCP after the Hop-by-Hop header
-  s.packet[39] = 2;  // destination ...::2
+  s.packet[40] = 6;     // TCP after the Hop-by-Hop header
+  s.packet[24] = 0xfd;  // destination fd00::2
+  s.packet[39] = 2;
   const std::size_t transport = 40 + (std::size_t{s.packet[41]} + 1) * 8;
   s.packet[transport + 2] = 8080 >> 8;
   s.packet[transport + 3] = 8080 & 0xff;
