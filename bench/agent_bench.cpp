@@ -133,6 +133,52 @@ void BM_DecodeAndPairWithEvent(benchmark::State& state) {
 }
 BENCHMARK(BM_DecodeAndPairWithEvent);
 
+// The same with the request/response decision (DirectionClassifier), on a TCP
+// packet to a port this node listens on, among 8 local addresses (the packet's
+// the last): arg 1. Arg 0, beside it in the same run, without the decision.
+void BM_DecodeAndPairWithDirection(benchmark::State& state) {
+  Sample s = make_sample();
+  s.packet[40] = 6;     // TCP after the Hop-by-Hop header
+  s.packet[24] = 0xfd;  // destination fd00::2
+  s.packet[39] = 2;
+  const std::size_t transport = 40 + (std::size_t{s.packet[41]} + 1) * 8;
+  s.packet[transport + 2] = 8080 >> 8;
+  s.packet[transport + 3] = 8080 & 0xff;
+  const core::LayoutPolicy policy;
+  agent::ReportQueue queue(1024);
+  agent::AgentStats stats({"bench0"});
+  agent::CapturePath path({}, policy, queue, stats);
+  agent::DirectionClassifier classifier([](agent::LocalSockets& out, std::string&) {
+    out.clear();
+    out.listening_tcp.set(8080);
+    for (std::uint8_t i = 0; i < 8; ++i) {
+      core::Ipv6Address a{};
+      a[0] = 0xfd;
+      a[15] = static_cast<std::uint8_t>(i == 7 ? 2 : 100 + i);
+      out.addresses.push_back(a);
+    }
+    return true;
+  });
+  if (state.range(0)) path.classify_with(&classifier);
+  const EventFields fields = event_fields(s);
+  const capture::IoamEvent event{fields.namespace_id, fields.node_len, fields.trace_type,
+                                 s.event_data};
+  const capture::CapturedPacket packet{s.packet, static_cast<std::uint32_t>(s.packet.size()), 0, 0};
+  std::uint64_t now = 0;
+  for (auto _ : state) {
+    path.on_packet(0, packet, true, ++now);
+    path.on_event(event, 0, 0, now);
+    while (queue.peek_local()) queue.advance_local();
+    queue.release_to_local();
+  }
+  if (path.matcher_counters().matched != static_cast<std::uint64_t>(state.iterations()) ||
+      (state.range(0) &&
+       classifier.counters().requests != static_cast<std::uint64_t>(state.iterations())))
+    state.SkipWithError("packets did not pair, or were not classified as requests");
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_DecodeAndPairWithDirection)->Arg(0)->Arg(1)->ArgName("direction");
+
 // Summary mode (--report summaries), as the agent runs it: CapturePath
 // decodes and pairs each packet, the SpanAggregator adds it to its span's
 // aggregate; a new span every packets_per_span packets, the previous one

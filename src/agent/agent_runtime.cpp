@@ -14,6 +14,7 @@
 #include "agent/capabilities.h"
 #include "agent/capture_loop.h"
 #include "agent/collector_address.h"
+#include "agent/direction_classifier.h"
 #include "agent/report_queue.h"
 #include "agent/reporter.h"
 #include "agent/reporter_credentials.h"
@@ -171,6 +172,8 @@ int run_agent_with(const AgentOptions& options) {
       std::chrono::duration_cast<std::chrono::nanoseconds>(options.match_window).count());
   CaptureLoop capture_loop(std::move(sources), std::move(events), matcher, options.layout_policy,
                            queue, stats);
+  DirectionClassifier direction(system_local_sockets());
+  capture_loop.classify_with(&direction);
   SummaryQueue summary_queue(options.summaries ? options.summary_queue_capacity : 1);
   std::unique_ptr<SpanAggregator> aggregator;
   if (options.summaries && collector) {

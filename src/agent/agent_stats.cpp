@@ -91,6 +91,11 @@ std::string stats_json(const AgentStats& s, bool pretty) {
                 {"capture_only", s.capture_only.get()},
                 {"event_only", s.event_only.get()},
                 {"evicted", s.match_evicted.get()}};
+  j["direction"] = {{"requests", s.direction_requests.get()},
+                    {"responses", s.direction_responses.get()},
+                    {"unknown", s.direction_unknown.get()},
+                    {"listener_refreshes", s.listener_refreshes.get()},
+                    {"listener_refresh_failures", s.listener_refresh_failures.get()}};
   j["reports"] = {
       {"queued_total", s.reports_queued_total.get()},
       {"queued", s.reports_queued.get()},

@@ -56,6 +56,13 @@ struct AgentStats {
   Counter capture_only;  // reported without the local node's entry
   Counter event_only;    // reported without ids
   Counter match_evicted;
+  // Direction of the captured traces (DirectionClassifier) and its reads of
+  // this node's listening sockets.
+  Counter direction_requests;
+  Counter direction_responses;
+  Counter direction_unknown;  // not TCP to this node: taken as requests
+  Counter listener_refreshes;
+  Counter listener_refresh_failures;
   Counter reports_queued_total;  // accepted into the report queue
   Counter reports_dropped_queue_full;
   // Span summaries (--report summaries): traces aggregated, summaries handed

@@ -75,6 +75,14 @@ void CaptureLoop::publish_stats() {
   stats_.capture_only.set(m.capture_only);
   stats_.event_only.set(m.event_only);
   stats_.match_evicted.set(m.evicted);
+  if (direction_) {
+    const DirectionCounters& d = direction_->counters();
+    stats_.direction_requests.set(d.requests);
+    stats_.direction_responses.set(d.responses);
+    stats_.direction_unknown.set(d.unknown);
+    stats_.listener_refreshes.set(d.refreshes);
+    stats_.listener_refresh_failures.set(d.refresh_failures);
+  }
 }
 
 void CaptureLoop::run(const std::atomic<bool>& stop) {
@@ -98,6 +106,7 @@ void CaptureLoop::run(const std::atomic<bool>& stop) {
     drain_rings(now);
     drain_events(now);
     path_.expire(now);
+    if (direction_) direction_->maybe_refresh(now);
     if (now - last_publish >= 100'000'000ULL) {
       publish_stats();
       last_publish = now;

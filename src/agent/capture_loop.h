@@ -37,6 +37,11 @@ class CaptureLoop {
   void aggregate_into(SpanAggregator* aggregator, bool keep_records) {
     path_.aggregate_into(aggregator, keep_records);
   }
+  // Before run(): tells requests from responses (see DirectionClassifier).
+  void classify_with(DirectionClassifier* classifier) {
+    direction_ = classifier;
+    path_.classify_with(classifier);
+  }
 
  private:
   void drain_rings(std::uint64_t now_ns);
@@ -47,6 +52,7 @@ class CaptureLoop {
   std::unique_ptr<capture::IoamEventSocket> events_;
   AgentStats& stats_;
   CapturePath path_;
+  DirectionClassifier* direction_ = nullptr;
 };
 
 // Reads net.ipv6.conf.IFACE.ioam6_enabled; false when absent or 0.

@@ -33,6 +33,9 @@ void CapturePath::on_packet(std::size_t ring_index, const capture::CapturedPacke
   stats_.rings[ring_index].seen.add();
   const core::DecodeError e =
       core::decode_packet(packet.bytes, core::LinkType::kIpv6, policy_, *decoded_);
+  const core::Direction direction = direction_ && decoded_->trace_count > 0
+                                        ? direction_->classify(*decoded_, now_ns)
+                                        : core::Direction::kRequest;
   for (std::size_t i = 0; i < decoded_->trace_count; ++i) {
     const core::Trace& t = decoded_->traces[i];
     stats_.traces_decoded.add();
@@ -47,6 +50,7 @@ void CapturePath::on_packet(std::size_t ring_index, const capture::CapturedPacke
     r.has_addresses = true;
     r.src = decoded_->src;
     r.dst = decoded_->dst;
+    r.direction = direction;
     r.time_sec = packet.time_sec;
     r.time_usec = packet.time_nsec / 1000;
     const auto filled = core::filled_node_data(t);

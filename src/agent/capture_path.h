@@ -4,6 +4,7 @@
 #include <memory>
 
 #include "agent/agent_stats.h"
+#include "agent/direction_classifier.h"
 #include "agent/report_queue.h"
 #include "agent/span_aggregator.h"
 #include "agent/trace_matcher.h"
@@ -51,6 +52,9 @@ class CapturePath final : public TraceSink {
     if (aggregator_) aggregator_->flush_all();
   }
   const MatcherCounters& matcher_counters() const { return matcher_.counters(); }
+  // Before the first packet: who tells requests from responses (none: every
+  // trace is a request).
+  void classify_with(DirectionClassifier* classifier) { direction_ = classifier; }
 
   void emit(const TraceRecord& record) override;
 
@@ -65,6 +69,7 @@ class CapturePath final : public TraceSink {
   std::unique_ptr<core::Trace> trace_;
   TraceRecord record_;
   SpanAggregator* aggregator_ = nullptr;
+  DirectionClassifier* direction_ = nullptr;
   bool keep_records_ = true;
   std::uint64_t now_ns_ = 0;
 };

@@ -69,6 +69,11 @@ struct Reporter::Link {
 
 namespace {
 
+ioam_api::CltDirection wire_direction(core::Direction d) {
+  return d == core::Direction::kResponse ? ioam_api::CLT_DIRECTION_RESPONSE
+                                         : ioam_api::CLT_DIRECTION_REQUEST;
+}
+
 std::vector<std::string> target_names(const std::vector<CollectorTarget>& collectors) {
   std::vector<std::string> names;
   for (const CollectorTarget& c : collectors) names.push_back(c.target);
@@ -233,6 +238,7 @@ bool Reporter::send_records() {
     if (!link) break;  // none up: it waits in the queue
     to_trace(*record, *trace_);
     ioam_api_mapping::encode_ioam_trace(*trace_, link->stream->message);
+    link->stream->message.set_direction(wire_direction(record->direction));
     grpc::WriteOptions options;
     // Coalesce a batch into few writes; the last one of a batch goes out now.
     // With several collectors a record's successor may go elsewhere, which
@@ -264,9 +270,11 @@ bool Reporter::write_summaries(Link& link) {
       out->mutable_samples()->RemoveLast();
     for (std::size_t i = 0; i < s->sample_count; ++i) {
       to_trace(s->samples[i], *trace_);
-      ioam_api_mapping::encode_ioam_trace(*trace_, i < static_cast<std::size_t>(out->samples_size())
-                                                       ? *out->mutable_samples(static_cast<int>(i))
-                                                       : *out->add_samples());
+      ioam_api::IOAMTrace& sample = i < static_cast<std::size_t>(out->samples_size())
+                                        ? *out->mutable_samples(static_cast<int>(i))
+                                        : *out->add_samples();
+      ioam_api_mapping::encode_ioam_trace(*trace_, sample);
+      sample.set_direction(wire_direction(s->samples[i].direction));
     }
     packets += s->aggregate.packets;
     ++n;

@@ -58,6 +58,7 @@ std::int32_t SpanAggregator::open(const Key& key, std::uint64_t hash, const Trac
   slot.hash = hash;
   slot.opened_ns = now_ns;
   slot.summary.aggregate.reset(trace, record.src, record.dst);
+  slot.summary.aggregate.direction = record.direction;
   slot.summary.sample_count = 0;
   std::size_t p = hash & mask_;
   while (table_[p] >= 0) p = (p + 1) & mask_;
@@ -73,8 +74,9 @@ std::int32_t SpanAggregator::open(const Key& key, std::uint64_t hash, const Trac
 
 void SpanAggregator::add(const TraceRecord& record, const core::Trace& trace,
                          std::uint64_t now_ns) {
-  Key key{record.trace_id, record.span_id, record.src, record.dst, 0};
+  Key key{record.trace_id, record.span_id, record.src, record.dst, record.direction, 0};
   std::uint64_t path = mix(0xcbf29ce484222325ull, trace.namespace_id);
+  path = mix(path, static_cast<std::uint64_t>(record.direction));
   for (std::size_t k = 0; k < trace.node_count; ++k) path = mix(path, trace.nodes[k].id);
   key.path = path;
   std::uint64_t hash = hash_bytes(path, record.trace_id.data(), record.trace_id.size());

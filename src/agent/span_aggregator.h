@@ -41,6 +41,9 @@ class SpanAggregator {
     core::SpanId span_id;
     core::Ipv6Address src;
     core::Ipv6Address dst;
+    // A request and its response carry the same ids; the receiver's verdict
+    // keeps them apart (on one node they also differ in src/dst).
+    core::Direction direction;
     std::uint64_t path;  // namespace and node ids
     friend bool operator==(const Key&, const Key&) = default;
   };

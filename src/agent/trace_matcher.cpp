@@ -189,6 +189,7 @@ void TraceMatcher::on_event(const EventView& event, core::Layout layout, std::in
   r.layout = layout;
   r.ids_intact = false;
   r.has_addresses = false;
+  r.direction = core::Direction::kRequest;
   r.trace_id = {};
   r.span_id = {};
   r.time_sec = time_sec;

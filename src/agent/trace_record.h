@@ -3,6 +3,7 @@
 #include <array>
 #include <cstdint>
 
+#include "core/direction.h"
 #include "core/ioam_trace.h"
 #include "core/packet.h"
 
@@ -32,6 +33,9 @@ struct TraceRecord {
   core::Layout layout = core::Layout::kClt;
   bool ids_intact = false;
   bool has_addresses = false;
+  // As the receiving node judged it (DirectionClassifier); kRequest when it
+  // could not (an event without its packet, UDP, ...).
+  core::Direction direction = core::Direction::kRequest;
   core::TraceId trace_id{};
   core::SpanId span_id{};
   core::Ipv6Address src{};

@@ -66,6 +66,7 @@ void SpanAggregate::reset(const core::Trace& trace, const core::Ipv6Address& src
   trace_type = trace.trace_type;
   source = src;
   destination = dst;
+  direction = core::Direction::kRequest;
   packets = 0;
   first_captured_us = last_captured_us = 0;
   for (std::size_t k = 0; k < hop_count; ++k) hops[k].clear();

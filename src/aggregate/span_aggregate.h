@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "aggregate/node_fields.h"
+#include "core/direction.h"
 #include "core/ids.h"
 #include "core/ioam_trace.h"
 #include "core/packet.h"
@@ -46,6 +47,7 @@ struct SpanAggregate {
   std::uint32_t trace_type = 0;
   core::Ipv6Address source{};
   core::Ipv6Address destination{};
+  core::Direction direction = core::Direction::kRequest;
   std::uint64_t packets = 0;
   std::int64_t first_captured_us = 0;
   std::int64_t last_captured_us = 0;

@@ -149,6 +149,8 @@ void encode_summary(const SpanAggregate& a, clt::v1::SpanSummary& out) {
   out.set_source(a.source.data(), a.source.size());
   out.set_destination(a.destination.data(), a.destination.size());
   out.set_packets(a.packets);
+  out.set_direction(a.direction == core::Direction::kResponse ? ioam_api::CLT_DIRECTION_RESPONSE
+                                                              : ioam_api::CLT_DIRECTION_REQUEST);
   out.set_first_captured_us(a.first_captured_us);
   out.set_last_captured_us(a.last_captured_us);
   // Reuses the hop messages of earlier use.
@@ -188,6 +190,14 @@ bool decode_summary(const clt::v1::SpanSummary& in, SpanAggregate& out, std::str
     error = "source and destination are 16-byte IPv6 addresses";
     return false;
   }
+  if (in.direction() != ioam_api::CLT_DIRECTION_REQUEST &&
+      in.direction() != ioam_api::CLT_DIRECTION_RESPONSE) {
+    error = "direction " + std::to_string(in.direction()) +
+            " is not one this collector knows (0 request, 1 response)";
+    return false;
+  }
+  out.direction = in.direction() == ioam_api::CLT_DIRECTION_RESPONSE ? core::Direction::kResponse
+                                                                     : core::Direction::kRequest;
   out.ids_lost = in.ids_lost();
   out.overflow = in.overflow();
   out.namespace_id = static_cast<std::uint16_t>(in.namespace_id());

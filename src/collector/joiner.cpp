@@ -9,7 +9,11 @@ namespace clt::collector {
 void Joiner::add(JoinKey key, const PacketMeta& meta, std::span<const HopSample> hops,
                  std::string_view raw) {
   const bool ids_lost = !key.has_ids();
-  if (ids_lost) key = synthetic_key(meta, hops);
+  if (ids_lost) {
+    const core::Direction direction = key.direction;
+    key = synthetic_key(meta, hops);
+    key.direction = direction;
+  }
   auto [it, inserted] = pending_.try_emplace(key);
   PendingSpan& p = it->second;
   if (inserted) {

@@ -11,6 +11,8 @@ constexpr std::uint16_t kEtherTypeVlan = 0x8100;
 constexpr std::uint16_t kEtherTypeQinQ = 0x88a8;
 constexpr std::size_t kIpv6HeaderBytes = 40;
 constexpr std::uint8_t kPad1 = 0;
+constexpr std::uint8_t kTcp = 6;
+constexpr std::uint8_t kUdp = 17;
 
 inline std::uint16_t be16(const std::uint8_t* p) {
   return static_cast<std::uint16_t>(p[0] << 8 | p[1]);
@@ -82,6 +84,8 @@ DecodeError decode_packet(std::span<const std::uint8_t> frame, LinkType link,
                           const LayoutPolicy& policy, DecodedPacket& out, std::size_t wire_size) {
   out.trace_count = 0;
   out.truncated = false;
+  out.has_ports = false;
+  out.src_port = out.dst_port = 0;
   const std::size_t not_captured = wire_size > frame.size() ? wire_size - frame.size() : 0;
   if (frame.empty()) return DecodeError::kEmptyPacket;
   std::span<const std::uint8_t> ip;
@@ -118,6 +122,11 @@ DecodeError decode_packet(std::span<const std::uint8_t> frame, LinkType link,
     return out.truncated ? DecodeError::kHopByHopNotCaptured : DecodeError::kHopByHopExceedsPacket;
   out.upper_protocol = payload[0];
   const std::span<const std::uint8_t> hbh = payload.first(hbh_len);
+  if ((out.upper_protocol == kTcp || out.upper_protocol == kUdp) && payload.size() - hbh_len >= 4) {
+    out.has_ports = true;
+    out.src_port = be16(payload.data() + hbh_len);
+    out.dst_port = be16(payload.data() + hbh_len + 2);
+  }
 
   bool saw_ioam = false;
   std::size_t pos = 2;

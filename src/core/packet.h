@@ -48,6 +48,11 @@ struct DecodedPacket {
   Ipv6Address dst{};
   std::uint8_t hop_limit = 0;
   std::uint8_t upper_protocol = 0;  // Next Header after the Hop-by-Hop header
+  // Transport ports when the Hop-by-Hop header is followed directly by TCP or
+  // UDP and the capture kept them (has_ports), host order.
+  bool has_ports = false;
+  std::uint16_t src_port = 0;
+  std::uint16_t dst_port = 0;
   std::uint8_t trace_count = 0;
   // The capture kept fewer bytes than the packet had (a snap length): the
   // Hop-by-Hop header was whole, what follows it may not be.

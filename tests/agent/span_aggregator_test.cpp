@@ -190,3 +190,32 @@ TEST(SpanAggregator, FindsOpenSpansAfterDeletions) {
 
 }  // namespace
 }  // namespace clt::agent
+
+namespace clt::agent {
+namespace {
+
+TEST(SpanAggregator, KeepsARequestAndItsResponseApart) {
+  Harness h({});
+  // The same ids and addresses both ways (one node sees both only in a test,
+  // which is what makes the direction the only difference).
+  for (int i = 0; i < 3; ++i) {
+    TraceRecord r = record(7, i);
+    r.direction = i == 0 ? core::Direction::kRequest : core::Direction::kResponse;
+    ASSERT_EQ(to_trace(r, *h.trace), core::DecodeError::kOk);
+    h.aggregator.add(r, *h.trace, static_cast<std::uint64_t>(i));
+  }
+  EXPECT_EQ(h.aggregator.pending(), 2u);
+  h.aggregator.flush_all();
+  std::map<core::Direction, std::uint64_t> packets;
+  std::size_t n = 0;
+  while (const SpanSummaryRecord* s = h.queue.peek(n++)) {
+    packets[s->aggregate.direction] += s->aggregate.packets;
+    for (std::size_t k = 0; k < s->sample_count; ++k)
+      EXPECT_EQ(s->samples[k].direction, s->aggregate.direction);
+  }
+  EXPECT_EQ(packets[core::Direction::kRequest], 1u);
+  EXPECT_EQ(packets[core::Direction::kResponse], 2u);
+}
+
+}  // namespace
+}  // namespace clt::agent

@@ -13,6 +13,14 @@ Checks: a sampled traceparent gives every client packet of the exchange
 each carry their own ids; unsampled, absent and malformed values give no
 CLT; the agent's counters say so; with the agent on aramis too, the
 responses carry their requests' ids, with aramis's and porthos's entries.
+
+Both directions in the collector: the agents also capture (athos sees the
+responses, aramis the requests) and report to a real `clt collector`; each
+client span (the traceparent's parent id) gets two network spans, tagged
+ioam.direction request (athos > porthos > aramis) and response (aramis >
+porthos > athos). Two requests on one keep-alive connection get a pair each
+with their own ids, and so do two pipelined requests (the second sent before
+the first answer is read).
 Needs root: fails otherwise.
 """
 import hashlib
@@ -24,6 +32,9 @@ import subprocess
 import sys
 import tempfile
 import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "collector"))
+from collector_harness import Collector  # noqa: E402
 
 CLT = os.path.abspath(sys.argv[1])
 PREFIX = f"wire{os.getpid()}-"
@@ -159,17 +170,24 @@ def expect_path(p, what, path=(1, 2)):
 
 
 class Agent:
-    def __init__(self, node):
+    """Stamps on eth0 and captures what arrives there for the collector."""
+
+    def __init__(self, node, collector):
         self.stats = os.path.join(TMP, f"stats-{node}.json")
         self.proc = spawn(ns(node, CLT, "agent", "--encap", "eth0", "--traceparent",
+                             "-i", "eth0", "-c", "unix:" + collector.unix,
+                             "--span-quiet-ms", "100",
                              "--stats", self.stats, "--stats-interval-ms", "100"),
                           stderr=subprocess.PIPE, text=True)
         wait_line(self.proc.stderr, "datapath attached")
 
-    def counters(self):
+    def all_counters(self):
         time.sleep(0.3)
         with open(self.stats) as f:
-            return json.load(f)["datapath"]
+            return json.load(f)
+
+    def counters(self):
+        return self.all_counters()["datapath"]
 
 
 def sampled_upload():
@@ -221,6 +239,109 @@ def response_path():
         expect_path(p, "response", path=(3, 2))
 
 
+TRACE_C, PARENT_C = "5a1d0c0ffee0000000000000000000c1", "c1c1c1c1c1c1c1c1"
+TRACE_D, PARENT_D = "5a1d0c0ffee0000000000000000000d1", "d1d1d1d1d1d1d1d1"
+TRACE_E, PARENT_E = "5a1d0c0ffee0000000000000000000e1", "e1e1e1e1e1e1e1e1"
+TRACE_F, PARENT_F = "5a1d0c0ffee0000000000000000000f1", "f1f1f1f1f1f1f1f1"
+TRACE_G, PARENT_G = "5a1d0c0ffee000000000000000000071", "7171717171717171"
+FORWARD, BACKWARD = ["athos", "porthos", "aramis"], ["aramis", "porthos", "athos"]
+
+
+def network_spans(collector, trace, count):
+    """The trace's network spans in the collector, once `count` of them are
+    there: {direction: (parent span id, path, hop names in hop order)}."""
+    def ready():
+        data = collector.get(f"/api/traces/{trace}")["data"][0]["spans"]
+        nets = [s for s in data if tag(s, "ioam.kind") == "network"]
+        return (data, nets) if len(nets) >= count else None
+    try:
+        spans, nets = collector.wait_for(ready, f"{count} network spans of trace {trace}", 15)
+    except AssertionError as e:
+        check(False, str(e))
+        return {}
+    out = {}
+    for n in nets:
+        hops = sorted((s for s in spans if tag(s, "ioam.kind") == "hop"
+                       and any(r["spanID"] == n["spanID"] for r in s["references"])),
+                      key=lambda s: tag(s, "ioam.hop"))
+        parents = [r["spanID"] for r in n["references"] if r["refType"] == "CHILD_OF"]
+        check(tag(n, "ioam.direction") not in out,
+              f"trace {trace}: two {tag(n, 'ioam.direction')} network spans for one span")
+        out[tag(n, "ioam.direction")] = (parents[0] if parents else None, tag(n, "ioam.path"),
+                                         [tag(h, "net.node.name") for h in hops])
+    return out
+
+
+def tag(span, key):
+    return next((t["value"] for t in span["tags"] if t["key"] == key), None)
+
+
+def expect_pair(collector, what, trace, parent):
+    nets = network_spans(collector, trace, 2)
+    check(set(nets) == {"request", "response"}, f"{what}: network span directions {sorted(nets)}")
+    for direction, hops in (("request", FORWARD), ("response", BACKWARD)):
+        if direction not in nets:
+            continue
+        got_parent, path, names = nets[direction]
+        check(got_parent == parent, f"{what}: the {direction} span's parent is {got_parent}, "
+              f"expected the client span {parent}")
+        check(names == hops and path == " > ".join(hops),
+              f"{what}: {direction} path {path!r}, hops {names}, expected {hops}")
+
+
+def both_directions(collector):
+    url = f"http://[{SERVER}]:{PORT}/both"
+    curl("-H", traceparent(TRACE_C, PARENT_C), url)
+    expect_pair(collector, "one request", TRACE_C, PARENT_C)
+
+
+def keep_alive_pairs(collector):
+    url = f"http://[{SERVER}]:{PORT}/again"
+    out = subprocess.run(ns("athos", *NOBODY, "curl", "-sS", "--max-time", "20",
+                            "-w", "%{num_connects}\n", "-o", "/dev/null",
+                            "-H", traceparent(TRACE_D, PARENT_D), url, "--next",
+                            "-w", "%{num_connects}\n", "-o", "/dev/null",
+                            "-H", traceparent(TRACE_G, PARENT_G), url),
+                         capture_output=True, text=True, timeout=60)
+    check(out.stdout.split() == ["1", "0"],
+          f"keep-alive: the second request opened a connection of its own: {out.stdout!r}")
+    expect_pair(collector, "keep-alive first", TRACE_D, PARENT_D)
+    expect_pair(collector, "keep-alive second", TRACE_G, PARENT_G)
+
+
+# Two requests written one after the other on one connection, the answers
+# read afterwards: HTTP/1.1 pipelining, by a client nobody runs as.
+PIPELINE_CODE = r"""
+import socket, sys, time
+server, port = sys.argv[1], int(sys.argv[2])
+s = socket.create_connection((server, port))
+s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+for value in sys.argv[3:]:
+    s.sendall(("GET /pipelined HTTP/1.1\r\nHost: x\r\ntraceparent: " + value +
+               "\r\n\r\n").encode())
+    time.sleep(0.05)
+data = b""
+while data.count(b"HTTP/1.1 200") < len(sys.argv) - 3:
+    chunk = s.recv(65536)
+    if not chunk:
+        break
+    data += chunk
+print(data.count(b"HTTP/1.1 200"))
+"""
+
+
+def pipelined(collector):
+    values = [f"00-{TRACE_E}-{PARENT_E}-01", f"00-{TRACE_F}-{PARENT_F}-01"]
+    out = subprocess.run(ns("athos", *NOBODY, "/usr/bin/python3", "-c", PIPELINE_CODE, SERVER,
+                            str(PORT), *values), capture_output=True, text=True, timeout=60)
+    check(out.stdout.strip() == "2", f"pipelined: answers {out.stdout!r} {out.stderr}")
+    for trace, parent in ((TRACE_E, PARENT_E), (TRACE_F, PARENT_F)):
+        nets = network_spans(collector, trace, 1)
+        request = nets.get("request")
+        check(request is not None and request[0] == parent and request[2] == FORWARD,
+              f"pipelined: trace {trace} request span {request}, expected parent {parent}")
+
+
 def no_clt(what, *headers):
     url = f"http://[{SERVER}]:{PORT}/none"
     args = []
@@ -237,15 +358,20 @@ def main():
         print("FAIL: needs root (network namespaces, BPF)")
         return 1
     subprocess.run([CLT, "topo", "up", "--prefix", PREFIX], check=True, capture_output=True)
+    collector = Collector(CLT, TMP)
     try:
+        collector.start()
         server = spawn(ns("aramis", "/usr/bin/python3", "-c", SERVER_CODE, SERVER, str(PORT)),
                        stdout=subprocess.PIPE, text=True)
         wait_line(server.stdout, "ready")
-        agent = Agent("athos")
-        server_agent = Agent("aramis")
+        agent = Agent("athos", collector)
+        server_agent = Agent("aramis", collector)
         sampled_upload()
         keep_alive_two_requests()
         response_path()
+        both_directions(collector)
+        keep_alive_pairs(collector)
+        pipelined(collector)
         no_clt("unsampled", traceparent(TRACE_A, PARENT_A, flags="00"))
         no_clt("absent", "tracestate: congo=t61rcWkgMzE")
         malformed = [
@@ -257,19 +383,27 @@ def main():
         for value in malformed:
             no_clt(f"malformed '{value}'", value)
         c = agent.counters()
-        check(c["http_requests_seen"] == 4 + 1 + 1 + len(malformed), f"requests seen: {c}")
-        check(c["http_requests_bound"] == 4, f"requests bound: {c}")
+        check(c["http_requests_seen"] == 4 + 3 + 2 + 1 + 1 + len(malformed),
+              f"requests seen: {c}")
+        check(c["http_requests_bound"] == 4 + 3 + 2, f"requests bound: {c}")
         check(c["traceparent_unsampled"] == 1 and c["traceparent_absent"] == 1
               and c["traceparent_invalid"] == len(malformed), f"no-CLT counters: {c}")
         check(c["cloned_for_insert"] > 0 and c["skipped_error"] == 0, f"insertion: {c}")
+        d = agent.all_counters()["direction"]
+        check(d["responses"] > 0 and d["requests"] == 0 and d["listener_refresh_failures"] == 0,
+              f"athos receives answers only: {d}")
+        d = server_agent.all_counters()["direction"]
+        check(d["requests"] > 0 and d["responses"] == 0 and d["listener_refresh_failures"] == 0,
+              f"aramis receives requests only: {d}")
         s = server_agent.counters()
-        check(s["http_requests_bound"] == 4 and s["traceparent_invalid"] == len(malformed)
+        check(s["http_requests_bound"] == 4 + 3 + 2 and s["traceparent_invalid"] == len(malformed)
               and s["cloned_for_insert"] > 0 and s["skipped_error"] == 0,
               f"server side: {s}")
     finally:
         for p in children:
             if p.poll() is None:
                 p.kill()
+        collector.stop()
         subprocess.run([CLT, "topo", "down", "--prefix", PREFIX], capture_output=True)
         subprocess.run(["rm", "-rf", TMP])
     print(f"wire kernel test: {len(failures)} failures")

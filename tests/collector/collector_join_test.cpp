@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include <cstring>
 #include <nlohmann/json.hpp>
 
 #include "collector/ingest/ingest_queue.h"
@@ -218,6 +219,89 @@ TEST(Joiner, GroupsBySpanAndIdLessBySyntheticKey) {
   due.clear();
   j.due(10'000, due);
   EXPECT_EQ(due.size(), 3u);
+}
+
+// A request and its response carry the same ids: the report's Direction
+// (clt's field 1000) keeps them apart, one network span each, tagged, each
+// with its hops in its own path order.
+TEST(Directions, RequestAndResponseGiveTwoNetworkSpans) {
+  Packets request, response;
+  request.add(make_report(kTrace, kSpan, {{1, 100, 0}, {2, 100, 250}, {3, 100, 300}}));
+  ioam_api::IOAMTrace back = make_report(kTrace, kSpan, {{3, 200, 0}, {2, 200, 40}, {1, 200, 90}});
+  back.set_direction(ioam_api::CLT_DIRECTION_RESPONSE);
+  response.add(back);
+  EXPECT_EQ(request.key.direction, core::Direction::kRequest) << "no field: a request";
+  EXPECT_EQ(response.key.direction, core::Direction::kResponse);
+  EXPECT_NE(request.key, response.key);
+  EXPECT_NE(JoinKeyHash{}(request.key), JoinKeyHash{}(response.key));
+
+  std::vector<JaegerSpan> rows;
+  append_network_spans(summarize(request.key, request.metas, request.hops, three_names()), rows);
+  append_network_spans(summarize(response.key, response.metas, response.hops, three_names()), rows);
+  ASSERT_EQ(rows.size(), 8u);
+  auto tag = [](const JaegerSpan& row, const char* key) {
+    for (auto& t : nlohmann::json::parse(row.tags_json))
+      if (t["key"] == key) return t["value"];
+    return nlohmann::json();
+  };
+  EXPECT_EQ(tag(rows[0], "ioam.direction"), "request");
+  EXPECT_EQ(tag(rows[0], "ioam.path"), "athos > porthos > aramis");
+  EXPECT_EQ(tag(rows[4], "ioam.direction"), "response");
+  EXPECT_EQ(tag(rows[4], "ioam.path"), "aramis > porthos > athos");
+  EXPECT_EQ(rows[5].operation, "hop 1 aramis");
+  EXPECT_EQ(rows[7].operation, "hop 3 athos");
+  EXPECT_EQ(tag(rows[7], "ioam.direction"), "response");
+  // Both children of the client span, with ids of their own.
+  EXPECT_EQ(rows[0].parent_id, rows[4].parent_id);
+  EXPECT_NE(rows[0].span_id, rows[4].span_id);
+  EXPECT_NE(rows[1].span_id, rows[5].span_id);
+  // A request's network span keeps the id it had before directions existed.
+  JoinKey plain{request.key.trace_id, request.key.span_id};
+  EXPECT_EQ(network_span_id(plain), rows[0].span_id);
+}
+
+TEST(Directions, SummaryJsonKeepsTheDirectionAndOldSummariesAreRequests) {
+  Packets p;
+  ioam_api::IOAMTrace back = make_report(kTrace, kSpan, {{3, 100, 0}, {2, 100, 250}});
+  back.set_direction(ioam_api::CLT_DIRECTION_RESPONSE);
+  p.add(back);
+  NetworkSummary s = summarize(p.key, p.metas, p.hops, three_names());
+  NetworkSummary again;
+  ASSERT_TRUE(summary_from_json(summary_to_json(s), again));
+  EXPECT_EQ(again.key.direction, core::Direction::kResponse);
+  std::string old = summary_to_json(s);
+  const auto at = old.find("\"direction\":\"response\",");
+  ASSERT_NE(at, std::string::npos) << old;
+  old.erase(at, std::strlen("\"direction\":\"response\","));
+  ASSERT_TRUE(summary_from_json(old, again));
+  EXPECT_EQ(again.key.direction, core::Direction::kRequest);
+  std::string odd = summary_to_json(s);
+  odd.replace(odd.find("response"), 8, "sideways");
+  EXPECT_FALSE(summary_from_json(odd, again));
+}
+
+TEST(Directions, TheJoinGroupsEachDirectionApart) {
+  Joiner j(JoinOptions{100, 1000, 10});
+  for (auto direction : {ioam_api::CLT_DIRECTION_REQUEST, ioam_api::CLT_DIRECTION_RESPONSE}) {
+    for (const char* trace : {kTrace, "00000000000000000000000000000000"}) {
+      ioam_api::IOAMTrace r = make_report(
+          trace, core::is_zero(*core::parse_trace_id(trace)) ? "0000000000000000" : kSpan,
+          {{1, 1, 0}});
+      r.set_direction(direction);
+      JoinKey k;
+      PacketMeta m;
+      std::vector<HopSample> hops;
+      std::string e;
+      ASSERT_TRUE(read_report(r, 10, k, m, hops, e)) << e;
+      j.add(k, m, hops, r.SerializeAsString());
+    }
+  }
+  EXPECT_EQ(j.size(), 4u) << "ids and id-less groups, each direction apart";
+  int responses = 0;
+  j.drain_batch([&](const JoinKey& k, PendingSpan&) {
+    responses += k.direction == core::Direction::kResponse;
+  });
+  EXPECT_EQ(responses, 2);
 }
 
 // A batch that could not be stored leaves the join: only stored packets

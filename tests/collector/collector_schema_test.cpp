@@ -3,7 +3,9 @@
 
 #include <filesystem>
 #include <nlohmann/json.hpp>
+#include <set>
 
+#include "collector/model/network_spans.h"
 #include "collector/query/query_service.h"
 #include "collector/store/sqlite_schema.h"
 #include "collector/store/sqlite_store.h"
@@ -148,6 +150,87 @@ TEST_F(SchemaTest, OpeningAgainKeepsTheDataAndANewerSchemaIsRefused) {
   SqliteStore newer;
   EXPECT_FALSE(newer.open(options_, error));
   EXPECT_NE(error.find("newer"), std::string::npos) << error;
+}
+
+// Schema version 2's network tables: one row per span, no direction.
+constexpr const char* kSchemaV2 = R"sql(
+CREATE TABLE spans(
+  id INTEGER PRIMARY KEY, trace_id BLOB NOT NULL, span_id BLOB NOT NULL, parent_id BLOB,
+  service TEXT NOT NULL, operation TEXT NOT NULL,
+  start_ns INTEGER NOT NULL, duration_ns INTEGER NOT NULL, otlp BLOB NOT NULL);
+CREATE UNIQUE INDEX spans_id ON spans(trace_id, span_id);
+CREATE TABLE span_tags(span_row INTEGER NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL,
+  PRIMARY KEY(key, value, span_row)) WITHOUT ROWID;
+CREATE TABLE operations(service TEXT NOT NULL, operation TEXT NOT NULL,
+  PRIMARY KEY(service, operation)) WITHOUT ROWID;
+CREATE TABLE network(
+  trace_id BLOB NOT NULL, span_id BLOB NOT NULL, start_us INTEGER NOT NULL,
+  duration_us INTEGER NOT NULL, packets INTEGER NOT NULL, summary TEXT NOT NULL,
+  updated_us INTEGER NOT NULL, PRIMARY KEY(trace_id, span_id));
+CREATE INDEX network_start ON network(start_us);
+CREATE TABLE ioam_records(
+  id INTEGER PRIMARY KEY, trace_id BLOB NOT NULL, span_id BLOB NOT NULL,
+  ids_lost INTEGER NOT NULL, received_us INTEGER NOT NULL, count INTEGER NOT NULL,
+  data BLOB NOT NULL);
+CREATE INDEX ioam_records_key ON ioam_records(trace_id, span_id);
+CREATE TABLE span_aggregates(
+  trace_id BLOB NOT NULL, span_id BLOB NOT NULL, updated_us INTEGER NOT NULL,
+  data BLOB NOT NULL, PRIMARY KEY(trace_id, span_id));
+INSERT INTO network VALUES(x'0af7651916cd43dd8448eb211c80319c', x'b7ad6b7169203331', 100, 50, 7,
+  '{"trace_id":"0af7651916cd43dd8448eb211c80319c","span_id":"b7ad6b7169203331","ids_lost":false,"overflow":false,"packets":7,"path":"athos > aramis","start_us":100,"duration_us":50,"hops":[]}',
+  1700000000000000);
+INSERT INTO span_aggregates VALUES(x'0af7651916cd43dd8448eb211c80319c', x'b7ad6b7169203331',
+  1700000000000000, x'0a10');
+PRAGMA user_version=2;
+)sql";
+
+// Version 2 -> 3: what was stored is the request; the response of the same
+// span then gets rows of its own beside it.
+TEST_F(SchemaTest, Version2IsMigratedToDirectionsKeepingItsSummaries) {
+  {
+    SqliteDb db;
+    std::string error;
+    ASSERT_TRUE(db.open(options_.path, false, error)) << error;
+    ASSERT_TRUE(db.exec(kSchemaV2, error)) << error;
+  }
+  SqliteStore store;
+  std::string error;
+  ASSERT_TRUE(store.open(options_, error)) << error;
+  EXPECT_EQ(schema_version(store.db()), kSchemaVersion);
+  const JoinKey request{*core::parse_trace_id(kTrace), *core::parse_span_id("b7ad6b7169203331")};
+  JoinKey response = request;
+  response.direction = core::Direction::kResponse;
+  const JoinKey keys[] = {request, response};
+  KeyPackets packets;
+  ASSERT_TRUE(store.network_packets(keys, packets));
+  ASSERT_EQ(packets.size(), 1u);
+  EXPECT_EQ(packets[request], 7u);
+  KeyAggregates aggregates;
+  ASSERT_TRUE(store.span_aggregates(keys, aggregates));
+  EXPECT_EQ(aggregates.count(request), 1u);
+  EXPECT_EQ(aggregates.count(response), 0u);
+
+  StoreWrite w;
+  SummaryWrite back;
+  back.summary.key = response;
+  back.summary.packets = 3;
+  back.summary.path = "aramis > athos";
+  back.json = summary_to_json(back.summary);
+  back.updated_us = 1'700'000'000'000'001;
+  w.summaries.push_back(back);
+  ASSERT_TRUE(store.write(w)) << store.last_error();
+  ASSERT_TRUE(store.network_packets(keys, packets));
+  EXPECT_EQ(packets[request], 7u);
+  EXPECT_EQ(packets[response], 3u);
+  auto reader = store.open_reader(error);
+  ASSERT_TRUE(reader) << error;
+  std::vector<NetworkSummary> networks;
+  reader->trace_networks(request.trace_id, networks);
+  ASSERT_EQ(networks.size(), 2u);
+  std::set<std::string> seen;
+  for (const auto& n : networks)
+    seen.insert(n.path + " " + std::string(core::to_string(n.key.direction)));
+  EXPECT_EQ(seen, (std::set<std::string>{"athos > aramis request", "aramis > athos response"}));
 }
 
 TEST_F(SchemaTest, AReaderRefusesADatabaseNotYetMigrated) {

@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -10,6 +11,7 @@
 #include "collector/clickhouse/clickhouse_store.h"
 #include "collector/model/otlp_export.h"
 #include "collector/query/query_service.h"
+#include "collector/store/sqlite_db.h"
 #include "collector/store/sqlite_store.h"
 #include "collector/store_writer_loop.h"
 #include "collector_test_util.h"
@@ -208,6 +210,180 @@ TEST_P(StoreTest, RecoveryWritesNetworkRowsOfStoredAggregates) {
   EXPECT_TRUE(store_->keys_needing_network(0).empty());
 }
 
+ioam_api::IOAMTrace response_report(std::vector<testing::NodeSpec> nodes) {
+  ioam_api::IOAMTrace r = make_report(kTrace, kSpan, nodes);
+  r.set_direction(ioam_api::CLT_DIRECTION_RESPONSE);
+  return r;
+}
+
+// One span, its request and its response: two network spans, each with its
+// hops in its own order, its own packets, its own raw records; and recovery
+// after a crash summarizes each direction apart.
+TEST_P(StoreTest, ARequestAndItsResponseAreStoredApart) {
+  IngestBatch b;
+  add_to_batch(b, make_report(kTrace, kSpan, {{1, 100, 0}, {2, 100, 100}, {3, 100, 150}}), 1000);
+  add_to_batch(b, make_report(kTrace, kSpan, {{1, 100, 10}, {2, 100, 110}, {3, 100, 160}}), 1000);
+  add_to_batch(b, response_report({{3, 100, 400}, {2, 100, 470}, {1, 100, 480}}), 1000);
+  ASSERT_TRUE(loop_->process(b, 1000));
+  ASSERT_TRUE(loop_->flush_all(3000));
+  std::map<std::string, json> networks;
+  std::map<std::string, std::vector<std::string>> hops;
+  const json trace = trace_json();
+  std::map<std::string, std::string> direction_of_span;
+  for (const auto& s : trace["spans"]) {
+    std::map<std::string, json> tags;
+    for (auto& t : s["tags"]) tags[t["key"]] = t["value"];
+    if (tags["ioam.kind"] == "network") {
+      networks[tags["ioam.direction"]] = tags;
+      direction_of_span[s["spanID"]] = tags["ioam.direction"];
+    }
+  }
+  for (const auto& s : trace["spans"])
+    for (const auto& r : s["references"])
+      if (direction_of_span.count(r["spanID"]))
+        hops[direction_of_span[r["spanID"]]].push_back(s["operationName"]);
+  ASSERT_EQ(networks.size(), 2u) << trace.dump();
+  EXPECT_EQ(networks["request"]["ioam.path"], "athos > porthos > aramis");
+  EXPECT_EQ(networks["request"]["ioam.packets"], 2);
+  EXPECT_EQ(networks["response"]["ioam.path"], "aramis > porthos > athos");
+  EXPECT_EQ(networks["response"]["ioam.packets"], 1);
+  std::sort(hops["response"].begin(), hops["response"].end());
+  EXPECT_EQ(hops["response"],
+            (std::vector<std::string>{"hop 1 aramis", "hop 2 porthos", "hop 3 athos"}));
+
+  ReaderPool pool(readers());
+  QueryService q(pool);
+  std::string body;
+  ASSERT_EQ(q.ioam_records(kTrace, kSpan, "response", body), 200) << body;
+  EXPECT_EQ(json::parse(body)["data"].size(), 1u);
+  ASSERT_EQ(q.ioam_records(kTrace, kSpan, "request", body), 200) << body;
+  EXPECT_EQ(json::parse(body)["data"].size(), 2u);
+  EXPECT_EQ(q.ioam_records(kTrace, kSpan, "sideways", body), 400);
+
+  // Stored, not summarized, then a crash: recovery finds both directions.
+  IngestBatch more;
+  const char* other = "00f067aa0ba902b7";
+  add_to_batch(more, make_report(kTrace, other, {{1, 100, 0}, {2, 100, 100}}), now_us());
+  ioam_api::IOAMTrace back = make_report(kTrace, other, {{2, 100, 0}, {1, 100, 100}});
+  back.set_direction(ioam_api::CLT_DIRECTION_RESPONSE);
+  add_to_batch(more, back, now_us());
+  ASSERT_TRUE(loop_->process(more, now_us()));
+  open();
+  loop_->recover();
+  int recovered = 0;
+  const json after = trace_json();
+  for (const auto& s : after["spans"])
+    for (const auto& r : s["references"])
+      if (r["spanID"] == other) ++recovered;
+  EXPECT_EQ(recovered, 2) << "a network span per direction under " << other << ": " << after.dump();
+}
+
+// A database of schema version 2 (one network row per span, no direction)
+// with a summary in it: opened, it is migrated; the summary is the request,
+// and the response of the same span is stored beside it.
+TEST_P(StoreTest, ADatabaseOfSchemaVersion2IsMigratedToDirections) {
+  loop_.reset();
+  store_.reset();
+  const std::string summary =
+      R"({"trace_id":"0af7651916cd43dd8448eb211c80319c","span_id":"b7ad6b7169203331",)"
+      R"("ids_lost":false,"overflow":false,"packets":7,"path":"athos > aramis",)"
+      R"("start_us":100,"duration_us":50,"hops":[]})";
+  if (clickhouse()) {
+    clickhouse::Http http(clickhouse_.endpoint, std::chrono::seconds(10));
+    const std::string db = clickhouse_.endpoint.database;
+    const std::string ddl[] = {
+        "DROP DATABASE IF EXISTS " + db,
+        "CREATE DATABASE " + db,
+        "CREATE TABLE " + db +
+            ".schema_version (version UInt32, applied_us Int64) ENGINE = MergeTree ORDER BY "
+            "version",
+        "INSERT INTO " + db + ".schema_version VALUES (1, 0), (2, 0)",
+        "CREATE TABLE " + db +
+            ".network (trace_id FixedString(16), span_id FixedString(8), start_us Int64, "
+            "duration_us Int64, packets UInt32, summary String, updated_us Int64) ENGINE = "
+            "ReplacingMergeTree(updated_us) PARTITION BY toYYYYMMDD(toDateTime(intDiv(updated_us, "
+            "1000000))) ORDER BY (trace_id, span_id)",
+        "CREATE TABLE " + db +
+            ".ioam_records (trace_id FixedString(16), span_id FixedString(8), ids_lost UInt8, "
+            "received_us Int64, count UInt32, data String) ENGINE = MergeTree PARTITION BY "
+            "toYYYYMMDD(toDateTime(intDiv(received_us, 1000000))) ORDER BY (trace_id, span_id, "
+            "received_us)",
+        "CREATE TABLE " + db +
+            ".span_aggregates (trace_id FixedString(16), span_id FixedString(8), data String, "
+            "updated_us Int64) ENGINE = ReplacingMergeTree(updated_us) PARTITION BY "
+            "toYYYYMMDD(toDateTime(intDiv(updated_us, 1000000))) ORDER BY (trace_id, span_id)",
+        "CREATE TABLE " + db +
+            ".spans (trace_id FixedString(16), span_id FixedString(8), parent_id FixedString(8), "
+            "service String, operation String, start_ns Int64, duration_ns Int64, otlp String, "
+            "written_us Int64) ENGINE = ReplacingMergeTree(written_us) ORDER BY (trace_id, "
+            "span_id)",
+        "CREATE TABLE " + db +
+            ".span_index (service String, operation String, start_ns Int64, duration_ns Int64, "
+            "trace_id FixedString(16), span_id FixedString(8), tag_keys Array(String), "
+            "tag_values Array(String)) ENGINE = MergeTree ORDER BY (service, start_ns)",
+        "CREATE TABLE " + db +
+            ".operations (service String, operation String) ENGINE = ReplacingMergeTree ORDER BY "
+            "(service, operation)",
+        "INSERT INTO " + db + ".network VALUES (unhex('" + kTrace + "'), unhex('" + kSpan +
+            "'), 100, 50, 7, '" + summary + "', 1700000000000000)",
+    };
+    for (const std::string& sql : ddl)
+      ASSERT_TRUE(http.execute(sql)) << sql << ": " << http.error();
+  } else {
+    std::filesystem::remove(options_.path);
+    SqliteDb db;
+    std::string error;
+    ASSERT_TRUE(db.open(options_.path, false, error)) << error;
+    const std::string ddl =
+        "CREATE TABLE spans(id INTEGER PRIMARY KEY, trace_id BLOB NOT NULL, span_id BLOB NOT "
+        "NULL, parent_id BLOB, service TEXT NOT NULL, operation TEXT NOT NULL, start_ns INTEGER "
+        "NOT NULL, duration_ns INTEGER NOT NULL, otlp BLOB NOT NULL);"
+        "CREATE UNIQUE INDEX spans_id ON spans(trace_id, span_id);"
+        "CREATE TABLE span_tags(span_row INTEGER NOT NULL, key TEXT NOT NULL, value TEXT NOT "
+        "NULL, PRIMARY KEY(key, value, span_row)) WITHOUT ROWID;"
+        "CREATE TABLE operations(service TEXT NOT NULL, operation TEXT NOT NULL, "
+        "PRIMARY KEY(service, operation)) WITHOUT ROWID;"
+        "CREATE TABLE network(trace_id BLOB NOT NULL, span_id BLOB NOT NULL, start_us INTEGER "
+        "NOT NULL, duration_us INTEGER NOT NULL, packets INTEGER NOT NULL, summary TEXT NOT "
+        "NULL, updated_us INTEGER NOT NULL, PRIMARY KEY(trace_id, span_id));"
+        "CREATE TABLE ioam_records(id INTEGER PRIMARY KEY, trace_id BLOB NOT NULL, span_id BLOB "
+        "NOT NULL, ids_lost INTEGER NOT NULL, received_us INTEGER NOT NULL, count INTEGER NOT "
+        "NULL, data BLOB NOT NULL);"
+        "CREATE INDEX ioam_records_key ON ioam_records(trace_id, span_id);"
+        "INSERT INTO network VALUES(x'" +
+        std::string(kTrace) + "', x'" + kSpan + "', 100, 50, 7, '" + summary +
+        "', 1700000000000000);"
+        "PRAGMA user_version=2;";
+    ASSERT_TRUE(db.exec(ddl.c_str(), error)) << error;
+  }
+  open();
+  const JoinKey request{*core::parse_trace_id(kTrace), *core::parse_span_id(kSpan)};
+  JoinKey response = request;
+  response.direction = core::Direction::kResponse;
+  const JoinKey keys[] = {request, response};
+  KeyPackets packets;
+  ASSERT_TRUE(store_->network_packets(keys, packets)) << store_->last_error();
+  EXPECT_EQ(packets.size(), 1u);
+  EXPECT_EQ(packets[request], 7u);
+  IngestBatch b;
+  add_to_batch(b, response_report({{3, 100, 400}, {1, 100, 480}}), 1000);
+  ASSERT_TRUE(loop_->process(b, 1000));
+  ASSERT_TRUE(loop_->flush_all(3000));
+  ASSERT_TRUE(store_->network_packets(keys, packets)) << store_->last_error();
+  EXPECT_EQ(packets[request], 7u);
+  EXPECT_EQ(packets[response], 1u);
+  std::map<std::string, std::string> paths;
+  const json trace = trace_json();
+  for (const auto& span : trace["spans"]) {
+    std::map<std::string, json> tags;
+    for (auto& t : span["tags"]) tags[t["key"]] = t["value"];
+    if (tags["ioam.kind"] == "network") paths[tags["ioam.direction"]] = tags["ioam.path"];
+  }
+  EXPECT_EQ(paths, (std::map<std::string, std::string>{{"request", "athos > aramis"},
+                                                       {"response", "aramis > athos"}}))
+      << trace.dump();
+}
+
 TEST_P(StoreTest, RecoveryWritesSummariesMissingAfterACrash) {
   IngestBatch b;
   add_to_batch(b, make_report(kTrace, kSpan, {{1, 100, 0}, {2, 100, 100}}), now_us());
@@ -280,13 +456,13 @@ TEST_P(StoreTest, RawRecordsAreRetrievable) {
   ReaderPool pool(readers());
   QueryService q(pool);
   std::string body;
-  ASSERT_EQ(q.ioam_records(kTrace, kSpan, body), 200);
+  ASSERT_EQ(q.ioam_records(kTrace, kSpan, "", body), 200);
   json j = json::parse(body);
   ASSERT_EQ(j["data"].size(), 2u);
   EXPECT_EQ(j["data"][0]["trace_id"], kTrace);
   EXPECT_EQ(j["data"][0]["nodes"][1]["queue_depth"], 4);
   EXPECT_EQ(j["data"][1]["nodes"][0]["timestamp_frac"], 5);
-  EXPECT_EQ(q.ioam_records("zz", kSpan, body), 400);
+  EXPECT_EQ(q.ioam_records("zz", kSpan, "", body), 400);
 }
 
 TEST_P(StoreTest, RetentionByAgeDeletesOldData) {
@@ -570,8 +746,8 @@ class ClickHouseStoreTest : public StoreTest {
   }
 };
 
-// A database of schema version 2 (no network_by_time yet) brought to version
-// 3: the summaries stored before are in the scan by time, copied once
+// A database of schema version 2 (no network_by_time yet) brought to the
+// current version: the summaries stored before are in the scan by time, copied once
 // however often the step runs (collectors starting together both run it).
 TEST_P(ClickHouseStoreTest, Version2DatabaseGetsItsSummariesOrderedByTime) {
   const std::int64_t t = 1'700'000'000'000'000;
@@ -594,7 +770,8 @@ TEST_P(ClickHouseStoreTest, Version2DatabaseGetsItsSummariesOrderedByTime) {
   ASSERT_TRUE(http.execute("DROP TABLE " + db + ".network_by_time")) << http.error();
   make_version_2();
   open();
-  EXPECT_EQ(scalar(http, "SELECT max(version) FROM " + db + ".schema_version"), "3");
+  EXPECT_EQ(scalar(http, "SELECT max(version) FROM " + db + ".schema_version"),
+            std::to_string(clickhouse::kSchemaVersion));
   EXPECT_EQ(scalar(http, "SELECT count() FROM " + db + ".network_by_time"), "3");
   make_version_2();
   open();

@@ -307,6 +307,36 @@ TEST(Wire, PlainLayoutHasNoIds) {
   expect_node_eq(t.nodes[0], make_node(1), spec.trace_type);
 }
 
+// The transport ports right after the Hop-by-Hop header (what tells a
+// request from a response on the receiving node), for TCP and UDP only.
+TEST(Wire, TransportPortsAfterTheHopByHopHeader) {
+  core::HopByHopSpec spec;
+  auto pkt = encoded_packet(spec);
+  ASSERT_FALSE(pkt.empty());
+  const std::size_t transport = pkt.size() - 8;
+  pkt[transport] = 0x9c;  // 40000
+  pkt[transport + 1] = 0x40;
+  pkt[transport + 2] = 0x1f;  // 8080
+  pkt[transport + 3] = 0x90;
+  for (const std::uint8_t protocol : {std::uint8_t{6}, std::uint8_t{17}}) {
+    pkt[40] = protocol;
+    auto d = decode(pkt);
+    ASSERT_EQ(d.error, core::DecodeError::kOk);
+    EXPECT_TRUE(d.packet->has_ports);
+    EXPECT_EQ(d.packet->upper_protocol, protocol);
+    EXPECT_EQ(d.packet->src_port, 40000);
+    EXPECT_EQ(d.packet->dst_port, 8080);
+  }
+  pkt[40] = 58;  // ICMPv6: no ports
+  EXPECT_FALSE(decode(pkt).packet->has_ports);
+  pkt[40] = 6;
+  pkt.resize(pkt.size() - 6);  // two bytes of TCP: not enough for both ports
+  pkt[5] = static_cast<std::uint8_t>(pkt[5] - 6);
+  auto short_one = decode(pkt);
+  ASSERT_EQ(short_one.error, core::DecodeError::kOk);
+  EXPECT_FALSE(short_one.packet->has_ports);
+}
+
 TEST(Wire, PublishedLayoutKeepsTheIdsOutsideRemainingLen) {
   core::HopByHopSpec spec;
   spec.trace_type = 0xf00000;

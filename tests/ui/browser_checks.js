@@ -99,7 +99,8 @@ async function runBrowserChecks(base, expect, { artifacts, docsImages, token = n
     await page.click(`a.result[data-trace-id="${expect.slowTraceId}"]`);
     await page.waitForSelector('body[data-ready="trace"] .waterfall');
     assert.ok(page.url().endsWith(`/trace/${expect.slowTraceId}`), `URL is a deep link: ${page.url()}`);
-    const firstPath = page.locator('.netpath').first();
+    const firstPath = page.locator('.netpath.request').first();
+    assert.equal(await firstPath.locator('.netpath-label').textContent(), 'Request path');
     const nodeNames = await firstPath.locator('.node-name').allTextContents();
     assert.deepEqual(nodeNames, expect.pathNodes, 'the path shows every node by name');
     const ifText = await firstPath.locator('.node-ifs').allTextContents();
@@ -133,6 +134,25 @@ async function runBrowserChecks(base, expect, { artifacts, docsImages, token = n
     await shot(page, 'records', false);
     await page.keyboard.press('Escape');
     await page.waitForSelector('#records-dialog', { state: 'hidden' });
+
+    if (expect.responsePathNodes) {
+      step('both directions: the response path, labelled, in its own hop order');
+      const paths = await page.locator('.netpath').evaluateAll((els) => els.map((e) => e.dataset.direction));
+      assert.deepEqual(paths, ['request', 'response', 'request', 'response'],
+        'each client span has its request path, then its response path');
+      const back = page.locator('.netpath.response').first();
+      assert.equal(await back.locator('.netpath-label').textContent(), 'Response path');
+      assert.deepEqual(await back.locator('.node-name').allTextContents(), expect.responsePathNodes,
+        'the response path runs from the server back to the client');
+      assert.deepEqual(await back.locator('.link-delay').allTextContents(), expect.responseDelayTexts,
+        'the response path has its own one-way delays');
+      await back.locator('.hop-link .link-box').first().click();
+      await page.waitForSelector('#records-dialog[open] table.records tbody tr');
+      assert.equal(await page.locator('#records-dialog table.records tbody tr').count(), expect.responsePackets,
+        'the response hop opens the response packets only');
+      await page.keyboard.press('Escape');
+      await page.waitForSelector('#records-dialog', { state: 'hidden' });
+    }
 
     step('path overview ranks the congested link first');
     await page.click('#back-to-search');

@@ -1,7 +1,9 @@
 // Loads a running `clt collector` through its real receivers: application
 // spans over OTLP/HTTP (JSON, as the OpenTelemetry spec encodes it) and IOAM
 // reports over gRPC (ioam_api.IOAMService/Report, from the published proto).
-// Returns what the UI should then show.
+// Every client span gets a request path (athos to aramis) and a response
+// path (aramis back to athos, reported with Direction = response, as the
+// agent on athos does). Returns what the UI should then show.
 'use strict';
 const path = require('path');
 const grpc = require('../js/node_modules/@grpc/grpc-js');
@@ -14,6 +16,14 @@ const NODES = [
   { id: 2, name: 'porthos', ingress: 21, egress: 22 },
   { id: 3, name: 'aramis', ingress: 31, egress: 0 },
 ];
+// The way back: aramis sends, porthos forwards the other way, athos receives.
+const BACK = [
+  { id: 3, name: 'aramis', ingress: 0, egress: 31 },
+  { id: 2, name: 'porthos', ingress: 22, egress: 21 },
+  { id: 1, name: 'athos', ingress: 11, egress: 0 },
+];
+const BACK_DELAYS = [70, 40];
+const RESPONSE_PACKETS = 3;
 // Trace type bits 0-3, 5, 6: hop limit + node id, interfaces, timestamps
 // (seconds, fraction in µs), namespace data, queue depth.
 const TRACE_TYPE = 0xf60000;
@@ -58,6 +68,15 @@ function planTrace(i, nowUs, { delays, queue, name, maliciousValue }) {
         HopLimit: 64 - h, Id: n.id, IngressId: n.ingress, EgressId: n.egress,
         TimestampSecs: Math.floor(times[h] / 1e6), TimestampFrac: times[h] % 1e6,
         QueueDepth: h === 1 ? Math.round((queue * (p + 1)) / count) : 0,
+        NamespaceData: Buffer.from(hex(0xa0000000 + n.id, 8), 'hex'),
+      })) });
+    }
+    for (let p = 0; p < RESPONSE_PACKETS; p++) {
+      const t0 = sEnd + 50 + p * 40;
+      const times = [t0, t0 + BACK_DELAYS[0], t0 + BACK_DELAYS[0] + BACK_DELAYS[1]];
+      packets.push({ traceId, spanId: clientId, direction: 'CLT_DIRECTION_RESPONSE', nodes: BACK.map((n, h) => ({
+        HopLimit: 64 - h, Id: n.id, IngressId: n.ingress, EgressId: n.egress,
+        TimestampSecs: Math.floor(times[h] / 1e6), TimestampFrac: times[h] % 1e6, QueueDepth: 0,
         NamespaceData: Buffer.from(hex(0xa0000000 + n.id, 8), 'hex'),
       })) });
     }
@@ -116,6 +135,7 @@ async function sendIoamReports(ioamAddress, plans) {
             NamespaceId: 123,
             BitField: TRACE_TYPE * 256,
             Nodes: pkt.nodes,
+            Direction: pkt.direction || 'CLT_DIRECTION_REQUEST',
           });
         }
       }
@@ -146,7 +166,7 @@ async function loadCollector({ otlpUrl, ioamAddress, queryUrl, queryHeaders = {}
       const body = res.status === 200 ? await res.json() : null;
       const spans = body && body.data && body.data[0] ? body.data[0].spans : [];
       const hops = spans.filter((s) => s.tags.some((t) => t.key === 'ioam.kind' && t.value === 'hop'));
-      if (hops.length === 6 && spans.length === 5 + 2 + 6) break;
+      if (hops.length === 12 && spans.length === 5 + 4 + 12) break;
       if (Date.now() > deadline) {
         throw new Error(`trace ${plan.traceId} not complete in the collector after 20 s: ${spans.length} spans, ${hops.length} hop spans`);
       }
@@ -167,7 +187,10 @@ async function loadCollector({ otlpUrl, ioamAddress, queryUrl, queryHeaders = {}
     slowDelayText: '48 ms',
     linkDelayTexts: ['48 ms', '90 µs'],
     pathNodes: NODES.map((n) => n.name),
+    responsePathNodes: BACK.map((n) => n.name),
+    responseDelayTexts: BACK_DELAYS.map((d) => `${d} µs`),
     packetsPerSpan: 6,
+    responsePackets: RESPONSE_PACKETS,
     slowLinkName: 'athos → porthos',
     slowLinkSlowTraces: '2 of 5',
     slowTraceCount: 2,

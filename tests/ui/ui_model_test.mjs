@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { formatDuration, interfaceText, parseDuration, shortId } from '../../src/ui/web/format.js';
 import { buildTrace, rankLinks, waterfallOrder } from '../../src/ui/web/model.js';
-import { tailText } from '../../src/ui/web/network_path.js';
+import { directionLabel, tailText } from '../../src/ui/web/network_path.js';
 import { apiQueryFromFormParams, parseTags, urlFromFormParams } from '../../src/ui/web/query.js';
 
 const tag = (key, value) => ({ key, value, type: typeof value === 'number' ? 'int64' : 'string' });
@@ -73,6 +73,50 @@ test('a network span and its hops hang under the application span', () => {
   // Hops are drawn in the path diagram, not as waterfall rows.
   assert.deepEqual(waterfallOrder(t).map((r) => r.span.spanID), ['a1', 'n1']);
   assert.equal(t.appSpanCount, 1);
+});
+
+// The trace above plus the response path of the same client span (aramis back
+// to athos), as the collector renders it: a second network span, tagged.
+function withResponse(raw, { start = 1300, tagged = true } = {}) {
+  const traceID = raw.traceID;
+  raw.spans.find((s) => s.spanID === 'n1').tags.push(tag('ioam.direction', 'request'));
+  raw.spans.push({
+    traceID, spanID: 'r1', operationName: 'network path', processID: 'p2', startTime: start, duration: 50,
+    references: [{ refType: 'CHILD_OF', traceID, spanID: 'a1' }],
+    tags: [tag('ioam.kind', 'network'), ...(tagged ? [tag('ioam.direction', 'response')] : []),
+      tag('ioam.path', 'aramis > porthos > athos')],
+  });
+  ['aramis', 'porthos', 'athos'].forEach((name, i) => {
+    const tags = [tag('ioam.kind', 'hop'), tag('ioam.hop', i + 1), tag('ioam.node_id', 3 - i), tag('net.node.name', name)];
+    if (i > 0) tags.push(tag('ioam.delay_us', 70 - 30 * i));
+    // Listed out of order: the hop number decides.
+    raw.spans.splice(raw.spans.length - i, 0, { traceID, spanID: `rh${i + 1}`, operationName: `hop ${i + 1} ${name}`,
+      processID: 'p2', startTime: start, duration: 50, references: [{ refType: 'CHILD_OF', traceID, spanID: 'r1' }], tags });
+  });
+  return raw;
+}
+
+test('both directions: a request path and a response path under the client span', () => {
+  const t = buildTrace(withResponse(trace('t6', [48000, 90])));
+  assert.deepEqual(t.networks.map((n) => n.direction), ['request', 'response']);
+  const back = t.networks[1];
+  assert.equal(back.appSpan.spanID, 'a1');
+  assert.deepEqual(back.hops.map((h) => h.name), ['aramis', 'porthos', 'athos'], 'the response in its own path order');
+  assert.equal(back.hops.find((h) => h.slowest).name, 'porthos');
+  assert.deepEqual(t.byId.get('a1').networkSpans.map((s) => s.spanID), ['n1', 'r1'], 'request above response');
+  assert.deepEqual(waterfallOrder(t).map((r) => r.span.spanID), ['a1', 'n1', 'r1']);
+  assert.equal(directionLabel(t.networks[0].direction), 'Request path');
+  assert.equal(directionLabel(back.direction), 'Response path');
+});
+
+test('a request and its response starting together: the request first; no tag: a request', () => {
+  const raw = withResponse(trace('t7', [5, 6]), { start: 1100 });
+  raw.spans.reverse();  // the response listed first
+  const tied = buildTrace(raw);
+  assert.deepEqual(waterfallOrder(tied).map((r) => r.span.spanID), ['a1', 'n1', 'r1']);
+  const old = buildTrace(withResponse(trace('t8', [5, 6]), { tagged: false }));
+  assert.deepEqual(old.networks.map((n) => n.direction), ['request', 'request'],
+    'a network span from a collector without directions is a request');
 });
 
 test('hop delay percentiles from the summaries\' sketches, when the hop span has them', () => {

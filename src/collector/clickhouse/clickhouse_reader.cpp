@@ -5,6 +5,7 @@
 
 #include "collector/clickhouse/clickhouse_http.h"
 #include "collector/clickhouse/clickhouse_schema.h"
+#include "collector/clickhouse/key_columns.h"
 #include "collector/clickhouse/row_binary.h"
 #include "collector/clickhouse/sql_literal.h"
 #include "collector/model/network_spans.h"
@@ -136,8 +137,9 @@ bool Reader::read_spans(const std::string& sql, std::vector<StoredSpan>& out,
 }
 
 void Reader::trace_networks(const core::TraceId& id, std::vector<NetworkSummary>& out) {
-  read_networks("SELECT argMax(summary, updated_us) FROM " + t_.network + " WHERE trace_id = " +
-                    id_literal(id) + " GROUP BY span_id ORDER BY span_id FORMAT RowBinary",
+  read_networks("SELECT argMax(summary, updated_us) FROM " + t_.network +
+                    " WHERE trace_id = " + id_literal(id) +
+                    " GROUP BY span_id, direction ORDER BY span_id, direction FORMAT RowBinary",
                 out);
 }
 
@@ -145,7 +147,8 @@ void Reader::traces_networks(std::span<const core::TraceId> ids, std::vector<Net
   if (ids.empty()) return;
   read_networks("SELECT argMax(summary, updated_us) FROM " + t_.network + " WHERE trace_id IN " +
                     trace_id_set(ids) +
-                    " GROUP BY trace_id, span_id ORDER BY trace_id, span_id FORMAT RowBinary",
+                    " GROUP BY trace_id, span_id, direction ORDER BY trace_id, span_id, direction "
+                    "FORMAT RowBinary",
                 out);
 }
 
@@ -229,7 +232,7 @@ void Reader::scan_networks(std::int64_t start_us, std::int64_t end_us,
     for (RowBinaryReader r(answer_); !r.at_end() && r.i64(oldest);) ++rows;
     if (rows < page) oldest = start_us;  // the rest of the range is in this page
     if (rows == 0) return;
-    if (!http_.select("SELECT trace_id, span_id, summary FROM " + t_.network_by_time +
+    if (!http_.select("SELECT trace_id, span_id, direction, summary FROM " + t_.network_by_time +
                           " WHERE start_us >= " + std::to_string(oldest) +
                           " AND start_us <= " + std::to_string(newest) +
                           " ORDER BY start_us DESC, updated_us DESC FORMAT RowBinary",
@@ -238,7 +241,7 @@ void Reader::scan_networks(std::int64_t start_us, std::int64_t end_us,
     RowBinaryReader r(answer_);
     JoinKey key;
     std::string_view json;
-    while (!r.at_end() && r.fixed(key.trace_id) && r.fixed(key.span_id) && r.string(json)) {
+    while (!r.at_end() && read_key(r, key) && r.string(json)) {
       if (!seen.insert(key).second) continue;
       if (!summary_from_json(std::string(json), n)) continue;
       if (!visit(n)) return;
@@ -251,9 +254,11 @@ void Reader::scan_networks(std::int64_t start_us, std::int64_t end_us,
 
 void Reader::records(const JoinKey& key,
                      const std::function<void(std::int64_t, std::string_view)>& visit) {
-  const std::string sql =
-      "SELECT data FROM " + t_.ioam_records + " WHERE trace_id = " + id_literal(key.trace_id) +
-      " AND span_id = " + id_literal(key.span_id) + " ORDER BY received_us FORMAT RowBinary";
+  const std::string sql = "SELECT data FROM " + t_.ioam_records +
+                          " WHERE trace_id = " + id_literal(key.trace_id) +
+                          " AND span_id = " + id_literal(key.span_id) +
+                          " AND direction = " + std::to_string(direction_column(key.direction)) +
+                          " ORDER BY received_us FORMAT RowBinary";
   if (!http_.select(sql, answer_)) return;
   RowBinaryReader r(answer_);
   std::string_view blob;

@@ -85,16 +85,59 @@ std::vector<std::string> version_3(const Tables& t) {
       // The summaries stored before this version; none twice when another
       // collector runs this step too, or ran it first.
       "INSERT INTO " + t.network_by_time +
+          " (trace_id, span_id, start_us, duration_us, packets, summary, updated_us)"
           " SELECT trace_id, span_id, start_us, duration_us, packets, summary, updated_us FROM " +
           t.network + " WHERE (trace_id, span_id, updated_us) NOT IN (SELECT trace_id, span_id, " +
           "updated_us FROM " + t.network_by_time + ")",
   };
 }
 
+// A span's request and response apart: direction 0 request, 1 response (what
+// was stored before is a request: a UInt8 column added reads 0). The
+// replacing tables keep one row per sorting key, so the direction has to be
+// part of it; a sorting key can take a column only in the ALTER that adds it
+// (and one without a DEFAULT expression), which 18.16 cannot make
+// conditional: each runs only where the column is missing.
+std::vector<std::string> version_4(const Tables& t) {
+  std::vector<std::string> steps;
+  for (const std::string* table :
+       {&t.network, &t.network_by_time, &t.span_aggregates, &t.ioam_records}) {
+    const bool records = table == &t.ioam_records;
+    // The records table keeps every row (MergeTree): the direction only
+    // follows its key, which cannot change before its end.
+    steps.push_back("ALTER TABLE " + *table + " ADD COLUMN direction UInt8, MODIFY ORDER BY (" +
+                    (table == &t.network_by_time ? "start_us, " : "") + "trace_id, span_id" +
+                    (records ? ", received_us, direction)" : ", direction)"));
+  }
+  return steps;
+}
+
 // The steps of each version, in order: version_steps()[v - 1] brings a
 // database from version v - 1 to v.
 std::vector<std::vector<std::string>> version_steps(const Tables& t) {
-  return {version_1(t), version_2(t), version_3(t)};
+  return {version_1(t), version_2(t), version_3(t), version_4(t)};
+}
+
+// "ALTER TABLE db.t ADD COLUMN c ..." on a table that has c already: a step
+// another collector ran first.
+bool adds_an_existing_column(Http& http, const std::string& ddl, std::string& error) {
+  static const std::string kAlter = "ALTER TABLE ";
+  static const std::string kAdd = " ADD COLUMN ";
+  const auto add = ddl.find(kAdd);
+  if (ddl.rfind(kAlter, 0) != 0 || add == std::string::npos) return false;
+  const std::string table = ddl.substr(kAlter.size(), add - kAlter.size());
+  const auto column_end = ddl.find(' ', add + kAdd.size());
+  const std::string column = ddl.substr(add + kAdd.size(), column_end - add - kAdd.size());
+  const auto dot = table.find('.');
+  std::string answer;
+  if (!http.select("SELECT count() FROM system.columns WHERE database = '" + table.substr(0, dot) +
+                       "' AND table = '" + table.substr(dot + 1) + "' AND name = '" + column +
+                       "' FORMAT TabSeparated",
+                   answer)) {
+    error = http.error();
+    return false;
+  }
+  return std::atoi(answer.c_str()) > 0;
 }
 
 bool stored_version(Http& http, const Tables& t, int& version, std::string& error) {
@@ -139,11 +182,14 @@ bool prepare_schema(Http& http, const Tables& t, std::string& error) {
     return false;
   }
   // Every step is idempotent (IF NOT EXISTS, a copy of what is not copied
-  // yet): collectors starting together on a database may both run it.
+  // yet, an added column skipped where it is there): collectors starting
+  // together on a database may both run it.
   const auto steps = version_steps(t);
+  error.clear();
   for (int v = version + 1; v <= kSchemaVersion; ++v) {
     for (const std::string& ddl : steps[static_cast<std::size_t>(v - 1)]) {
-      if (!http.execute(ddl)) {
+      if (adds_an_existing_column(http, ddl, error)) continue;
+      if (!error.empty() || !http.execute(ddl)) {
         error = "cannot create the schema (version " + std::to_string(v) + ") in " + db + ": " +
                 http.error();
         return false;

@@ -13,7 +13,7 @@ namespace clt::collector::clickhouse {
 // and fills it from network. Each version's step creates its tables with
 // CREATE TABLE IF NOT EXISTS, so a database is brought up from any older
 // version by running the steps after it.
-inline constexpr int kSchemaVersion = 3;
+inline constexpr int kSchemaVersion = 4;
 
 // The table names of the store's data, as `db.table`.
 struct Tables {

@@ -4,6 +4,7 @@
 #include <map>
 
 #include "collector/clickhouse/clickhouse_reader.h"
+#include "collector/clickhouse/key_columns.h"
 #include "collector/clickhouse/row_binary.h"
 #include "collector/clickhouse/sql_literal.h"
 #include "collector/model/clock.h"
@@ -43,9 +44,9 @@ void append_index_row(std::string& rows, const StoredSpan& s) {
 
 // network and network_by_time: the same rows, ordered by id and by time.
 constexpr const char* kNetworkColumns =
-    "trace_id, span_id, start_us, duration_us, packets, summary, updated_us";
+    "trace_id, span_id, start_us, duration_us, packets, summary, updated_us, direction";
 
-// The keys as a literal set for `(trace_id, span_id) IN ...`.
+// The keys as a literal set for `(trace_id, span_id, direction) IN ...`.
 std::string key_set(std::span<const JoinKey> keys) {
   std::string out = "(";
   char trace[32], span[16];
@@ -57,7 +58,9 @@ std::string key_set(std::span<const JoinKey> keys) {
     out.append(trace, sizeof trace);
     out += "'), unhex('";
     out.append(span, sizeof span);
-    out += "'))";
+    out += "'), ";
+    out += k.direction == core::Direction::kResponse ? '1' : '0';
+    out += ")";
   }
   out += ")";
   return out;
@@ -107,7 +110,8 @@ bool ClickHouseStore::write(const StoreWrite& w) {
           .fixed(n.summary.key.trace_id)
           .fixed(n.summary.key.span_id)
           .string(n.aggregate)
-          .i64(n.updated_us);
+          .i64(n.updated_us)
+          .u8(direction_column(n.summary.key.direction));
     if (!n.network) continue;
     RowBinaryWriter(network_rows_)
         .fixed(n.summary.key.trace_id)
@@ -116,7 +120,8 @@ bool ClickHouseStore::write(const StoreWrite& w) {
         .i64(n.summary.duration_us)
         .u32(n.summary.packets)
         .string(n.json)
-        .i64(n.updated_us);
+        .i64(n.updated_us)
+        .u8(direction_column(n.summary.key.direction));
   }
   operations_rows_.clear();
   for (const auto& [service, operation] : w.operations)
@@ -129,7 +134,8 @@ bool ClickHouseStore::write(const StoreWrite& w) {
         .u8(r.ids_lost ? 1 : 0)
         .i64(r.first_received_us)
         .u32(r.count)
-        .string(r.blob);
+        .string(r.blob)
+        .u8(direction_column(r.key.direction));
   }
   const Tables& t = *tables_;
   return insert(insert_sql(t.spans,
@@ -142,10 +148,11 @@ bool ClickHouseStore::write(const StoreWrite& w) {
                 index_rows_) &&
          insert(insert_sql(t.network, kNetworkColumns), network_rows_) &&
          insert(insert_sql(t.network_by_time, kNetworkColumns), network_rows_) &&
-         insert(insert_sql(t.span_aggregates, "trace_id, span_id, data, updated_us"),
+         insert(insert_sql(t.span_aggregates, "trace_id, span_id, data, updated_us, direction"),
                 aggregate_rows_) &&
          insert(insert_sql(t.operations, "service, operation"), operations_rows_) &&
-         insert(insert_sql(t.ioam_records, "trace_id, span_id, ids_lost, received_us, count, data"),
+         insert(insert_sql(t.ioam_records,
+                           "trace_id, span_id, ids_lost, received_us, count, data, direction"),
                 records_rows_);
 }
 
@@ -161,15 +168,16 @@ bool ClickHouseStore::network_packets(std::span<const JoinKey> keys, KeyPackets&
   std::string answer;
   for (std::size_t at = 0; at < keys.size(); at += kKeysPerQuery) {
     const auto part = keys.subspan(at, std::min(kKeysPerQuery, keys.size() - at));
-    const std::string sql = "SELECT trace_id, span_id, argMax(packets, updated_us) FROM " +
-                            tables_->network + " WHERE (trace_id, span_id) IN " + key_set(part) +
-                            " GROUP BY trace_id, span_id FORMAT RowBinary";
+    const std::string sql =
+        "SELECT trace_id, span_id, direction, argMax(packets, updated_us) FROM " +
+        tables_->network + " WHERE (trace_id, span_id, direction) IN " + key_set(part) +
+        " GROUP BY trace_id, span_id, direction FORMAT RowBinary";
     if (!select(sql, answer)) return false;
     RowBinaryReader r(answer);
     while (!r.at_end()) {
       JoinKey k;
       std::uint32_t packets = 0;
-      if (!r.fixed(k.trace_id) || !r.fixed(k.span_id) || !r.u32(packets)) break;
+      if (!read_key(r, k) || !r.u32(packets)) break;
       out[k] = packets;
     }
   }
@@ -181,15 +189,16 @@ bool ClickHouseStore::span_aggregates(std::span<const JoinKey> keys, KeyAggregat
   std::string answer;
   for (std::size_t at = 0; at < keys.size(); at += kKeysPerQuery) {
     const auto part = keys.subspan(at, std::min(kKeysPerQuery, keys.size() - at));
-    const std::string sql = "SELECT trace_id, span_id, argMax(data, updated_us) FROM " +
-                            tables_->span_aggregates + " WHERE (trace_id, span_id) IN " +
-                            key_set(part) + " GROUP BY trace_id, span_id FORMAT RowBinary";
+    const std::string sql = "SELECT trace_id, span_id, direction, argMax(data, updated_us) FROM " +
+                            tables_->span_aggregates + " WHERE (trace_id, span_id, direction) IN " +
+                            key_set(part) +
+                            " GROUP BY trace_id, span_id, direction FORMAT RowBinary";
     if (!select(sql, answer)) return false;
     RowBinaryReader r(answer);
     while (!r.at_end()) {
       JoinKey k;
       std::string_view data;
-      if (!r.fixed(k.trace_id) || !r.fixed(k.span_id) || !r.string(data)) break;
+      if (!read_key(r, k) || !r.string(data)) break;
       out[k].assign(data);
     }
   }
@@ -205,6 +214,7 @@ bool ClickHouseStore::load_records(const JoinKey& key, std::vector<PacketMeta>& 
   const std::string sql = "SELECT ids_lost, data FROM " + tables_->ioam_records +
                           " WHERE trace_id = " + id_literal(key.trace_id) +
                           " AND span_id = " + id_literal(key.span_id) +
+                          " AND direction = " + std::to_string(direction_column(key.direction)) +
                           " ORDER BY received_us FORMAT RowBinary";
   if (!http_->select(sql, answer)) {
     failure_ = http_->failure();
@@ -235,15 +245,14 @@ bool ClickHouseStore::load_records(const JoinKey& key, std::vector<PacketMeta>& 
 namespace {
 
 // Rows of (trace_id, span_id, UInt64) in RowBinary.
-std::map<std::pair<core::TraceId, core::SpanId>, std::uint64_t> read_key_values(
-    const std::string& answer) {
-  std::map<std::pair<core::TraceId, core::SpanId>, std::uint64_t> out;
+std::map<JoinKey, std::uint64_t> read_key_values(const std::string& answer) {
+  std::map<JoinKey, std::uint64_t> out;
   RowBinaryReader r(answer);
   while (!r.at_end()) {
     JoinKey k;
     std::uint64_t n = 0;
-    if (!r.fixed(k.trace_id) || !r.fixed(k.span_id) || !r.u64(n)) break;
-    out[{k.trace_id, k.span_id}] = n;
+    if (!read_key(r, k) || !r.u64(n)) break;
+    out[k] = n;
   }
   return out;
 }
@@ -256,44 +265,49 @@ std::vector<JoinKey> ClickHouseStore::keys_needing_summary(std::int64_t since_us
   // Spans with a stored aggregate are left out: their records are samples.
   const std::string since = std::to_string(since_us);
   const std::string received =
-      "SELECT trace_id, span_id, sum(count) FROM " + tables_->ioam_records +
-      " WHERE received_us >= " + since + " AND (trace_id, span_id) NOT IN (SELECT trace_id, " +
-      "span_id FROM " + tables_->span_aggregates + " WHERE (trace_id, span_id) IN (SELECT " +
-      "trace_id, span_id FROM " + tables_->ioam_records + " WHERE received_us >= " + since +
-      ")) GROUP BY trace_id, span_id FORMAT RowBinary";
+      "SELECT trace_id, span_id, direction, sum(count) FROM " + tables_->ioam_records +
+      " WHERE received_us >= " + since +
+      " AND (trace_id, span_id, direction) NOT IN (SELECT trace_id, span_id, direction FROM " +
+      tables_->span_aggregates +
+      " WHERE (trace_id, span_id, direction) IN (SELECT trace_id, span_id, direction FROM " +
+      tables_->ioam_records + " WHERE received_us >= " + since +
+      ")) GROUP BY trace_id, span_id, direction FORMAT RowBinary";
   const std::string summarized =
-      "SELECT trace_id, span_id, toUInt64(argMax(packets, updated_us)) FROM " + tables_->network +
-      " WHERE (trace_id, span_id) IN (SELECT trace_id, span_id FROM " + tables_->ioam_records +
-      " WHERE received_us >= " + std::to_string(since_us) +
-      ") GROUP BY trace_id, span_id FORMAT RowBinary";
+      "SELECT trace_id, span_id, direction, toUInt64(argMax(packets, updated_us)) FROM " +
+      tables_->network +
+      " WHERE (trace_id, span_id, direction) IN (SELECT trace_id, span_id, direction FROM " +
+      tables_->ioam_records + " WHERE received_us >= " + std::to_string(since_us) +
+      ") GROUP BY trace_id, span_id, direction FORMAT RowBinary";
   std::vector<JoinKey> keys;
   std::string a, b;
   if (!http_->select(received, a) || !http_->select(summarized, b)) return keys;
   const auto counted = read_key_values(a), packets = read_key_values(b);
   for (const auto& [k, n] : counted) {
     auto it = packets.find(k);
-    if (it == packets.end() || it->second != n) keys.push_back({k.first, k.second});
+    if (it == packets.end() || it->second != n) keys.push_back(k);
   }
   return keys;
 }
 
 std::vector<JoinKey> ClickHouseStore::keys_needing_network(std::int64_t since_us) {
-  const std::string recent = "SELECT trace_id, span_id FROM " + tables_->span_aggregates +
+  const std::string recent = "SELECT trace_id, span_id, direction FROM " +
+                             tables_->span_aggregates +
                              " WHERE updated_us >= " + std::to_string(since_us);
-  const std::string aggregated = "SELECT trace_id, span_id, toUInt64(max(updated_us)) FROM " +
-                                 tables_->span_aggregates +
-                                 " WHERE updated_us >= " + std::to_string(since_us) +
-                                 " GROUP BY trace_id, span_id FORMAT RowBinary";
-  const std::string networked = "SELECT trace_id, span_id, toUInt64(max(updated_us)) FROM " +
-                                tables_->network + " WHERE (trace_id, span_id) IN (" + recent +
-                                ") GROUP BY trace_id, span_id FORMAT RowBinary";
+  const std::string aggregated =
+      "SELECT trace_id, span_id, direction, toUInt64(max(updated_us)) FROM " +
+      tables_->span_aggregates + " WHERE updated_us >= " + std::to_string(since_us) +
+      " GROUP BY trace_id, span_id, direction FORMAT RowBinary";
+  const std::string networked =
+      "SELECT trace_id, span_id, direction, toUInt64(max(updated_us)) FROM " + tables_->network +
+      " WHERE (trace_id, span_id, direction) IN (" + recent +
+      ") GROUP BY trace_id, span_id, direction FORMAT RowBinary";
   std::vector<JoinKey> keys;
   std::string a, b;
   if (!http_->select(aggregated, a) || !http_->select(networked, b)) return keys;
   const auto aggregates = read_key_values(a), networks = read_key_values(b);
   for (const auto& [k, updated] : aggregates) {
     auto it = networks.find(k);
-    if (it == networks.end() || it->second < updated) keys.push_back({k.first, k.second});
+    if (it == networks.end() || it->second < updated) keys.push_back(k);
   }
   return keys;
 }

@@ -217,14 +217,16 @@ class IoamReportReactor : public grpc::ServerGenericBidiReactor {
 // The key a summary is stored under: its ids, or for packets without ids the
 // synthetic key the per-packet path gives them (second, namespace, path).
 JoinKey summary_key(const aggregate::SpanAggregate& a) {
-  JoinKey key{a.trace_id, a.span_id};
+  JoinKey key{a.trace_id, a.span_id, a.direction};
   if (key.has_ids() && !a.ids_lost) return key;
   PacketMeta meta;
   meta.received_us = a.first_captured_us;
   meta.namespace_id = a.namespace_id;
   std::vector<HopSample> hops(a.hop_count);
   for (std::size_t k = 0; k < a.hop_count; ++k) hops[k].node_id = a.hops[k].first.node_id;
-  return synthetic_key(meta, hops);
+  JoinKey synthetic = synthetic_key(meta, hops);
+  synthetic.direction = a.direction;
+  return synthetic;
 }
 
 // clt.v1.TelemetryService/Summaries: a client stream of SummaryBatch

@@ -16,6 +16,7 @@ std::size_t JoinKeyHash::operator()(const JoinKey& k) const noexcept {
   std::uint64_t h = a * 0x9e3779b97f4a7c15ull;
   h ^= b + 0x7f4a7c159e3779b9ull + (h << 6) + (h >> 2);
   h ^= c + 0x94d049bb133111ebull + (h << 6) + (h >> 2);
+  h ^= static_cast<std::uint64_t>(k.direction) * 0xbf58476d1ce4e5b9ull;
   // Ids that differ only in their last bytes (counters, as some generators
   // make them) differ only in the top bits so far: mixed down, or they
   // share buckets.
@@ -47,6 +48,9 @@ bool read_report(const ioam_api::IOAMTrace& report, std::int64_t received_us, Jo
   if (!ioam_api_mapping::decode_ioam_trace(report, trace, error)) return false;
   key.trace_id = trace.trace_id;
   key.span_id = trace.span_id;
+  key.direction = report.direction() == ioam_api::CLT_DIRECTION_RESPONSE
+                      ? core::Direction::kResponse
+                      : core::Direction::kRequest;
   meta.received_us = received_us;
   meta.trace_type = trace.trace_type;
   meta.namespace_id = trace.namespace_id;

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "aggregate/node_fields.h"
+#include "core/direction.h"
 #include "core/ids.h"
 
 namespace ioam_api {
@@ -27,9 +28,12 @@ struct PacketMeta {
   std::uint8_t node_count = 0;
 };
 
+// A span's packets one way: its request and its response carry the same
+// ids and are summarized apart (one network span each).
 struct JoinKey {
   core::TraceId trace_id{};
   core::SpanId span_id{};
+  core::Direction direction = core::Direction::kRequest;
   friend bool operator==(const JoinKey&, const JoinKey&) = default;
   friend auto operator<=>(const JoinKey&, const JoinKey&) = default;
   bool has_ids() const { return !core::is_zero(trace_id) && !core::is_zero(span_id); }

@@ -17,10 +17,14 @@ std::uint64_t fnv1a(const std::uint8_t* p, std::size_t n, std::uint64_t h) {
   return h;
 }
 
+constexpr std::uint8_t kResponseSalt[1] = {'r'};
+
 std::uint64_t key_hash(const JoinKey& key, std::uint64_t salt) {
   std::uint64_t h = 0xcbf29ce484222325ull ^ salt;
   h = fnv1a(key.trace_id.data(), key.trace_id.size(), h);
   h = fnv1a(key.span_id.data(), key.span_id.size(), h);
+  // A request keeps the ids it had before directions were told apart.
+  if (key.direction == core::Direction::kResponse) h = fnv1a(kResponseSalt, 1, h);
   // Finalizer so that nearby salts give unrelated ids.
   h ^= h >> 33;
   h *= 0xff51afd7ed558ccdull;
@@ -73,6 +77,7 @@ void append_network_spans(const NetworkSummary& s, std::vector<JaegerSpan>& out)
   net.duration_us = s.duration_us;
   json tags = json::array();
   tags.push_back(tag("ioam.kind", "network"));
+  tags.push_back(tag("ioam.direction", std::string(core::to_string(s.key.direction))));
   tags.push_back(tag("ioam.packets", static_cast<std::int64_t>(s.packets)));
   tags.push_back(tag("ioam.path", s.path));
   if (s.slowest_hop) tags.push_back(tag("ioam.slowest_hop", *s.slowest_hop));
@@ -95,6 +100,7 @@ void append_network_spans(const NetworkSummary& s, std::vector<JaegerSpan>& out)
     row.duration_us = h.duration_us;
     json t = json::array();
     t.push_back(tag("ioam.kind", "hop"));
+    t.push_back(tag("ioam.direction", std::string(core::to_string(s.key.direction))));
     t.push_back(tag("ioam.hop", h.hop));
     t.push_back(tag("ioam.node_id", static_cast<std::int64_t>(h.node_id)));
     t.push_back(tag("ioam.namespace_id", static_cast<std::int64_t>(h.namespace_id)));
@@ -143,6 +149,8 @@ std::string summary_to_json(const NetworkSummary& s) {
   o += core::to_hex(s.key.trace_id);
   o += "\",\"span_id\":\"";
   o += core::to_hex(s.key.span_id);
+  o += "\",\"direction\":\"";
+  o += core::to_string(s.key.direction);
   o += "\",\"ids_lost\":";
   o += s.ids_lost ? "true" : "false";
   o += ",\"overflow\":";
@@ -192,6 +200,10 @@ bool summary_from_json(const std::string& text, NetworkSummary& out) {
     if (!tid || !sid) return false;
     out = NetworkSummary{};
     out.key = {*tid, *sid};
+    // Summaries stored before directions were told apart are requests.
+    const auto direction = core::parse_direction(j.value("direction", "request"));
+    if (!direction) return false;
+    out.key.direction = *direction;
     out.ids_lost = j.value("ids_lost", false);
     out.overflow = j.value("overflow", false);
     out.packets = j.value("packets", 0u);

@@ -106,8 +106,8 @@ void install_api_routes(HttpServer& server, QueryService& query, Metrics& metric
   authed.route("GET", "/api/ioam/records",
                HttpSyncHandler([&query, reply](const HttpRequest& req, HttpResponse& res) {
                  std::string body;
-                 const int status =
-                     query.ioam_records(req.param("traceID"), req.param("spanID"), body);
+                 const int status = query.ioam_records(req.param("traceID"), req.param("spanID"),
+                                                       req.param("direction"), body);
                  reply(res, status, std::move(body));
                }));
   authed.route(

@@ -420,11 +420,18 @@ int QueryService::search(const TraceQuery& q, std::string& body) {
 }
 
 int QueryService::ioam_records(const std::string& trace_id_hex, const std::string& span_id_hex,
-                               std::string& body) {
+                               const std::string& direction_text, std::string& body) {
   auto tid = parse_trace_id_loose(trace_id_hex);
   auto sid = core::parse_span_id(span_id_hex);
   if (!tid || !sid) {
     body = jaeger_error(400, "traceID must be 32 hex digits and spanID 16 hex digits");
+    return 400;
+  }
+  const auto direction =
+      direction_text.empty() ? core::Direction::kRequest : core::parse_direction(direction_text);
+  if (!direction) {
+    body = jaeger_error(400, "direction must be 'request' or 'response', not " +
+                                 core::quoted_excerpt(direction_text));
     return 400;
   }
   std::string error;
@@ -436,7 +443,7 @@ int QueryService::ioam_records(const std::string& trace_id_hex, const std::strin
   body = "{\"data\":[";
   std::uint64_t index = 0;
   bool within = true;
-  reader->records({*tid, *sid}, [&](std::int64_t received, std::string_view bytes) {
+  reader->records({*tid, *sid, *direction}, [&](std::int64_t received, std::string_view bytes) {
     if (!within) return;
     if (index) body += ',';
     if (append_report_json(body, index + 1, received, bytes))

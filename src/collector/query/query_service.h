@@ -76,8 +76,9 @@ class QueryService {
   int operations(const std::string& service, std::string& body);
   int trace(const std::string& trace_id_hex, std::string& body);
   int search(const TraceQuery& query, std::string& body);
+  // direction: "request" (also when empty) or "response".
   int ioam_records(const std::string& trace_id_hex, const std::string& span_id_hex,
-                   std::string& body);
+                   const std::string& direction, std::string& body);
 
   // Every span of a trace: the applications' and the derived network/hop
   // spans; false when they would take more than max_bytes.

@@ -25,13 +25,14 @@ CREATE TABLE IF NOT EXISTS operations(service TEXT NOT NULL, operation TEXT NOT 
 CREATE TABLE IF NOT EXISTS network(
   trace_id BLOB NOT NULL, span_id BLOB NOT NULL, start_us INTEGER NOT NULL,
   duration_us INTEGER NOT NULL, packets INTEGER NOT NULL, summary TEXT NOT NULL,
-  updated_us INTEGER NOT NULL, PRIMARY KEY(trace_id, span_id));
+  updated_us INTEGER NOT NULL, direction INTEGER NOT NULL DEFAULT 0,
+  PRIMARY KEY(trace_id, span_id, direction));
 CREATE INDEX IF NOT EXISTS network_start ON network(start_us);
 CREATE TABLE IF NOT EXISTS ioam_records(
   id INTEGER PRIMARY KEY, trace_id BLOB NOT NULL, span_id BLOB NOT NULL,
   ids_lost INTEGER NOT NULL, received_us INTEGER NOT NULL, count INTEGER NOT NULL,
-  data BLOB NOT NULL);
-CREATE INDEX IF NOT EXISTS ioam_records_key ON ioam_records(trace_id, span_id);
+  data BLOB NOT NULL, direction INTEGER NOT NULL DEFAULT 0);
+CREATE INDEX IF NOT EXISTS ioam_records_key ON ioam_records(trace_id, span_id, direction);
 )sql";
 
 bool has_table(SqliteDb& db, const char* name) {
@@ -88,8 +89,47 @@ bool migrate_from_1(SqliteDb& db, std::string& error) {
 constexpr const char* kAggregates = R"sql(
 CREATE TABLE IF NOT EXISTS span_aggregates(
   trace_id BLOB NOT NULL, span_id BLOB NOT NULL, updated_us INTEGER NOT NULL,
-  data BLOB NOT NULL, PRIMARY KEY(trace_id, span_id));
+  data BLOB NOT NULL, direction INTEGER NOT NULL DEFAULT 0,
+  PRIMARY KEY(trace_id, span_id, direction));
 )sql";
+
+// Version 2 -> 3: a span's request and response are stored apart (direction
+// 0 request, 1 response; what was stored before is a request). A primary key
+// cannot be altered: network and span_aggregates are copied into tables with
+// the new one, in rowid order, which retention relies on.
+constexpr const char* kDirections = R"sql(
+DROP INDEX IF EXISTS network_start;
+ALTER TABLE network RENAME TO network_v2;
+CREATE TABLE network(
+  trace_id BLOB NOT NULL, span_id BLOB NOT NULL, start_us INTEGER NOT NULL,
+  duration_us INTEGER NOT NULL, packets INTEGER NOT NULL, summary TEXT NOT NULL,
+  updated_us INTEGER NOT NULL, direction INTEGER NOT NULL DEFAULT 0,
+  PRIMARY KEY(trace_id, span_id, direction));
+CREATE INDEX network_start ON network(start_us);
+INSERT INTO network(trace_id, span_id, start_us, duration_us, packets, summary, updated_us)
+  SELECT trace_id, span_id, start_us, duration_us, packets, summary, updated_us
+  FROM network_v2 ORDER BY rowid;
+DROP TABLE network_v2;
+ALTER TABLE ioam_records ADD COLUMN direction INTEGER NOT NULL DEFAULT 0;
+DROP INDEX IF EXISTS ioam_records_key;
+CREATE INDEX ioam_records_key ON ioam_records(trace_id, span_id, direction);
+)sql";
+
+constexpr const char* kAggregateDirections = R"sql(
+ALTER TABLE span_aggregates RENAME TO span_aggregates_v2;
+CREATE TABLE span_aggregates(
+  trace_id BLOB NOT NULL, span_id BLOB NOT NULL, updated_us INTEGER NOT NULL,
+  data BLOB NOT NULL, direction INTEGER NOT NULL DEFAULT 0,
+  PRIMARY KEY(trace_id, span_id, direction));
+INSERT INTO span_aggregates(trace_id, span_id, updated_us, data)
+  SELECT trace_id, span_id, updated_us, data FROM span_aggregates_v2 ORDER BY rowid;
+DROP TABLE span_aggregates_v2;
+)sql";
+
+bool migrate_from_2(SqliteDb& db, std::string& error) {
+  if (!db.exec(kDirections, error)) return false;
+  return !has_table(db, "span_aggregates") || db.exec(kAggregateDirections, error);
+}
 
 bool set_version(SqliteDb& db, std::string& error) {
   return db.exec(("PRAGMA user_version=" + std::to_string(kSchemaVersion)).c_str(), error);
@@ -114,8 +154,10 @@ bool prepare_schema(SqliteDb& db, std::string& error) {
     return false;
   }
   if (!db.exec("BEGIN IMMEDIATE", error)) return false;
-  const bool ok = (version == 0 ? db.exec(kTables, error) : migrate_from_1(db, error)) &&
-                  set_version(db, error);
+  const bool ok =
+      (version == 0 ? db.exec(kTables, error)
+                    : (version > 1 || migrate_from_1(db, error)) && migrate_from_2(db, error)) &&
+      set_version(db, error);
   std::string ignored;
   if (!ok) {
     db.exec("ROLLBACK", ignored);

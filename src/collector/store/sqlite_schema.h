@@ -10,7 +10,7 @@ namespace clt::collector {
 //   1: spans stored in their Jaeger form (tags, logs, references as JSON
 //      text; times in microseconds); user_version was still 0 then.
 //   2: spans stored as received (OTLP protobuf, ns times) with a tag index.
-inline constexpr int kSchemaVersion = 2;
+inline constexpr int kSchemaVersion = 3;
 
 // Creates the schema in a new database, or migrates an older one to
 // kSchemaVersion in one transaction; false with `error` set (a database of

@@ -17,6 +17,14 @@ std::span<const std::uint8_t> bytes_of(const std::array<std::uint8_t, N>& id) {
   return {id.data(), id.size()};
 }
 
+std::int64_t direction_column(core::Direction d) {
+  return static_cast<std::int64_t>(d);
+}
+
+core::Direction direction_of(std::int64_t column) {
+  return column == 1 ? core::Direction::kResponse : core::Direction::kRequest;
+}
+
 template <std::size_t N>
 void copy_blob(std::span<const std::uint8_t> b, std::array<std::uint8_t, N>& out) {
   out = {};
@@ -108,7 +116,9 @@ bool SqliteStoreReader::open(const std::string& path, std::string& error) {
       h, (std::string("SELECT ") + kSpanColumns + " FROM spans WHERE trace_id=?").c_str());
   trace_networks_ = Statement(h, "SELECT summary FROM network WHERE trace_id=?");
   records_ =
-      Statement(h, "SELECT data FROM ioam_records WHERE trace_id=? AND span_id=? ORDER BY id");
+      Statement(h,
+                "SELECT data FROM ioam_records WHERE trace_id=? AND span_id=? AND direction=? "
+                "ORDER BY id");
   if (!services_.valid() || !operations_.valid() || !trace_spans_.valid() ||
       !trace_networks_.valid() || !records_.valid()) {
     error = "cannot prepare queries on " + path + ": " + db_.last_error();
@@ -221,7 +231,9 @@ void SqliteStoreReader::scan_networks(std::int64_t start_us, std::int64_t end_us
 
 void SqliteStoreReader::records(const JoinKey& key,
                                 const std::function<void(std::int64_t, std::string_view)>& visit) {
-  records_.bind_blob(1, bytes_of(key.trace_id)).bind_blob(2, bytes_of(key.span_id));
+  records_.bind_blob(1, bytes_of(key.trace_id))
+      .bind_blob(2, bytes_of(key.span_id))
+      .bind(3, direction_column(key.direction));
   while (records_.step() == SQLITE_ROW) for_each_raw_record(records_.column_blob(0), visit);
   records_.reset();
 }
@@ -257,18 +269,22 @@ bool SqliteStore::open(const StoreOptions& options, std::string& error) {
   rollback_ = Statement(h, "ROLLBACK");
   insert_records_ = Statement(h,
                               "INSERT INTO ioam_records(trace_id, span_id, ids_lost, received_us, "
-                              "count, data) VALUES(?,?,?,?,?,?)");
+                              "count, data, direction) VALUES(?,?,?,?,?,?,?)");
   upsert_network_ = Statement(h,
                               "INSERT OR REPLACE INTO network(trace_id, span_id, start_us, "
-                              "duration_us, packets, summary, updated_us) VALUES(?,?,?,?,?,?,?)");
+                              "duration_us, packets, summary, updated_us, direction) "
+                              "VALUES(?,?,?,?,?,?,?,?)");
   add_operation_ = Statement(h, "INSERT OR IGNORE INTO operations(service, operation) VALUES(?,?)");
-  network_packets_ = Statement(h, "SELECT packets FROM network WHERE trace_id=? AND span_id=?");
+  network_packets_ =
+      Statement(h, "SELECT packets FROM network WHERE trace_id=? AND span_id=? AND direction=?");
   upsert_aggregate_ = Statement(h,
                                 "INSERT OR REPLACE INTO span_aggregates(trace_id, span_id, "
-                                "updated_us, data) VALUES(?,?,?,?)");
-  span_aggregate_ = Statement(h, "SELECT data FROM span_aggregates WHERE trace_id=? AND span_id=?");
-  load_records_ = Statement(
-      h, "SELECT ids_lost, data FROM ioam_records WHERE trace_id=? AND span_id=? ORDER BY id");
+                                "updated_us, data, direction) VALUES(?,?,?,?,?)");
+  span_aggregate_ = Statement(
+      h, "SELECT data FROM span_aggregates WHERE trace_id=? AND span_id=? AND direction=?");
+  load_records_ = Statement(h,
+                            "SELECT ids_lost, data FROM ioam_records WHERE trace_id=? AND "
+                            "span_id=? AND direction=? ORDER BY id");
   if (!begin_.valid() || !commit_.valid() || !insert_records_.valid() || !spans_.prepare(db_) ||
       !upsert_network_.valid() || !add_operation_.valid() || !network_packets_.valid() ||
       !upsert_aggregate_.valid() || !span_aggregate_.valid() || !load_records_.valid()) {
@@ -287,6 +303,7 @@ bool SqliteStore::write_rows(const StoreWrite& w) {
             .bind(4, r.first_received_us)
             .bind(5, std::int64_t{r.count})
             .bind_blob(6, {reinterpret_cast<const std::uint8_t*>(r.blob.data()), r.blob.size()})
+            .bind(7, direction_column(r.key.direction))
             .run();
     if (!ok) return false;
   }
@@ -300,6 +317,7 @@ bool SqliteStore::write_rows(const StoreWrite& w) {
                                       .bind(5, std::int64_t{n.summary.packets})
                                       .bind(6, n.json)
                                       .bind(7, n.updated_us)
+                                      .bind(8, direction_column(n.summary.key.direction))
                                       .run();
     if (!ok) return false;
     if (n.aggregate.empty()) continue;
@@ -309,6 +327,7 @@ bool SqliteStore::write_rows(const StoreWrite& w) {
             .bind(3, n.updated_us)
             .bind_blob(
                 4, {reinterpret_cast<const std::uint8_t*>(n.aggregate.data()), n.aggregate.size()})
+            .bind(5, direction_column(n.summary.key.direction))
             .run();
     if (!stored) return false;
   }
@@ -346,7 +365,9 @@ bool SqliteStore::last_failure_was_storage() const {
 bool SqliteStore::network_packets(std::span<const JoinKey> keys, KeyPackets& out) {
   out.clear();
   for (const JoinKey& key : keys) {
-    network_packets_.bind_blob(1, bytes_of(key.trace_id)).bind_blob(2, bytes_of(key.span_id));
+    network_packets_.bind_blob(1, bytes_of(key.trace_id))
+        .bind_blob(2, bytes_of(key.span_id))
+        .bind(3, direction_column(key.direction));
     const int rc = network_packets_.step();
     if (rc == SQLITE_ROW) out[key] = static_cast<std::uint32_t>(network_packets_.column_int(0));
     network_packets_.reset();
@@ -363,7 +384,9 @@ bool SqliteStore::load_records(const JoinKey& key, std::vector<PacketMeta>& meta
   metas.clear();
   hops.clear();
   ids_lost = false;
-  load_records_.bind_blob(1, bytes_of(key.trace_id)).bind_blob(2, bytes_of(key.span_id));
+  load_records_.bind_blob(1, bytes_of(key.trace_id))
+      .bind_blob(2, bytes_of(key.span_id))
+      .bind(3, direction_column(key.direction));
   ioam_api::IOAMTrace report;
   std::string error;
   bool ok = true;
@@ -384,7 +407,9 @@ bool SqliteStore::load_records(const JoinKey& key, std::vector<PacketMeta>& meta
 bool SqliteStore::span_aggregates(std::span<const JoinKey> keys, KeyAggregates& out) {
   out.clear();
   for (const JoinKey& key : keys) {
-    span_aggregate_.bind_blob(1, bytes_of(key.trace_id)).bind_blob(2, bytes_of(key.span_id));
+    span_aggregate_.bind_blob(1, bytes_of(key.trace_id))
+        .bind_blob(2, bytes_of(key.span_id))
+        .bind(3, direction_column(key.direction));
     const int rc = span_aggregate_.step();
     if (rc == SQLITE_ROW) {
       const auto b = span_aggregate_.column_blob(0);
@@ -401,11 +426,12 @@ bool SqliteStore::span_aggregates(std::span<const JoinKey> keys, KeyAggregates& 
 
 std::vector<JoinKey> SqliteStore::keys_needing_summary(std::int64_t since_us) {
   Statement s(db_.handle(),
-              "SELECT r.trace_id, r.span_id FROM ioam_records r WHERE r.received_us >= ? "
-              "GROUP BY r.trace_id, r.span_id HAVING sum(r.count) != coalesce((SELECT n.packets "
-              "FROM network n WHERE n.trace_id = r.trace_id AND n.span_id = r.span_id), -1) "
-              "AND NOT EXISTS(SELECT 1 FROM span_aggregates a WHERE a.trace_id = r.trace_id "
-              "AND a.span_id = r.span_id)");
+              "SELECT r.trace_id, r.span_id, r.direction FROM ioam_records r WHERE "
+              "r.received_us >= ? GROUP BY r.trace_id, r.span_id, r.direction HAVING "
+              "sum(r.count) != coalesce((SELECT n.packets FROM network n WHERE n.trace_id = "
+              "r.trace_id AND n.span_id = r.span_id AND n.direction = r.direction), -1) AND NOT "
+              "EXISTS(SELECT 1 FROM span_aggregates a WHERE a.trace_id = r.trace_id AND "
+              "a.span_id = r.span_id AND a.direction = r.direction)");
   std::vector<JoinKey> keys;
   if (!s.valid()) return keys;
   s.bind(1, since_us);
@@ -413,16 +439,18 @@ std::vector<JoinKey> SqliteStore::keys_needing_summary(std::int64_t since_us) {
     JoinKey k;
     copy_blob(s.column_blob(0), k.trace_id);
     copy_blob(s.column_blob(1), k.span_id);
+    k.direction = direction_of(s.column_int(2));
     keys.push_back(k);
   }
   return keys;
 }
 
 std::vector<JoinKey> SqliteStore::keys_needing_network(std::int64_t since_us) {
-  Statement s(db_.handle(),
-              "SELECT a.trace_id, a.span_id FROM span_aggregates a LEFT JOIN network n ON "
-              "n.trace_id = a.trace_id AND n.span_id = a.span_id WHERE a.updated_us >= ? AND "
-              "(n.updated_us IS NULL OR n.updated_us < a.updated_us)");
+  Statement s(
+      db_.handle(),
+      "SELECT a.trace_id, a.span_id, a.direction FROM span_aggregates a LEFT JOIN network n "
+      "ON n.trace_id = a.trace_id AND n.span_id = a.span_id AND n.direction = a.direction "
+      "WHERE a.updated_us >= ? AND (n.updated_us IS NULL OR n.updated_us < a.updated_us)");
   std::vector<JoinKey> keys;
   if (!s.valid()) return keys;
   s.bind(1, since_us);
@@ -430,6 +458,7 @@ std::vector<JoinKey> SqliteStore::keys_needing_network(std::int64_t since_us) {
     JoinKey k;
     copy_blob(s.column_blob(0), k.trace_id);
     copy_blob(s.column_blob(1), k.span_id);
+    k.direction = direction_of(s.column_int(2));
     keys.push_back(k);
   }
   return keys;

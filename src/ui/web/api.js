@@ -103,8 +103,8 @@ export async function trace(traceID) {
   return data[0];
 }
 
-export async function ioamRecords(traceID, spanID) {
-  const p = new URLSearchParams({ traceID, spanID });
+export async function ioamRecords(traceID, spanID, direction = 'request') {
+  const p = new URLSearchParams({ traceID, spanID, direction });
   const body = await getJson(`/api/ioam/records?${p}`);
   return body.data || [];
 }

@@ -73,7 +73,21 @@ function networkFrom(span, hopSpans) {
     slowestDelayUs: slowestDelay ?? (slowest ? slowest.delayUs : null),
     overflow: bool(t.get('ioam.overflow')),
     idsLost: bool(t.get('ioam.ids_lost')),
+    direction: directionOf(t),
   };
+}
+
+// 'request' (client to server) or 'response' (server back to the client);
+// a network span without the tag (an older collector) is a request.
+function directionOf(tags) {
+  return tags.get('ioam.direction') === 'response' ? 'response' : 'request';
+}
+
+// Siblings by start, and a request before its response when they tie.
+function siblingOrder(a, b) {
+  const byStart = a.startTime - b.startTime;
+  if (byStart !== 0 || !a.network || !b.network) return byStart;
+  return (a.network.direction === 'response') - (b.network.direction === 'response');
 }
 
 export function kindOf(span) {
@@ -110,9 +124,10 @@ export function buildTrace(raw) {
     if (s.parent) s.parent.networkSpans = [...(s.parent.networkSpans || []), s];
     networks.push(net);
   }
-  const byStart = (a, b) => a.startTime - b.startTime;
-  roots.sort(byStart);
-  for (const s of spans) s.children.sort(byStart);
+  roots.sort(siblingOrder);
+  for (const s of spans) s.children.sort(siblingOrder);
+  // The request path above the response path.
+  for (const s of spans) if (s.networkSpans) s.networkSpans.sort(siblingOrder);
 
   const start = Math.min(...spans.map((s) => s.startTime));
   const end = Math.max(...spans.map((s) => s.startTime + s.duration));

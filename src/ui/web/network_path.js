@@ -1,4 +1,5 @@
-// A network span drawn as its path: nodes (name, id, interfaces, queue depth,
+// A network span drawn as its path, labelled with its direction (the request,
+// client to server, or the response on its way back): nodes (name, id, interfaces, queue depth,
 // packets) joined by links labelled with the one-way delay of the hop they
 // lead to. The slowest link and the node at its end are highlighted. Every
 // node and link is a button that opens the hop's raw IOAM records.
@@ -15,9 +16,11 @@ export function renderNetworkPath(net, onHop) {
   const flags = [];
   if (net.overflow) flags.push(h('span', { class: 'flag warn', title: 'the IOAM trace ran out of room: some nodes did not record their data' }, 'overflow'));
   if (net.idsLost) flags.push(h('span', { class: 'flag warn', title: 'some packets had their CLT ids overwritten and could not be attributed' }, 'ids lost'));
-  return h('div', { class: 'netpath', role: 'group', 'aria-label': `network path ${net.path}` },
+  const label = directionLabel(net.direction);
+  return h('div', { class: ['netpath', net.direction], role: 'group', dataset: { direction: net.direction },
+    'aria-label': `${label.toLowerCase()} ${net.path}` },
     h('div', { class: 'netpath-summary' },
-      h('span', { class: 'netpath-label' }, 'Network path'),
+      h('span', { class: 'netpath-label' }, label),
       h('span', { class: 'mono' }, net.path),
       net.packets !== null ? h('span', null, plural(net.packets, 'packet')) : null,
       net.slowestHop !== null && net.slowestDelayUs !== null
@@ -27,6 +30,10 @@ export function renderNetworkPath(net, onHop) {
     net.hops.length
       ? h('ol', { class: 'hops' }, items)
       : h('p', { class: 'muted' }, 'No hop data recorded.'));
+}
+
+export function directionLabel(direction) {
+  return direction === 'response' ? 'Response path' : 'Request path';
 }
 
 function nodeItem(hop, onHop) {

@@ -32,7 +32,7 @@ export class RecordsDialog {
     const spanID = net.appSpan ? net.appSpan.spanID : net.span.spanID;
     let records;
     try {
-      records = await api.ioamRecords(traceID, spanID);
+      records = await api.ioamRecords(traceID, spanID, net.direction || 'request');
     } catch (e) {
       replaceChildren(body, h('h3', null, 'Hop attributes'), tagsTable(hop.span.tags),
         h('div', { class: 'error-box', role: 'alert' }, `Raw records unavailable: ${e.message}`));
