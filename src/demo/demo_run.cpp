@@ -369,7 +369,7 @@ RequestReport Demo::resolve(const ApiAnswer& answer, milliseconds timeout, bool&
   for (;;) {
     if (auto trace = fetch_trace(answer.trace_id)) {
       seen = true;
-      complete = fill_from_trace(answer, *trace, report);
+      complete = fill_from_trace(answer, *trace, report, o_.zero_code);
     } else {
       fill_from_trace(answer, json::object(), report);
     }

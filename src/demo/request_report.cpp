@@ -145,7 +145,8 @@ PathReport read_path(const json& network, const json& spans) {
 
 }  // namespace
 
-bool fill_from_trace(const ApiAnswer& answer, const json& trace, RequestReport& report) {
+bool fill_from_trace(const ApiAnswer& answer, const json& trace, RequestReport& report,
+                     bool responses_expected) {
   report.trace_id = answer.trace_id;
   report.duration_ms = answer.duration_ms;
   report.sub_requests.clear();
@@ -188,6 +189,7 @@ bool fill_from_trace(const ApiAnswer& answer, const json& trace, RequestReport& 
     }
     if (response) out.response = read_path(*response, spans);
     if (!out.has_network || out.hops.empty()) complete = false;
+    if (responses_expected && (!out.response || out.response->hops.empty())) complete = false;
     report.sub_requests.push_back(std::move(out));
   }
   return complete;

@@ -76,8 +76,10 @@ std::optional<ApiAnswer> parse_api_answer(const std::string& body, std::string& 
 // Fills a report from the collector's Jaeger-JSON trace (`GET /api/traces/ID`).
 // A sub-request without a span id is the trace's client span (`span.kind` =
 // client) whose URL ends with its name. Returns true when every sub-request
-// has its request path with hops.
-bool fill_from_trace(const ApiAnswer& answer, const nlohmann::json& trace, RequestReport& report);
+// has its request path with hops, and its response path too where responses
+// carry CLT (responses_expected: ids read on the wire at the server).
+bool fill_from_trace(const ApiAnswer& answer, const nlohmann::json& trace, RequestReport& report,
+                     bool responses_expected = false);
 
 // The link (from > to) with the largest delay over all sub-requests; empty if none.
 struct SlowestLink {
