@@ -48,28 +48,15 @@ std::optional<std::uint32_t> GenlFamily::group(std::string_view name) const {
 }
 
 std::unique_ptr<GenlSocket> GenlSocket::open(std::string& error) {
-  mnl_socket* socket = mnl_socket_open2(NETLINK_GENERIC, SOCK_CLOEXEC);
-  if (socket == nullptr) {
-    error = std::string("cannot open a generic-netlink socket: ") + std::strerror(errno);
-    return nullptr;
-  }
-  if (mnl_socket_bind(socket, 0, MNL_SOCKET_AUTOPID) < 0) {
-    error = std::string("cannot bind a generic-netlink socket: ") + std::strerror(errno);
-    mnl_socket_close(socket);
-    return nullptr;
-  }
-  return std::unique_ptr<GenlSocket>(new GenlSocket(socket));
+  auto netlink = NetlinkSocket::open(NETLINK_GENERIC, "generic-netlink", error);
+  if (!netlink) return nullptr;
+  return std::unique_ptr<GenlSocket>(new GenlSocket(std::move(netlink)));
 }
 
-GenlSocket::GenlSocket(mnl_socket* socket)
-    : socket_(socket), port_id_(mnl_socket_get_portid(socket)) {}
-
-GenlSocket::~GenlSocket() {
-  mnl_socket_close(socket_);
-}
+GenlSocket::GenlSocket(std::unique_ptr<NetlinkSocket> netlink) : netlink_(std::move(netlink)) {}
 
 int GenlSocket::fd() const {
-  return mnl_socket_get_fd(socket_);
+  return netlink_->fd();
 }
 
 int GenlSocket::request(std::uint16_t family, std::uint8_t command, std::uint8_t version,
@@ -78,27 +65,12 @@ int GenlSocket::request(std::uint16_t family, std::uint8_t command, std::uint8_t
   nlmsghdr* message = mnl_nlmsg_put_header(buffer.data());
   message->nlmsg_type = family;
   message->nlmsg_flags = static_cast<std::uint16_t>(NLM_F_REQUEST | flags);
-  message->nlmsg_seq = ++sequence_;
   auto* genl = static_cast<genlmsghdr*>(mnl_nlmsg_put_extra_header(message, sizeof(genlmsghdr)));
   genl->cmd = command;
   genl->version = version;
   if (add) add(*message);
-  if (mnl_socket_sendto(socket_, message, message->nlmsg_len) < 0) return -errno;
-  // Dumps come in datagrams of up to a page each; a larger buffer takes them whole.
-  buffer.assign(32768, 0);
   ReplyContext context{&on_reply};
-  for (;;) {
-    const ssize_t n = mnl_socket_recvfrom(socket_, buffer.data(), buffer.size());
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return -errno;
-    }
-    const int rc = mnl_cb_run(buffer.data(), static_cast<std::size_t>(n), sequence_, port_id_,
-                              on_message, &context);
-    if (rc < 0) return errno > 0 ? -errno : -EPROTO;
-    if (rc == MNL_CB_STOP) return 0;
-    if (!(flags & NLM_F_DUMP)) return 0;  // a single answer, no DONE follows
-  }
+  return netlink_->exchange(*message, on_message, &context);
 }
 
 int GenlSocket::resolve(const char* family_name, GenlFamily& out) {
@@ -121,7 +93,7 @@ int GenlSocket::resolve(const char* family_name, GenlFamily& out) {
 }
 
 int GenlSocket::join_group(std::uint32_t group) {
-  if (mnl_socket_setsockopt(socket_, NETLINK_ADD_MEMBERSHIP, &group, sizeof group) < 0)
+  if (mnl_socket_setsockopt(netlink_->handle(), NETLINK_ADD_MEMBERSHIP, &group, sizeof group) < 0)
     return -errno;
   return 0;
 }

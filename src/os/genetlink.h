@@ -18,6 +18,8 @@
 #include <string_view>
 #include <vector>
 
+#include "os/netlink_socket.h"
+
 namespace clt::os {
 
 struct NetlinkAttr {
@@ -65,9 +67,6 @@ class GenlSocket {
  public:
   // nullptr with error set when the socket cannot be opened.
   static std::unique_ptr<GenlSocket> open(std::string& error);
-  ~GenlSocket();
-  GenlSocket(const GenlSocket&) = delete;
-  GenlSocket& operator=(const GenlSocket&) = delete;
 
   int fd() const;
 
@@ -88,10 +87,8 @@ class GenlSocket {
   int join_group(std::uint32_t group);
 
  private:
-  explicit GenlSocket(mnl_socket* socket);
-  mnl_socket* socket_;
-  unsigned port_id_;
-  unsigned sequence_ = 0;
+  explicit GenlSocket(std::unique_ptr<NetlinkSocket> netlink);
+  std::unique_ptr<NetlinkSocket> netlink_;
 };
 
 }  // namespace clt::os

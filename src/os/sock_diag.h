@@ -3,7 +3,7 @@
 // Socket diagnostics (NETLINK_SOCK_DIAG) through libmnl: which TCP ports
 // this network namespace listens on, as the kernel's socket table says.
 
-#include <libmnl/libmnl.h>
+#include "os/netlink_socket.h"
 
 #include <cstdint>
 #include <functional>
@@ -17,19 +17,14 @@ class SockDiagSocket {
  public:
   // nullptr with error set when the socket cannot be opened.
   static std::unique_ptr<SockDiagSocket> open(std::string& error);
-  ~SockDiagSocket();
-  SockDiagSocket(const SockDiagSocket&) = delete;
-  SockDiagSocket& operator=(const SockDiagSocket&) = delete;
 
   // Hands the local port of every IPv6 TCP socket in LISTEN state (dual-stack
   // ones included) to on_port. 0, or a negative errno.
   int listening_tcp6_ports(const std::function<void(std::uint16_t)>& on_port);
 
  private:
-  explicit SockDiagSocket(mnl_socket* socket);
-  mnl_socket* socket_;
-  unsigned port_id_;
-  unsigned sequence_ = 0;
+  explicit SockDiagSocket(std::unique_ptr<NetlinkSocket> netlink);
+  std::unique_ptr<NetlinkSocket> netlink_;
 };
 
 }  // namespace clt::os
