@@ -104,8 +104,10 @@ def bulk_load(ch, db, first, count):
     summaries = ("SELECT %s, %s, intDiv(%s, 1000), toInt64(900), toUInt32(8), %s, intDiv(%s, 1000) "
                  "FROM %s WHERE n %% 10 = 0" % (tid, sid, start, summary, start, numbers))
     # (Once bulk summaries are stored, the sample may be one: same form.)
-    ch.query("INSERT INTO %s.network %s" % (db, summaries))
-    ch.query("INSERT INTO %s.network_by_time %s" % (db, summaries))
+    # Requests (direction 0, the column's default), as most summaries are.
+    columns = "(trace_id, span_id, start_us, duration_us, packets, summary, updated_us)"
+    ch.query("INSERT INTO %s.network %s %s" % (db, columns, summaries))
+    ch.query("INSERT INTO %s.network_by_time %s %s" % (db, columns, summaries))
     ch.query("OPTIMIZE TABLE %s.spans" % db)
     return time.monotonic() - t
 
