@@ -16,15 +16,9 @@ rates=("$@")
 tx="agbench$$-tx" rx="agbench$$-rx"
 tmp=$(mktemp -d)
 pids=()
-cleanup() {
-  for pid in "${pids[@]}"; do kill -KILL "$pid" 2>/dev/null || true; done
-  ip netns del "$tx" 2>/dev/null || true
-  ip netns del "$rx" 2>/dev/null || true
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
 
 source "$(dirname "$0")/live_netns.sh"
+trap live_netns_cleanup EXIT
 live_netns_up
 
 "$build/tests/agent/ioam_test_collector" "unix:$tmp/c.sock" /dev/null &

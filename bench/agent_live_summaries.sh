@@ -22,14 +22,8 @@ source "$(dirname "$0")/../tests/support/collector_ports.sh"
 tx="agsum$$-tx" rx="agsum$$-rx"
 tmp=$(mktemp -d)
 pids=()
-cleanup() {
-  for pid in "${pids[@]}"; do kill -KILL "$pid" 2>/dev/null || true; done
-  ip netns del "$tx" 2>/dev/null || true
-  ip netns del "$rx" 2>/dev/null || true
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
 source "$(dirname "$0")/live_netns.sh"
+trap live_netns_cleanup EXIT
 live_netns_up
 
 rx_packets() { ip netns exec "$rx" cat /sys/class/net/rx0/statistics/rx_packets; }

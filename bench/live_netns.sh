@@ -1,8 +1,19 @@
 # Sourced by the live agent benchmarks (root): two namespaces $tx and $rx
 # joined by a veth pair (tx0 fd00:99::1 - rx0 fd00:99::2), the receiving
 # side's kernel filling IOAM (node 3, interface 31, namespace 123) and
-# emitting trace events; static neighbours. The caller sets tx, rx and
-# removes the namespaces on exit.
+# emitting trace events; static neighbours. The caller sets tx, rx, tmp (a
+# scratch directory) and pids (the processes it starts); live_netns_cleanup,
+# trapped on exit, kills those and removes the namespaces and tmp.
+live_netns_cleanup() {
+  for pid in "${pids[@]}"; do
+    kill -KILL "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true  # no "Killed" notice from the shell
+  done
+  ip netns del "$tx" 2>/dev/null || true
+  ip netns del "$rx" 2>/dev/null || true
+  rm -rf "$tmp"
+}
+
 live_netns_up() {
   ip netns add "$tx"
   ip netns add "$rx"

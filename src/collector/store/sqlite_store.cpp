@@ -424,14 +424,11 @@ bool SqliteStore::span_aggregates(std::span<const JoinKey> keys, KeyAggregates& 
   return true;
 }
 
-std::vector<JoinKey> SqliteStore::keys_needing_summary(std::int64_t since_us) {
-  Statement s(db_.handle(),
-              "SELECT r.trace_id, r.span_id, r.direction FROM ioam_records r WHERE "
-              "r.received_us >= ? GROUP BY r.trace_id, r.span_id, r.direction HAVING "
-              "sum(r.count) != coalesce((SELECT n.packets FROM network n WHERE n.trace_id = "
-              "r.trace_id AND n.span_id = r.span_id AND n.direction = r.direction), -1) AND NOT "
-              "EXISTS(SELECT 1 FROM span_aggregates a WHERE a.trace_id = r.trace_id AND "
-              "a.span_id = r.span_id AND a.direction = r.direction)");
+namespace {
+
+// The (trace_id, span_id, direction) rows of a query whose one parameter is
+// a time in us.
+std::vector<JoinKey> keys_since(Statement& s, std::int64_t since_us) {
   std::vector<JoinKey> keys;
   if (!s.valid()) return keys;
   s.bind(1, since_us);
@@ -445,23 +442,26 @@ std::vector<JoinKey> SqliteStore::keys_needing_summary(std::int64_t since_us) {
   return keys;
 }
 
+}  // namespace
+
+std::vector<JoinKey> SqliteStore::keys_needing_summary(std::int64_t since_us) {
+  Statement s(db_.handle(),
+              "SELECT r.trace_id, r.span_id, r.direction FROM ioam_records r WHERE "
+              "r.received_us >= ? GROUP BY r.trace_id, r.span_id, r.direction HAVING "
+              "sum(r.count) != coalesce((SELECT n.packets FROM network n WHERE n.trace_id = "
+              "r.trace_id AND n.span_id = r.span_id AND n.direction = r.direction), -1) AND NOT "
+              "EXISTS(SELECT 1 FROM span_aggregates a WHERE a.trace_id = r.trace_id AND "
+              "a.span_id = r.span_id AND a.direction = r.direction)");
+  return keys_since(s, since_us);
+}
+
 std::vector<JoinKey> SqliteStore::keys_needing_network(std::int64_t since_us) {
   Statement s(
       db_.handle(),
       "SELECT a.trace_id, a.span_id, a.direction FROM span_aggregates a LEFT JOIN network n "
       "ON n.trace_id = a.trace_id AND n.span_id = a.span_id AND n.direction = a.direction "
       "WHERE a.updated_us >= ? AND (n.updated_us IS NULL OR n.updated_us < a.updated_us)");
-  std::vector<JoinKey> keys;
-  if (!s.valid()) return keys;
-  s.bind(1, since_us);
-  while (s.step() == SQLITE_ROW) {
-    JoinKey k;
-    copy_blob(s.column_blob(0), k.trace_id);
-    copy_blob(s.column_blob(1), k.span_id);
-    k.direction = direction_of(s.column_int(2));
-    keys.push_back(k);
-  }
-  return keys;
+  return keys_since(s, since_us);
 }
 
 std::vector<std::pair<std::string, std::string>> SqliteStore::operations() {
