@@ -44,6 +44,8 @@ void append_console_text(std::string& out, const TraceRecord& record, const core
     out += " -> ";
     core::append_ipv6(out, record.dst);
   }
+  out += ' ';
+  out += core::to_string(record.direction);
   out += " path ";
   for (std::size_t i = 0; i < trace.node_count; ++i) {
     if (i) out += " > ";

@@ -119,9 +119,13 @@ void Reporter::write_local(const TraceRecord& record) {
   to_trace(record, *trace_);
   if (config_.jsonl) {
     line_.clear();
-    core::JsonContext ctx{local_sequence_, record.time_sec, record.time_usec,
-                          record.has_addresses ? &record.src : nullptr,
-                          record.has_addresses ? &record.dst : nullptr};
+    core::JsonContext ctx{.frame = local_sequence_,
+                          .time_sec = record.time_sec,
+                          .time_usec = record.time_usec,
+                          .src = record.has_addresses ? &record.src : nullptr,
+                          .dst = record.has_addresses ? &record.dst : nullptr,
+                          .truncated = false,
+                          .direction = record.direction};
     core::append_trace_json(line_, *trace_, ctx);
     line_ += '\n';
     std::fwrite(line_.data(), 1, line_.size(), config_.jsonl);

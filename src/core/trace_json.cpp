@@ -100,6 +100,11 @@ void append_trace_json(std::string& out, const Trace& t, const JsonContext& ctx)
     append_ipv6(out, *ctx.dst);
     out += '"';
   }
+  if (ctx.direction) {
+    out += ", \"direction\": \"";
+    out += to_string(*ctx.direction);
+    out += '"';
+  }
   out += ", \"namespace\": ";
   append_uint(out, t.namespace_id);
   out += ", \"trace_type\": \"0x";

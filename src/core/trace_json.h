@@ -1,8 +1,10 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 
+#include "core/direction.h"
 #include "core/ioam_trace.h"
 #include "core/packet.h"
 
@@ -15,6 +17,9 @@ struct JsonContext {
   const Ipv6Address* src = nullptr;
   const Ipv6Address* dst = nullptr;
   bool truncated = false;  // the capture cut the packet after its Hop-by-Hop header
+  // Which way the packet went, where the receiving node told (clt agent);
+  // none where nothing tells (clt decode of a capture file).
+  std::optional<Direction> direction;
 };
 
 // Appends one JSON object (no newline) describing a trace, in the format of

@@ -63,8 +63,13 @@ int clt::cli::run_decode(int argc, char** argv) {
     const core::DecodeError e =
         core::decode_packet(frame->bytes, *reader->link_type(), policy, *packet, frame->wire_size);
     line.clear();
-    core::JsonContext ctx{counts.frames, frame->time_sec, frame->time_usec,
-                          &packet->src,  &packet->dst,    packet->truncated};
+    core::JsonContext ctx{.frame = counts.frames,
+                          .time_sec = frame->time_sec,
+                          .time_usec = frame->time_usec,
+                          .src = &packet->src,
+                          .dst = &packet->dst,
+                          .truncated = packet->truncated,
+                          .direction = std::nullopt};
     for (std::size_t i = 0; i < packet->trace_count; ++i) {
       core::append_trace_json(line, packet->traces[i], ctx);
       line += '\n';

@@ -48,9 +48,11 @@ jq 'select(.span_id == "00000000000000a1") | .namespace == 123 and .bitfield == 
 # --jsonl writes the same lines as `clt decode`, aramis's entry included.
 [ "$(lines "$tmp/agent.jsonl")" = 25 ] || fail "jsonl lines"
 jq 'select(.span_id == "00000000000000a1") | .trace_id == "'$trace'" and ([.nodes[].id] == [1,2,3])
-       and .ids_intact and .src == "fd00:1::1" and .trace_type == "0xf60000"' "$tmp/agent.jsonl" |
+       and .ids_intact and .src == "fd00:1::1" and .trace_type == "0xf60000"
+       and .direction == "request"' "$tmp/agent.jsonl" |
   all_true || fail "jsonl content"
-# -o: one readable line per trace with the ids and the path.
-[ "$(grep -c "span 00000000000000a1 fd00:1::1 -> fd00:2::2 path 1 > 2 > 3 \[capture+event\]" "$tmp/agent.out")" = 10 ] ||
+# -o: one readable line per trace with the ids, the direction (UDP: request)
+# and the path.
+[ "$(grep -c "span 00000000000000a1 fd00:1::1 -> fd00:2::2 request path 1 > 2 > 3 \[capture+event\]" "$tmp/agent.out")" = 10 ] ||
   fail "console output"
 echo "PASS: 25 traces, ids and athos > porthos > aramis in path order"
