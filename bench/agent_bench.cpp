@@ -106,15 +106,10 @@ void BM_DecodeCapturedPacket(benchmark::State& state) {
 }
 BENCHMARK(BM_DecodeCapturedPacket);
 
-// The capture thread's whole per-packet work, as the agent runs it
-// (CapturePath): decode, build the record, pair it with the kernel event,
-// queue the result; the reporter's side of the queue is drained alongside.
-void BM_DecodeAndPairWithEvent(benchmark::State& state) {
-  const Sample s = make_sample();
-  const core::LayoutPolicy policy;
-  agent::ReportQueue queue(1024);
-  agent::AgentStats stats({"bench0"});
-  agent::CapturePath path({}, policy, queue, stats);
+// One packet and its kernel event through the path per iteration, the
+// reporter's side of the queue drained alongside.
+void pair_each_iteration(benchmark::State& state, const Sample& s, agent::CapturePath& path,
+                         agent::ReportQueue& queue) {
   const EventFields fields = event_fields(s);
   const capture::IoamEvent event{fields.namespace_id, fields.node_len, fields.trace_type,
                                  s.event_data};
@@ -126,6 +121,18 @@ void BM_DecodeAndPairWithEvent(benchmark::State& state) {
     while (queue.peek_local()) queue.advance_local();
     queue.release_to_local();
   }
+}
+
+// The capture thread's whole per-packet work, as the agent runs it
+// (CapturePath): decode, build the record, pair it with the kernel event,
+// queue the result; the reporter's side of the queue is drained alongside.
+void BM_DecodeAndPairWithEvent(benchmark::State& state) {
+  const Sample s = make_sample();
+  const core::LayoutPolicy policy;
+  agent::ReportQueue queue(1024);
+  agent::AgentStats stats({"bench0"});
+  agent::CapturePath path({}, policy, queue, stats);
+  pair_each_iteration(state, s, path, queue);
   if (stats.reports_queued_total.get() != static_cast<std::uint64_t>(state.iterations()) ||
       path.matcher_counters().matched != static_cast<std::uint64_t>(state.iterations()))
     state.SkipWithError("packets did not pair");
@@ -160,17 +167,7 @@ void BM_DecodeAndPairWithDirection(benchmark::State& state) {
     return true;
   });
   if (state.range(0)) path.classify_with(&classifier);
-  const EventFields fields = event_fields(s);
-  const capture::IoamEvent event{fields.namespace_id, fields.node_len, fields.trace_type,
-                                 s.event_data};
-  const capture::CapturedPacket packet{s.packet, static_cast<std::uint32_t>(s.packet.size()), 0, 0};
-  std::uint64_t now = 0;
-  for (auto _ : state) {
-    path.on_packet(0, packet, true, ++now);
-    path.on_event(event, 0, 0, now);
-    while (queue.peek_local()) queue.advance_local();
-    queue.release_to_local();
-  }
+  pair_each_iteration(state, s, path, queue);
   if (path.matcher_counters().matched != static_cast<std::uint64_t>(state.iterations()) ||
       (state.range(0) &&
        classifier.counters().requests != static_cast<std::uint64_t>(state.iterations())))
