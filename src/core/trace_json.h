@@ -19,7 +19,7 @@ struct JsonContext {
   bool truncated = false;  // the capture cut the packet after its Hop-by-Hop header
   // Which way the packet went, where the receiving node told (clt agent);
   // none where nothing tells (clt decode of a capture file).
-  std::optional<Direction> direction;
+  std::optional<Direction> direction{};
 };
 
 // Appends one JSON object (no newline) describing a trace, in the format of
