@@ -1,6 +1,8 @@
 #include "collector/clickhouse/clickhouse_schema.h"
 
 #include <cstdlib>
+#include <string>
+#include <utility>
 #include <vector>
 
 namespace clt::collector::clickhouse {
@@ -17,7 +19,20 @@ std::string day_of_ns(const char* column) {
   return std::string("toYYYYMMDD(toDateTime(intDiv(") + column + ", 1000000000)))";
 }
 
-std::vector<std::string> version_1(const Tables& t) {
+// One statement of a version. One that adds a column names the table and
+// the column, and is skipped where the table has it already: 18.16 has no
+// ADD COLUMN IF NOT EXISTS, and another collector may have run it first.
+struct SchemaStep {
+  // Implicit: a version lists its plain statements as strings.
+  SchemaStep(std::string statement) : ddl(std::move(statement)) {}
+  SchemaStep(std::string statement, std::string on, std::string adds)
+      : ddl(std::move(statement)), table(std::move(on)), column(std::move(adds)) {}
+  std::string ddl;
+  std::string table;   // DB.TABLE, with column
+  std::string column;  // the column it adds; empty: none
+};
+
+std::vector<SchemaStep> version_1(const Tables& t) {
   return {
       // Trace by id: one span per (trace_id, span_id), the newest write
       // winning (a retry or an update sends a span again). Granules of 1024
@@ -57,7 +72,7 @@ std::vector<std::string> version_1(const Tables& t) {
   };
 }
 
-std::vector<std::string> version_2(const Tables& t) {
+std::vector<SchemaStep> version_2(const Tables& t) {
   return {
       // The merged aggregate per span (a serialized clt.v1.SpanSummary),
       // rewritten as more summaries of the span arrive: the newest
@@ -70,7 +85,7 @@ std::vector<std::string> version_2(const Tables& t) {
   };
 }
 
-std::vector<std::string> version_3(const Tables& t) {
+std::vector<SchemaStep> version_3(const Tables& t) {
   return {
       // The summaries of network again, ordered by their start: a scan by
       // time (the path overview) is a range of the primary key, where
@@ -98,46 +113,42 @@ std::vector<std::string> version_3(const Tables& t) {
 // part of it; a sorting key can take a column only in the ALTER that adds it
 // (and one without a DEFAULT expression), which 18.16 cannot make
 // conditional: each runs only where the column is missing.
-std::vector<std::string> version_4(const Tables& t) {
-  std::vector<std::string> steps;
+std::vector<SchemaStep> version_4(const Tables& t) {
+  std::vector<SchemaStep> steps;
   for (const std::string* table :
        {&t.network, &t.network_by_time, &t.span_aggregates, &t.ioam_records}) {
     const bool records = table == &t.ioam_records;
     // The records table keeps every row (MergeTree): the direction only
     // follows its key, which cannot change before its end.
-    steps.push_back("ALTER TABLE " + *table + " ADD COLUMN direction UInt8, MODIFY ORDER BY (" +
-                    (table == &t.network_by_time ? "start_us, " : "") + "trace_id, span_id" +
-                    (records ? ", received_us, direction)" : ", direction)"));
+    steps.emplace_back("ALTER TABLE " + *table + " ADD COLUMN direction UInt8, MODIFY ORDER BY (" +
+                           (table == &t.network_by_time ? "start_us, " : "") + "trace_id, span_id" +
+                           (records ? ", received_us, direction)" : ", direction)"),
+                       *table, "direction");
   }
   return steps;
 }
 
 // The steps of each version, in order: version_steps()[v - 1] brings a
 // database from version v - 1 to v.
-std::vector<std::vector<std::string>> version_steps(const Tables& t) {
+std::vector<std::vector<SchemaStep>> version_steps(const Tables& t) {
   return {version_1(t), version_2(t), version_3(t), version_4(t)};
 }
 
-// "ALTER TABLE db.t ADD COLUMN c ..." on a table that has c already: a step
-// another collector ran first.
-bool adds_an_existing_column(Http& http, const std::string& ddl, std::string& error) {
-  static const std::string kAlter = "ALTER TABLE ";
-  static const std::string kAdd = " ADD COLUMN ";
-  const auto add = ddl.find(kAdd);
-  if (ddl.rfind(kAlter, 0) != 0 || add == std::string::npos) return false;
-  const std::string table = ddl.substr(kAlter.size(), add - kAlter.size());
-  const auto column_end = ddl.find(' ', add + kAdd.size());
-  const std::string column = ddl.substr(add + kAdd.size(), column_end - add - kAdd.size());
-  const auto dot = table.find('.');
+// Whether the step is already done: it adds a column the table has.
+bool already_done(Http& http, const SchemaStep& step, bool& done, std::string& error) {
+  done = false;
+  if (step.column.empty()) return true;
+  const auto dot = step.table.find('.');
   std::string answer;
-  if (!http.select("SELECT count() FROM system.columns WHERE database = '" + table.substr(0, dot) +
-                       "' AND table = '" + table.substr(dot + 1) + "' AND name = '" + column +
-                       "' FORMAT TabSeparated",
+  if (!http.select("SELECT count() FROM system.columns WHERE database = '" +
+                       step.table.substr(0, dot) + "' AND table = '" + step.table.substr(dot + 1) +
+                       "' AND name = '" + step.column + "' FORMAT TabSeparated",
                    answer)) {
     error = http.error();
     return false;
   }
-  return std::atoi(answer.c_str()) > 0;
+  done = std::atoi(answer.c_str()) > 0;
+  return true;
 }
 
 bool stored_version(Http& http, const Tables& t, int& version, std::string& error) {
@@ -185,11 +196,16 @@ bool prepare_schema(Http& http, const Tables& t, std::string& error) {
   // yet, an added column skipped where it is there): collectors starting
   // together on a database may both run it.
   const auto steps = version_steps(t);
-  error.clear();
   for (int v = version + 1; v <= kSchemaVersion; ++v) {
-    for (const std::string& ddl : steps[static_cast<std::size_t>(v - 1)]) {
-      if (adds_an_existing_column(http, ddl, error)) continue;
-      if (!error.empty() || !http.execute(ddl)) {
+    for (const SchemaStep& step : steps[static_cast<std::size_t>(v - 1)]) {
+      bool done = false;
+      if (!already_done(http, step, done, error)) {
+        error = "cannot create the schema (version " + std::to_string(v) + ") in " + db +
+                ": cannot read the columns of " + step.table + ": " + error;
+        return false;
+      }
+      if (done) continue;
+      if (!http.execute(step.ddl)) {
         error = "cannot create the schema (version " + std::to_string(v) + ") in " + db + ": " +
                 http.error();
         return false;
